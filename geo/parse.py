@@ -146,7 +146,8 @@ def parse_year(value: Any) -> tuple[int | None, str | None, str | None]:
     if decade:
         year = int(decade.group(1)) * 10
         return year, f"'{value}' is a decade: taken as {year}, its first year", None
-    if re.match(r"^\d{4}\s*[-~～至到]\s*\d{2,4}\s*年?$", text):
+    span = re.match(r"^\d{4}\s*[-~～至到]\s*(\d{2}|\d{4})\s*年?$", text)
+    if span and (len(span.group(1)) == 4 or int(span.group(1)) > 12 or not text[4] == "-"):
         return None, None, f"'{value}' is a range of years: give one year"
     match = re.match(r"^(\d{4})(?:\s*年)?(?:[-./年]\s*\d{1,2}(?:\s*月)?(?:[-./]\s*\d{1,2}\s*日?)?)?$", text)
     if match:

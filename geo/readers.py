@@ -1,0 +1,523 @@
+"""Read the files planners actually have into raw GeoDataFrames, with one clear error per bad file.
+
+Formats: GeoJSON, GeoPackage (any layer, by name), Shapefile (plain or zipped, including GBK /
+GB18030 text with or without a ``.cpg``), CSV and XLSX with a WKT column or lon/lat (x/y) columns,
+and anything else GDAL reads through pyogrio. Nothing here maps columns or validates values: the
+result is the file as it is, plus what was noticed while reading (encoding chosen, z dropped,
+rows whose geometry text could not be read). :mod:`geo.load` does the rest.
+
+Example
+-------
+>>> from geo.readers import read_layer
+>>> raw = read_layer("data/demo.gpkg", layer="communities")  # doctest: +SKIP
+>>> raw.frame.crs.to_epsg()  # doctest: +SKIP
+4538
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import struct
+import warnings
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pyogrio
+import shapely
+from pyproj import CRS
+
+from geo.errors import InputFileError, LayerNotFoundError
+from geo.schema import normalize_header
+
+VECTOR_SUFFIXES = (".geojson", ".json", ".gpkg", ".shp", ".zip", ".fgb", ".kml", ".gml", ".gdb")
+TABLE_SUFFIXES = (".csv", ".txt", ".tsv", ".xlsx", ".xlsm", ".xls")
+SUPPORTED = (
+    "GeoJSON (.geojson/.json), GeoPackage (.gpkg), Shapefile (.shp or zipped .zip), "
+    "CSV/XLSX with a WKT column or lon/lat columns"
+)
+WKT_ALIASES = ("wkt", "geometry", "geom", "the_geom", "shape", "几何", "空间信息", "坐标串")
+LON_ALIASES = ("lon", "lng", "long", "longitude", "x", "经度", "东经", "x坐标", "横坐标")
+LAT_ALIASES = ("lat", "latitude", "y", "纬度", "北纬", "y坐标", "纵坐标")
+
+
+@dataclass
+class ReadNote:
+    """Something noticed while reading one row (``position`` 0-based) or the whole file (None)."""
+
+    position: int | None
+    message: str
+    reject: bool = False
+
+
+@dataclass
+class RawLayer:
+    """A file layer as read: attributes untouched, geometry possibly missing per row.
+
+    Attributes
+    ----------
+    frame
+        The rows, with a ``geometry`` column (GeoSeries, may hold None).
+    source
+        The path given.
+    layer
+        The layer (or sheet) name inside the file.
+    crs
+        The CRS the file states, or None.
+    encoding
+        The text encoding used, when the format has one.
+    notes
+        What was noticed while reading.
+    row_base
+        Add to a 0-based position to get the number a person finds the row by: 1 for features
+        (feature 1 is the first), 2 for CSV/XLSX (line 1 is the header).
+    row_word
+        "feature" or "row", for messages.
+    """
+
+    frame: gpd.GeoDataFrame
+    source: str
+    layer: str
+    crs: CRS | None
+    encoding: str | None = None
+    notes: list[ReadNote] = field(default_factory=list)
+    row_base: int = 1
+    row_word: str = "feature"
+
+    @property
+    def where(self) -> str:
+        """'file.gpkg, layer x' for messages."""
+        name = Path(self.source).name
+        return f"{name}, layer '{self.layer}'" if self.layer and self.layer != Path(name).stem else name
+
+
+@dataclass(frozen=True)
+class LayerListing:
+    """One layer of a file: name, geometry type and feature count (None when unknown)."""
+
+    name: str
+    geometry_type: str | None
+    features: int | None
+
+
+# --- helpers -------------------------------------------------------------------------------
+
+
+def _check_path(path: str | os.PathLike) -> Path:
+    p = Path(path)
+    if not p.exists():
+        raise InputFileError(f"{p}: no such file. Check the path")
+    if p.is_dir() and p.suffix.lower() != ".gdb":
+        raise InputFileError(f"{p} is a folder; give a file ({SUPPORTED})")
+    if p.is_file() and p.stat().st_size == 0:
+        raise InputFileError(f"{p.name} is empty (0 bytes): export the layer again")
+    return p
+
+
+def _gdal_error(path: Path, exc: Exception) -> InputFileError:
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    suffix = path.suffix.lower()
+    hint = {
+        ".geojson": "the GeoJSON is malformed or truncated; export it again",
+        ".json": "the JSON is malformed or truncated, or not GeoJSON; export it again",
+        ".gpkg": "the GeoPackage is damaged or not a GeoPackage; export it again",
+        ".shp": "the Shapefile is incomplete or damaged (.shp, .shx and .dbf belong together)",
+    }.get(suffix, f"is it one of: {SUPPORTED}?")
+    return InputFileError(f"{path.name} cannot be read: {hint}. (GDAL said: {text})")
+
+
+def _shapefile_encoding(dbf: bytes, cpg: str | None, *, source: str) -> tuple[str | None, str | None]:
+    """Choose the text encoding of a DBF: (encoding, note). None means plain ASCII."""
+    if len(dbf) < 32:
+        raise InputFileError(f"{source}: the .dbf is truncated ({len(dbf)} bytes)")
+    header_len = struct.unpack("<H", dbf[8:10])[0]
+    body = dbf[header_len:]
+    if not any(b >= 0x80 for b in body):
+        return None, None
+    non_ascii = sum(1 for b in body if b >= 0x80)
+
+    def clean(codec: str) -> bool:
+        try:
+            text = body.decode(codec, errors="replace")
+        except LookupError:
+            return False
+        # A writer may cut a multi-byte character at a field's width: tolerate a few.
+        return text.count("\ufffd") <= max(2, non_ascii // 100)
+
+    if cpg:
+        codec = cpg.strip().lower()
+        codec = {"65001": "utf-8", "936": "gbk", "utf8": "utf-8", "ansi 936": "gbk"}.get(codec, codec)
+        if clean(codec):
+            return codec, f"text encoding {codec} (from the .cpg file)"
+        note = f"the .cpg says {cpg.strip()!r} but the text is not in that encoding; "
+    else:
+        note = "no .cpg file; "
+    if clean("utf-8"):
+        return "utf-8", note + "text read as UTF-8"
+    if clean("gb18030"):
+        text = body.decode("gb18030", errors="replace")
+        wide = [c for c in text if ord(c) >= 0x80]
+        cjk = sum(1 for c in wide if "\u3000" <= c <= "\u9fff" or "\uff00" <= c <= "\uffef")
+        if wide and cjk / len(wide) > 0.8:
+            return "gb18030", note + "text read as GBK/GB18030 (Chinese)"
+    raise InputFileError(
+        f"{source}: the text in the .dbf is in an unknown encoding (not UTF-8, not GBK). "
+        "State it with --encoding (e.g. gbk, big5, utf-8, latin1), or add a .cpg file "
+        "naming it"
+    )
+
+
+def _zip_members(path: Path) -> list[str]:
+    try:
+        with zipfile.ZipFile(path) as zf:
+            bad = zf.testzip()
+            if bad is not None:
+                raise InputFileError(f"{path.name}: the zip is damaged at {bad}; zip the files again")
+            return [n for n in zf.namelist() if not n.endswith("/") and "__MACOSX" not in n]
+    except zipfile.BadZipFile:
+        raise InputFileError(f"{path.name} is not a valid zip file (damaged or truncated)") from None
+
+
+def _shapefile_parts(path: Path, member: str | None) -> tuple[bytes, str | None, list[str]]:
+    """(dbf bytes, cpg text or None, missing companion extensions) of a shapefile."""
+    stem = member[:-4] if member else str(path)[:-4]
+    missing = []
+    if member:
+        with zipfile.ZipFile(path) as zf:
+            names = {n.lower(): n for n in zf.namelist()}
+
+            def get(ext: str) -> bytes | None:
+                name = names.get((stem + ext).lower())
+                return zf.read(name) if name else None
+
+            dbf, cpg, shx = get(".dbf"), get(".cpg"), get(".shx")
+    else:
+        def get_file(ext: str) -> bytes | None:
+            for candidate in (Path(stem + ext), Path(stem + ext.upper())):
+                if candidate.exists():
+                    return candidate.read_bytes()
+            return None
+
+        dbf, cpg, shx = get_file(".dbf"), get_file(".cpg"), get_file(".shx")
+    if dbf is None:
+        missing.append(".dbf")
+    if shx is None:
+        missing.append(".shx")
+    cpg_text = cpg.decode("ascii", errors="replace") if cpg else None
+    return dbf or b"", cpg_text, missing
+
+
+def _vsi(path: Path, member: str | None) -> str:
+    return f"/vsizip/{path.resolve()}/{member}" if member else str(path)
+
+
+# --- listing -------------------------------------------------------------------------------
+
+
+def _zip_datasets(path: Path) -> list[str]:
+    members = _zip_members(path)
+    data = [m for m in members if m.lower().endswith((".shp", ".gpkg", ".geojson", ".json"))]
+    if not data:
+        shown = ", ".join(members[:8]) or "nothing"
+        raise InputFileError(
+            f"{path.name}: the zip holds no .shp (nor .gpkg/.geojson); it has {shown}. "
+            "Zip the .shp together with its .shx, .dbf, .prj (and .cpg)"
+        )
+    return data
+
+
+def _zip_layers(path: Path) -> list[tuple[str, str, str | None]]:
+    """(member, layer name shown to the user, layer inside the member) for every zipped layer."""
+    out = []
+    for member in _zip_datasets(path):
+        if member.lower().endswith(".shp"):
+            out.append((member, Path(member).stem, None))
+            continue
+        try:
+            inner = pyogrio.list_layers(_vsi(path, member))
+        except pyogrio.errors.DataSourceError as exc:
+            raise _gdal_error(Path(member), exc) from None
+        out.extend((member, str(name), str(name)) for name, _ in inner)
+    return out
+
+
+def _pick_zip_member(path: Path, layer: str | None, kind: str | None) -> tuple[str, str | None]:
+    """(member, inner layer) of the zipped layer asked for."""
+    layers = _zip_layers(path)
+    names = [shown for _, shown, _ in layers]
+    if layer is not None:
+        chosen = [item for item in layers if item[1] == layer]
+        if not chosen:
+            raise LayerNotFoundError(f"{path.name} has no layer '{layer}'; its layers are: {', '.join(names)}")
+    elif len(layers) == 1:
+        chosen = layers
+    else:
+        chosen = [item for item in layers if item[1] == pick_layer(path, None, kind)]
+    member, _, inner = chosen[0]
+    return member, inner
+
+
+def list_layers(path: str | os.PathLike) -> list[LayerListing]:
+    """The layers of a file (one for single-layer formats; sheets of a workbook).
+
+    Raises
+    ------
+    InputFileError
+        Missing, empty, damaged or unsupported file.
+    """
+    p = _check_path(path)
+    suffix = p.suffix.lower()
+    if suffix in (".csv", ".txt", ".tsv"):
+        return [LayerListing(p.stem, None, None)]
+    if suffix in (".xlsx", ".xlsm", ".xls"):
+        try:
+            sheets = pd.ExcelFile(p).sheet_names
+        except Exception as exc:  # openpyxl raises many types for a damaged workbook
+            raise InputFileError(f"{p.name} is not a readable Excel workbook ({exc})") from None
+        return [LayerListing(s, None, None) for s in sheets]
+    if suffix == ".zip":
+        out = []
+        for member, shown, inner in _zip_layers(p):
+            try:
+                info = pyogrio.read_info(_vsi(p, member), layer=inner)
+            except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError) as exc:
+                raise _gdal_error(Path(member), exc) from None
+            out.append(LayerListing(shown, info.get("geometry_type"), int(info["features"])))
+        return out
+    try:
+        listing = pyogrio.list_layers(p)
+        out = []
+        for name, gtype in listing:
+            info = pyogrio.read_info(p, layer=name)
+            out.append(LayerListing(str(name), gtype, int(info["features"])))
+        return out
+    except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError) as exc:
+        raise _gdal_error(p, exc) from None
+
+
+def pick_layer(path: str | os.PathLike, layer: str | None, kind: str | None) -> str:
+    """Choose the layer to read: the one named, the only one, or the one named like ``kind``.
+
+    Raises
+    ------
+    LayerNotFoundError
+        The named layer is absent, or several layers and no way to choose; lists the layers.
+    """
+    listing = list_layers(path)
+    names = [item.name for item in listing]
+    name = Path(path).name
+    if layer is not None:
+        if layer in names:
+            return layer
+        raise LayerNotFoundError(
+            f"{name} has no layer '{layer}'; its layers are: {', '.join(names)}"
+        )
+    if len(names) == 1:
+        return names[0]
+    if kind is not None:
+        from geo.schema import layer_spec
+
+        aliases = [normalize_header(a) for a in layer_spec(kind).layer_aliases]
+        hits = [n for n in names if normalize_header(n) in aliases]
+        if len(hits) == 1:
+            return hits[0]
+    raise LayerNotFoundError(
+        f"{name} has {len(names)} layers: {', '.join(names)}. Choose one with --layer NAME"
+    )
+
+
+# --- reading -------------------------------------------------------------------------------
+
+
+def _read_vector(vsi: str, layer: str | None, *, encoding: str | None, display: Path) -> gpd.GeoDataFrame:
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            warnings.simplefilter("ignore", UserWarning)
+            frame = pyogrio.read_dataframe(vsi, layer=layer, encoding=encoding, on_invalid="ignore")
+    except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError,
+            pyogrio.errors.FieldError, pyogrio.errors.GeometryError) as exc:
+        raise _gdal_error(display, exc) from None
+    except UnicodeDecodeError:
+        raise InputFileError(
+            f"{display.name}: the text is not in {encoding or 'the encoding the file declares'} "
+            "(in a shapefile, a Chinese column name cut at the 10-byte limit does this too). "
+            "State the right encoding with --encoding (e.g. gbk, utf-8), or rename the column"
+        ) from None
+    if not isinstance(frame, gpd.GeoDataFrame):
+        frame = gpd.GeoDataFrame(frame, geometry=gpd.GeoSeries([None] * len(frame), index=frame.index))
+    return frame
+
+
+def _find_column(columns: list[str], aliases: tuple[str, ...], given: str | None) -> str | None:
+    if given is not None:
+        if given not in columns:
+            raise InputFileError(f"there is no column '{given}'; the columns are: {', '.join(columns)}")
+        return given
+    folded = {normalize_header(c): c for c in columns}
+    for alias in aliases:
+        if normalize_header(alias) in folded:
+            return folded[normalize_header(alias)]
+    return None
+
+
+def _read_csv(p: Path, encoding: str | None) -> tuple[pd.DataFrame, str]:
+    raw = p.read_bytes()
+    candidates = [encoding] if encoding else ["utf-8-sig", "gb18030"]
+    for codec in candidates:
+        try:
+            text = raw.decode(codec)
+        except (UnicodeDecodeError, LookupError):
+            continue
+        sep = "\t" if p.suffix.lower() == ".tsv" else None
+        try:
+            frame = pd.read_csv(io.StringIO(text), sep=sep, engine="python", dtype=object,
+                                keep_default_na=False, skipinitialspace=True)
+        except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
+            raise InputFileError(f"{p.name} is not a readable CSV table ({exc})") from None
+        return frame, codec
+    raise InputFileError(
+        f"{p.name}: the text is neither UTF-8 nor GBK. State its encoding with --encoding"
+    )
+
+
+def _table_geometry(
+    frame: pd.DataFrame,
+    *,
+    source: str,
+    wkt: str | None,
+    lon: str | None,
+    lat: str | None,
+    row_base: int,
+) -> tuple[gpd.GeoDataFrame, list[ReadNote]]:
+    """Build geometries of a table from a WKT column or lon/lat columns; note unreadable rows."""
+    columns = [str(c) for c in frame.columns]
+    frame = frame.copy()
+    frame.columns = columns
+    notes: list[ReadNote] = []
+    wkt_col = _find_column(columns, WKT_ALIASES, wkt) if lon is None and lat is None else None
+    if wkt_col is not None:
+        text = frame[wkt_col].astype(object).where(frame[wkt_col].astype(str).str.strip() != "", None)
+        geoms = shapely.from_wkt(text.to_numpy(dtype=object), on_invalid="ignore")
+        for pos in np.flatnonzero(pd.isna(geoms) & text.notna().to_numpy()):
+            sample = str(text.iloc[pos])[:40]
+            notes.append(ReadNote(int(pos), f"the WKT in column '{wkt_col}' cannot be read: '{sample}...'", True))
+        return gpd.GeoDataFrame(frame.drop(columns=[wkt_col]), geometry=list(geoms)), notes
+    lon_col = _find_column(columns, LON_ALIASES, lon)
+    lat_col = _find_column(columns, LAT_ALIASES, lat)
+    if lon_col is None or lat_col is None:
+        raise InputFileError(
+            f"{source}: no geometry found. A table needs a WKT column (named one of "
+            f"{', '.join(WKT_ALIASES[:4])}) or longitude and latitude columns (lon/lat, x/y, "
+            f"经度/纬度); name them with --wkt COL or --lon COL --lat COL. Columns are: "
+            + ", ".join(columns)
+        )
+    xs = pd.to_numeric(frame[lon_col].astype(str).str.strip(), errors="coerce")
+    ys = pd.to_numeric(frame[lat_col].astype(str).str.strip(), errors="coerce")
+    bad = xs.isna() | ys.isna()
+    for pos in np.flatnonzero(bad.to_numpy()):
+        notes.append(ReadNote(
+            int(pos),
+            f"'{frame[lon_col].iloc[pos]}', '{frame[lat_col].iloc[pos]}' in columns "
+            f"'{lon_col}', '{lat_col}' are not coordinates",
+            True,
+        ))
+    points = shapely.points(xs.to_numpy(dtype=float), ys.to_numpy(dtype=float))
+    points[bad.to_numpy()] = None
+    return gpd.GeoDataFrame(frame.drop(columns=[lon_col, lat_col]), geometry=list(points)), notes
+
+
+def read_layer(
+    path: str | os.PathLike,
+    *,
+    layer: str | None = None,
+    kind: str | None = None,
+    encoding: str | None = None,
+    wkt: str | None = None,
+    lon: str | None = None,
+    lat: str | None = None,
+) -> RawLayer:
+    """Read one layer of a file as it is.
+
+    Parameters
+    ----------
+    path
+        The file: GeoJSON, GeoPackage, Shapefile (or a zip holding one), CSV, XLSX.
+    layer
+        Layer (GeoPackage, zip with several shapefiles) or sheet (XLSX) name; needed only when
+        the file has several and none is named like ``kind``.
+    kind
+        The canonical layer wanted (``communities``...), to pick a layer by name.
+    encoding
+        Text encoding, when detection fails or is wrong (e.g. ``gbk``).
+    wkt, lon, lat
+        Geometry columns of a table, when their names are not recognised.
+
+    Returns
+    -------
+    RawLayer
+
+    Raises
+    ------
+    InputFileError
+        Missing, empty, truncated, damaged, of an unknown encoding or without geometry.
+    LayerNotFoundError
+        The layer is not in the file, or must be chosen.
+    """
+    p = _check_path(path)
+    suffix = p.suffix.lower()
+    notes: list[ReadNote] = []
+
+    if suffix in TABLE_SUFFIXES:
+        if suffix in (".csv", ".txt", ".tsv"):
+            table, used = _read_csv(p, encoding)
+            name = p.stem
+        else:
+            name = pick_layer(p, layer, kind)
+            try:
+                table = pd.read_excel(p, sheet_name=name, dtype=object)
+            except Exception as exc:
+                raise InputFileError(f"{p.name}: sheet '{name}' cannot be read ({exc})") from None
+            table = table.where(pd.notna(table), None)
+            used = None
+        if table.empty and len(table.columns) == 0:
+            raise InputFileError(f"{p.name} has no table in it: export it again")
+        frame, geo_notes = _table_geometry(table, source=p.name, wkt=wkt, lon=lon, lat=lat, row_base=2)
+        notes.extend(geo_notes)
+        if used and used != "utf-8-sig":
+            notes.append(ReadNote(None, f"text read as {used.upper()}"))
+        return RawLayer(frame, str(path), name, None, used, notes, row_base=2, row_word="row")
+
+    member, layer_name = None, layer
+    if suffix == ".zip":
+        member, layer_name = _pick_zip_member(p, layer, kind)
+    is_shapefile = (member or str(p)).lower().endswith(".shp")
+    display = Path(member) if member else p
+    if is_shapefile:
+        dbf, cpg, missing = _shapefile_parts(p, member)
+        if missing:
+            raise InputFileError(
+                f"{display.name}: the shapefile's {' and '.join(missing)} "
+                f"{'is' if len(missing) == 1 else 'are'} missing"
+                + (f" from {p.name}" if member else "")
+                + ". A shapefile is several files: zip .shp, .shx, .dbf, .prj (and .cpg) together"
+            )
+        if encoding is None:
+            encoding, note = _shapefile_encoding(dbf, cpg, source=display.name)
+            if note:
+                notes.append(ReadNote(None, note))
+        layer_name = None
+    elif suffix != ".zip":
+        layer_name = pick_layer(p, layer, kind)
+    frame = _read_vector(_vsi(p, member), layer_name, encoding=encoding, display=display)
+    crs = CRS.from_user_input(frame.crs) if frame.crs is not None else None
+    if len(frame) and bool(np.any(shapely.has_z(np.asarray(frame.geometry.values)))):
+        frame = frame.set_geometry(shapely.force_2d(frame.geometry.values))
+        notes.append(ReadNote(None, "z coordinates dropped: the analysis is 2-D"))
+    name = layer_name or (Path(member).stem if member else p.stem)
+    frame = frame.reset_index(drop=True)
+    return RawLayer(frame, str(path), name, crs, encoding, notes)
