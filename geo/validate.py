@@ -125,9 +125,10 @@ class LoadReport:
 
     def summary(self) -> str:
         """One line: kept, repaired, rejected, warnings."""
+        rejected = {i.position for i in self.rejected}
+        repaired = {i.position for i in self.repaired} - rejected
         return (
-            f"{self.rows_read} read, {self.rows_kept} kept "
-            f"({len({i.position for i in self.repaired})} repaired), "
+            f"{self.rows_read} read, {self.rows_kept} kept ({len(repaired)} repaired), "
             f"{self.rows_read - self.rows_kept} rejected, {len(self.warnings)} warnings"
         )
 
