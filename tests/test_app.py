@@ -1,0 +1,101 @@
+"""The Streamlit page, run headless with AppTest: it opens on the demo city, offline, in both languages."""
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+import geo.load
+
+APP = Path(__file__).resolve().parent.parent / "app.py"
+
+CDN = re.compile(
+    r"https?://[^\"' ]*(jsdelivr|unpkg|cdnjs|cloudflare|jquery\.com|bootstrapcdn|d3js|googleapis|"
+    r"fontawesome|maxcdn|gstatic)",
+    re.IGNORECASE,
+)
+
+
+def run_app(**state) -> AppTest:
+    at = AppTest.from_file(str(APP), default_timeout=180)
+    for key, value in state.items():
+        at.session_state[key] = value
+    return at.run()
+
+
+def map_component(at: AppTest) -> dict:
+    """The arguments the page sends to the st_folium component (AppTest cannot render it)."""
+
+    def walk(node):
+        yield node
+        children = getattr(node, "children", None)
+        if isinstance(children, dict):
+            for child in children.values():
+                yield from walk(child)
+
+    found = [n.proto for n in walk(at._tree) if type(n).__name__ == "UnknownElement"
+             and getattr(n.proto, "component_name", "") == "streamlit_folium.st_folium"]
+    assert len(found) == 1, "the page shows exactly one map"
+    return json.loads(found[0].json_args)
+
+
+@pytest.fixture(scope="module")
+def app_zh() -> AppTest:
+    return run_app(lang="zh")
+
+
+def test_opens_on_the_demo_city_without_errors(app_zh):
+    assert not app_zh.exception
+    assert [t.value for t in app_zh.title] == ["老旧小区改造规划"]
+    metrics = {m.label: m.value for m in app_zh.metric}
+    assert int(metrics["小区"].replace(",", "")) >= 800
+    assert int(metrics["2000年前建成"].replace(",", "")) > 0
+    assert not app_zh.error
+
+
+def test_map_draws_every_layer_with_local_assets_only(app_zh):
+    args = map_component(app_zh)
+    links = args["js_links"] + args["css_links"]
+    assert links, "the map needs Leaflet"
+    assert all(link.startswith("../ui.offline.layers_static/vendor/") for link in links)
+    assert any(link.endswith("leaflet.js") for link in links)
+    page = json.dumps(args, ensure_ascii=False)
+    assert not CDN.findall(page), "a CDN address reached the page"
+    script = args["script"]
+    assert script.count("L.geoJson(") == 5, "one GeoJSON layer per layer of the demo city"
+    for layer in ("小区", "管线", "配套设施", "分隔要素", "行政区划"):
+        assert json.dumps(layer)[1:-1] in script, f"layer {layer} is not in the layer panel"
+    assert "L.tileLayer" not in script  # no basemap by default: nothing fetched
+    assert args["returned_objects"] == []
+
+
+def test_data_check_lists_every_layer(app_zh):
+    labels = [e.label for e in app_zh.expander]
+    for layer in ("communities", "pipelines", "facilities", "barriers", "admin"):
+        assert any(label.startswith(f"{layer}: ") and " kept " in label for label in labels)
+
+
+def test_switching_to_english(app_zh):
+    at = run_app(lang="en")
+    assert [t.value for t in at.title] == ["Old-community renovation planner"]
+    assert "Communities" in {m.label for m in at.metric}
+    script = map_component(at)["script"]
+    assert "planning-legend-title\\\"\\u003eLegend" in script
+    assert "Communities by build year" in script
+
+
+def test_a_configured_basemap_is_drawn(app_zh):
+    at = run_app(lang="zh", basemap_url="http://tiles.intranet.local/{z}/{x}/{y}.png")
+    script = map_component(at)["script"]
+    assert "L.tileLayer" in script and "tiles.intranet.local" in script
+
+
+def test_a_broken_demo_file_is_a_message_not_a_traceback(tmp_path, monkeypatch):
+    broken = tmp_path / "demo.gpkg"
+    broken.write_text("not a geopackage")
+    monkeypatch.setattr(geo.load, "DEMO_PATH", broken)
+    at = run_app(lang="en")
+    assert not at.exception
+    assert any("could not be loaded" in e.value and "demo.gpkg" in e.value for e in at.error)
