@@ -20,7 +20,7 @@ True
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -35,11 +35,14 @@ from folium.template import Template
 from geo.errors import SchemaError
 from layers import styles
 from layers.assets import localize
-from layers.geojson import feature_ids, to_display_geojson, to_wgs84
+from layers.geojson import feature_ids, merge_alike, to_display_geojson, to_wgs84
 from layers.legend import Legend, legend_sections
 from layers.styles import label
 
 __all__ = ["build_map", "layer_group"]
+
+#: Layers shown when a map opens (the others wait, unticked, in the layer panel).
+DEFAULT_VISIBLE = ("admin", "barriers", "communities")
 
 #: Centre and zoom of a map with no data at all (mainland China).
 _EMPTY_CENTER = (35.0, 105.0)
@@ -168,6 +171,9 @@ def layer_group(
     gdf = to_wgs84(gdf, layer=name)
     fields = [f for f in styles.TOOLTIP_FIELDS[name] if f in gdf.columns]
     id_column = styles.ID_COLUMNS.get(name)
+    if name == "pipelines" and fields:
+        gdf = merge_alike(gdf, fields)
+        id_column = None
 
     display = _display_frame(name, gdf, fields, lang, id_column=id_column)
     data = to_display_geojson(display, fields, precision=precision, layer=name, id_column=id_column)
@@ -220,6 +226,7 @@ def build_map(
     basemap_options: Mapping[str, Any] | None = None,
     lang: str = "zh",
     asset_base_url: str | None = None,
+    visible: Iterable[str] = DEFAULT_VISIBLE,
 ) -> folium.Map:
     """Build the planning map of ``layers``.
 
@@ -239,6 +246,10 @@ def build_map(
         "max_zoom": 18}`` for Tianditu.
     lang
         ``"zh"`` or ``"en"``: legend, layer names and tooltips.
+    visible
+        The layers shown when the map opens; the others are in the layer panel, unticked.
+        By default the communities with their barriers and streets: a city's pipelines and
+        facilities drawn all at once hide the communities under them.
     asset_base_url
         Where the browser finds ``layers/static`` (see :func:`layers.assets.localize`); ``None``
         leaves folium's CDN addresses (only for maps viewed with internet).
@@ -311,7 +322,7 @@ def build_map(
         ).add_to(m)
 
     for name, gdf in present.items():
-        layer_group(name, gdf, lang=lang).add_to(m)
+        layer_group(name, gdf, lang=lang, show=name in set(visible)).add_to(m)
     if bounds is not None:
         west, south, east, north = bounds
         m.fit_bounds([[south, west], [north, east]], max_zoom=_FIT_MAX_ZOOM)

@@ -119,7 +119,7 @@ PIPELINE_STYLES: dict[str, dict[str, Any]] = {
 }
 #: A pipeline of a kind not in the table (or with no kind).
 PIPELINE_OTHER: dict[str, Any] = {"color": "#636363", "label": ("其他管线", "other pipeline")}
-PIPELINE_LINE: dict[str, Any] = {"weight": 3, "opacity": 0.9}
+PIPELINE_LINE: dict[str, Any] = {"weight": 2, "opacity": 0.85}
 #: Dash pattern of overhead lines (underground lines are solid).
 OVERHEAD_DASH = "8 5"
 
@@ -143,7 +143,7 @@ FACILITY_STYLES: dict[str, dict[str, Any]] = {
 FACILITY_OTHER: dict[str, Any] = {"color": "#525252", "label": ("其他设施", "other facility")}
 #: Circle marker of a facility (radius in screen pixels; the fill colour comes from its kind).
 FACILITY_MARKER: dict[str, Any] = {
-    "radius": 5, "color": "#ffffff", "weight": 1, "opacity": 1.0, "fill": True, "fillOpacity": 0.95,
+    "radius": 4, "color": "#ffffff", "weight": 1, "opacity": 1.0, "fill": True, "fillOpacity": 0.95,
 }
 
 # --- barriers and administrative boundaries ----------------------------------------------------

@@ -323,11 +323,26 @@ def test_communities_are_filled_by_build_year_class():
 
 
 def test_pipelines_follow_drawing_colours_and_overhead_is_dashed():
+    # Every test pipeline differs in its shown values, so each stays a feature of its own (by position).
     got = rendered_styles(build_map({"pipelines": pipelines()}), "管线")
-    assert got["P0"]["color"] == styles.PIPELINE_STYLES["water_supply"]["color"]
-    assert "dashArray" not in got["P0"]
-    assert got["P4"]["color"] == styles.PIPELINE_STYLES["power"]["color"]
-    assert got["P4"]["dashArray"] == styles.OVERHEAD_DASH
+    assert got["0"]["color"] == styles.PIPELINE_STYLES["water_supply"]["color"]
+    assert "dashArray" not in got["0"]
+    assert got["4"]["color"] == styles.PIPELINE_STYLES["power"]["color"]
+    assert got["4"]["dashArray"] == styles.OVERHEAD_DASH
+
+
+def test_alike_pipeline_segments_are_sent_once_with_all_their_coordinates():
+    pipes = pd.concat([pipelines()] * 3, ignore_index=True)
+    pipes["pipeline_id"] = [f"S{i}" for i in range(len(pipes))]
+    pipes.loc[17, "install_year"] = 2020  # one segment renewed: a feature of its own
+    m = build_map({"pipelines": pipes})
+    (geojson,) = elements(feature_groups(m)["管线"], folium.GeoJson)
+    features = geojson.data["features"]
+    assert len(features) == 7
+    parts = sum(len(f["geometry"]["coordinates"]) for f in features)
+    assert parts == len(pipes)
+    years = sorted(f["properties"]["install_year"] for f in features)
+    assert years.count(2015) == 1 and 2020 in years
 
 
 def test_facilities_are_filled_circle_markers_coloured_by_kind():
@@ -506,3 +521,11 @@ def test_payload_is_small_for_many_polygons():
     html = build_map({"communities": gdf}, asset_base_url=BASE).get_root().render()
     assert "xxxxxxxxxx" not in html  # columns not shown are not sent
     assert len(html.encode()) < 500 * n
+
+
+def test_pipelines_and_facilities_wait_unticked_by_default():
+    layers = {"communities": communities(), "pipelines": pipelines(), "facilities": facilities()}
+    shown = {name: group.show for name, group in feature_groups(build_map(layers)).items()}
+    assert shown == {"小区": True, "管线": False, "配套设施": False}
+    everything = build_map(layers, visible=("communities", "pipelines", "facilities"))
+    assert all(group.show for group in feature_groups(everything).values())

@@ -55,7 +55,8 @@ APP = textwrap.dedent(
         {"kind": ["clinic", "elderly_care"], "name": ["卫生服务站", "日间照料中心"]},
         geometry=[Point(116.405, 39.899), Point(116.411, 39.899)], crs=4326)
     m = build_map({"communities": communities, "pipelines": pipelines, "facilities": facilities},
-                  lang=lang, asset_base_url=serve_assets())
+                  lang=lang, asset_base_url=serve_assets(),
+                  visible=("communities", "pipelines", "facilities"))
     st.text(f"external={cdn_urls(m)}")
     st_folium(m, height=480, width=760, returned_objects=[])
     """
