@@ -38,12 +38,9 @@ LANGS: tuple[str, ...] = ("zh", "en")
 #: Drawing order, bottom to top; also the order of the legend and of the layer control.
 LAYER_ORDER: tuple[str, ...] = ("admin", "barriers", "communities", "pipelines", "facilities")
 
+#: Layer names for the layer panel and the legend: the layer model's labels (geo.schema).
 LAYER_LABELS: dict[str, tuple[str, str]] = {
-    "communities": ("小区", "Communities"),
-    "pipelines": ("管线", "Pipelines"),
-    "facilities": ("配套设施", "Facilities"),
-    "barriers": ("分隔要素", "Barriers"),
-    "admin": ("行政区划", "Administrative boundaries"),
+    name: (spec.label_zh, spec.label_en) for name, spec in LAYERS.items()
 }
 
 #: Background of the map when no basemap is drawn (Leaflet's default grey hides light fills).
