@@ -6,6 +6,7 @@ from pathlib import Path
 
 import geopandas as gpd
 import pandas as pd
+import pytest
 from shapely import LineString, Polygon, box
 
 from geo.cli import main
@@ -45,7 +46,8 @@ def test_info_on_a_multi_layer_geopackage(tmp_path, capsys):
 
 def test_info_exit_code_and_message_when_crs_missing(tmp_path):
     path = tmp_path / "xq.shp"
-    gpd.GeoDataFrame({"户数": [1]}, geometry=[box(0, 0, 1, 1)]).to_file(path, encoding="UTF-8")
+    with pytest.warns(UserWarning, match="'crs' was not provided"):
+        gpd.GeoDataFrame({"户数": [1]}, geometry=[box(0, 0, 1, 1)]).to_file(path, encoding="UTF-8")
     result = run("info", str(path), "--kind", "communities")
     assert result.returncode == 1
     assert "states no coordinate system" in result.stdout
