@@ -134,6 +134,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except GeoError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    except BrokenPipeError:  # output piped into `head` and closed: nothing to report
+        sys.stderr.close()
+        return 0
     except Exception as exc:  # a bug, not the user's fault: say so, briefly
         if args.debug:
             raise
