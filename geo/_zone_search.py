@@ -1,0 +1,505 @@
+"""The search behind :mod:`geo.zones`: partition one connected group of communities into zones.
+
+Works on plain arrays (no GeoDataFrames): nodes are communities (or groups a planner locked
+together), edges are uncut neighbour pairs. A zone is a connected set of nodes with total
+households in [min, max], at most ``max_members`` communities, a span (largest distance between
+any two members) of at most ``max_span_m``, at most one anchor (a larger community that takes its
+small neighbours in), no forbidden pair, and at least two communities.
+
+Objective, lexicographic: most candidates placed; then least *hull slack* (convex-hull area of a
+zone minus its members' footprint area, summed: compact zones fill their hull); then the least
+spread of build years; then the most zones (max-p's rule: no zone larger than it needs to be).
+
+Groups of up to ``exact_max_nodes`` nodes are solved exactly (every feasible zone enumerated,
+then a dynamic programme over subsets); larger groups by seeded greedy growth from the hardest
+nodes, enclave assignment, repair moves and a compactness local search, over a few restarts.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+import numpy as np
+import shapely
+
+
+@dataclass
+class Problem:
+    """One connected group: node attributes, edges and the rules (indices are local)."""
+
+    households: list[int]
+    size: list[int]  # communities per node (a locked group counts all its members)
+    anchor: list[bool]  # node holds a non-candidate (an anchor)
+    candidates: list[int]  # candidates per node (what the objective counts)
+    year_min: list[float]
+    year_max: list[float]
+    area: list[float]
+    points: list[np.ndarray]  # convex-hull vertices of each node, (k, 2)
+    nbrs: list[set[int]]
+    forbidden: list[set[int]]
+    min_households: int
+    max_households: int
+    max_members: int
+    max_span_m: float
+    _span_cache: dict[tuple[int, int], float] = field(default_factory=dict)
+
+    @property
+    def n(self) -> int:
+        """Number of nodes."""
+        return len(self.households)
+
+    def __post_init__(self) -> None:
+        sizes = [len(p) for p in self.points]
+        self._span_matrix = None
+        if sum(sizes) <= 2500:  # all pairwise spans at once: one small distance matrix
+            pts = np.vstack(self.points) if self.points else np.zeros((0, 2))
+            d = np.sqrt(((pts[:, None, :] - pts[None, :, :]) ** 2).sum(axis=2))
+            starts = np.cumsum([0, *sizes[:-1]])
+            per_row = np.maximum.reduceat(d, starts, axis=0) if len(pts) else d
+            self._span_matrix = np.maximum.reduceat(per_row, starts, axis=1) if len(pts) else per_row
+
+    def pair_span(self, u: int, v: int) -> float:
+        """Largest distance between a point of node u and a point of node v (u == v: diameter)."""
+        if self._span_matrix is not None:
+            return float(self._span_matrix[u, v])
+        key = (u, v) if u <= v else (v, u)
+        hit = self._span_cache.get(key)
+        if hit is None:
+            a, b = self.points[u], self.points[v]
+            d = a[:, None, :] - b[None, :, :]
+            hit = float(np.sqrt((d * d).sum(axis=2).max()))
+            self._span_cache[key] = hit
+        return hit
+
+    def span_with(self, members: Iterable[int], span: float, v: int) -> float:
+        """Span of ``members`` (whose span is ``span``) once ``v`` joins."""
+        out = max(span, self.pair_span(v, v))
+        for m in members:
+            out = max(out, self.pair_span(m, v))
+        return out
+
+    def slack(self, members: Iterable[int]) -> float:
+        """Convex-hull area of the members minus their footprint area (m²)."""
+        return float(self.slacks([list(members)])[0])
+
+    def slacks(self, zones: list[list[int]]) -> np.ndarray:
+        """:meth:`slack` of many zones in one vectorised GEOS call."""
+        if not zones:
+            return np.zeros(0)
+        coords = np.vstack([self.points[m] for z in zones for m in z])
+        counts = [sum(len(self.points[m]) for m in z) for z in zones]
+        hulls = shapely.convex_hull(shapely.multipoints(coords, indices=np.repeat(np.arange(len(zones)), counts)))
+        footprint = np.array([sum(self.area[m] for m in z) for z in zones])
+        return np.maximum(shapely.area(hulls) - footprint, 0.0)
+
+    def year_spread(self, members: Iterable[int]) -> float:
+        members = list(members)
+        return max(self.year_max[m] for m in members) - min(self.year_min[m] for m in members)
+
+    def can_join(self, members: set[int], hh: int, size: int, anchors: int, span: float, v: int) -> float | None:
+        """The span after ``v`` joins, or None when a hard rule forbids it."""
+        if hh + self.households[v] > self.max_households or size + self.size[v] > self.max_members:
+            return None
+        if anchors + self.anchor[v] > 1 or self.forbidden[v] & members:
+            return None
+        new_span = self.span_with(members, span, v)
+        return None if new_span > self.max_span_m else new_span
+
+    def feasible(self, members: set[int]) -> bool:
+        """Every hard rule holds for ``members`` (connectivity included)."""
+        members = set(members)
+        if not members:
+            return False
+        hh = sum(self.households[m] for m in members)
+        size = sum(self.size[m] for m in members)
+        if not (self.min_households <= hh <= self.max_households) or size > self.max_members or size < 2:
+            return False
+        if sum(self.anchor[m] for m in members) > 1 or sum(self.candidates[m] for m in members) == 0:
+            return False
+        if any(self.forbidden[m] & members for m in members):
+            return False
+        if not connected(members, self.nbrs):
+            return False
+        span = 0.0
+        ordered = sorted(members)
+        for k, m in enumerate(ordered):
+            span = max(span, self.span_with(ordered[:k], span, m))
+        return span <= self.max_span_m
+
+    def cost(self, zones: list[set[int]]) -> tuple[float, float, float, float]:
+        """Objective of a set of zones, smaller is better."""
+        placed = sum(self.candidates[m] for z in zones for m in z)
+        slack = float(self.slacks([list(z) for z in zones]).sum())
+        years = sum(self.year_spread(z) for z in zones)
+        return (-placed, round(slack, 3), years, -len(zones))
+
+
+def hull_area(points: list[tuple[float, float]]) -> float:
+    """Area of the convex hull of a few points (Andrew's monotone chain; plain Python is
+    faster than a GEOS call for the handful of vertices a zone has).
+
+    Example
+    -------
+    >>> hull_area([(0, 0), (2, 0), (2, 2), (0, 2), (1, 1)])
+    4.0
+    """
+    pts = sorted(set(points))
+    if len(pts) < 3:
+        return 0.0
+
+    def cross(o, a, b):
+        return (a[0] - o[0]) * (b[1] - o[1]) - (a[1] - o[1]) * (b[0] - o[0])
+
+    lower: list[tuple[float, float]] = []
+    for pt in pts:
+        while len(lower) >= 2 and cross(lower[-2], lower[-1], pt) <= 0:
+            lower.pop()
+        lower.append(pt)
+    upper: list[tuple[float, float]] = []
+    for pt in reversed(pts):
+        while len(upper) >= 2 and cross(upper[-2], upper[-1], pt) <= 0:
+            upper.pop()
+        upper.append(pt)
+    ring = lower[:-1] + upper[:-1]
+    area = 0.0
+    for k in range(len(ring)):
+        x1, y1 = ring[k]
+        x2, y2 = ring[(k + 1) % len(ring)]
+        area += x1 * y2 - x2 * y1
+    return abs(area) / 2.0
+
+
+def connected(members: set[int], nbrs: list[set[int]]) -> bool:
+    """True when ``members`` form one connected piece of the graph."""
+    members = set(members)
+    if not members:
+        return True
+    start = next(iter(members))
+    seen = {start}
+    stack = [start]
+    while stack:
+        u = stack.pop()
+        for w in nbrs[u] & members:
+            if w not in seen:
+                seen.add(w)
+                stack.append(w)
+    return len(seen) == len(members)
+
+
+# --- exact: every feasible zone, then a dynamic programme over subsets ---------------------
+
+
+def enumerate_zones(p: Problem) -> dict[int, list[tuple[int, tuple]]]:
+    """Feasible zones by lowest node: {v: [(bitmask, cost tuple), ...]} (ESU enumeration)."""
+    found: list[tuple[int, int, list[int]]] = []  # (root, mask, members)
+
+    def extend(members: list[int], mask: int, ext: set[int], hh: int, size: int, anchors: int,
+               span: float, root: int) -> None:
+        if hh >= p.min_households and size >= 2 and any(p.candidates[m] for m in members):
+            found.append((root, mask, list(members)))
+        ext = set(ext)
+        while ext:
+            w = ext.pop()
+            new_span = p.can_join(set(members), hh, size, anchors, span, w)
+            if new_span is None:
+                continue
+            new_ext = ext | {x for x in p.nbrs[w] if x > root and not (mask >> x) & 1
+                             and all(x not in p.nbrs[m] for m in members) and x not in ext}
+            extend(members + [w], mask | (1 << w), new_ext, hh + p.households[w], size + p.size[w],
+                   anchors + p.anchor[w], new_span, root)
+
+    for v in range(p.n):
+        extend([v], 1 << v, {x for x in p.nbrs[v] if x > v}, p.households[v], p.size[v],
+               int(p.anchor[v]), p.pair_span(v, v), v)
+    slacks = p.slacks([members for _, _, members in found])
+    by_root: dict[int, list[tuple[int, tuple]]] = {v: [] for v in range(p.n)}
+    for (root, mask, members), slack in zip(found, slacks):
+        cost = (-sum(p.candidates[m] for m in members), round(float(slack), 3), p.year_spread(members), -1)
+        by_root[root].append((mask, cost))
+    return by_root
+
+
+def solve_exact(p: Problem) -> list[set[int]]:
+    """The best zoning of a small group (see the module docstring for the objective)."""
+    zones = enumerate_zones(p)
+    full = (1 << p.n) - 1
+
+    @lru_cache(maxsize=None)
+    def best(mask: int) -> tuple[tuple, tuple[int, ...]]:
+        if mask == 0:
+            return (0, 0.0, 0.0, 0), ()
+        v = (mask & -mask).bit_length() - 1
+        cost, chosen = best(mask & ~(1 << v))
+        for zmask, zcost in zones[v]:
+            if zmask & mask != zmask:
+                continue
+            rest_cost, rest = best(mask & ~zmask)
+            total = tuple(a + b for a, b in zip(zcost, rest_cost))
+            total = (total[0], round(total[1], 3), total[2], total[3])
+            if total < cost:
+                cost, chosen = total, (zmask, *rest)
+        return cost, chosen
+
+    _, chosen = best(full)
+    best.cache_clear()
+    return [{i for i in range(p.n) if (m >> i) & 1} for m in chosen]
+
+
+# --- heuristic: seeded growth, enclaves, repair, local search ------------------------------
+
+
+class _State:
+    """Zones under construction: node -> zone index, and each zone's running figures."""
+
+    def __init__(self, p: Problem):
+        self.p = p
+        self.zone_of: list[int | None] = [None] * p.n
+        self.zones: list[set[int]] = []
+
+    def figures(self, members: set[int]) -> tuple[int, int, int, float]:
+        p = self.p
+        ordered = sorted(members)
+        span = 0.0
+        for k, m in enumerate(ordered):
+            span = max(span, p.span_with(ordered[:k], span, m))
+        return (sum(p.households[m] for m in members), sum(p.size[m] for m in members),
+                sum(p.anchor[m] for m in members), span)
+
+    def add_zone(self, members: set[int]) -> None:
+        index = len(self.zones)
+        self.zones.append(set(members))
+        for m in members:
+            self.zone_of[m] = index
+
+    def result(self) -> list[set[int]]:
+        return [z for z in self.zones if z]
+
+
+def _grow(p: Problem, st: _State, seed: int, order_key: dict[int, float]) -> set[int] | None:
+    """Grow a zone from ``seed`` over free nodes until it reaches the minimum, compactly."""
+    members = {seed}
+    hh, size, anchors, span = p.households[seed], p.size[seed], int(p.anchor[seed]), p.pair_span(seed, seed)
+    while hh < p.min_households or size < 2:
+        best = None
+        frontier = set().union(*(p.nbrs[m] for m in members)) - members
+        for w in frontier:
+            if st.zone_of[w] is not None:
+                continue
+            new_span = p.can_join(members, hh, size, anchors, span, w)
+            if new_span is None:
+                continue
+            # prefer the smallest growth of the span, then candidates over anchors, then order
+            key = (new_span, p.anchor[w], order_key[w])
+            if best is None or key < best[0]:
+                best = (key, w, new_span)
+        if best is None:
+            return None
+        _, w, span = best
+        members.add(w)
+        hh += p.households[w]
+        size += p.size[w]
+        anchors += p.anchor[w]
+    return members
+
+
+def _enclaves(p: Problem, st: _State) -> bool:
+    """Give free candidates to a neighbouring zone that can take them; True if anything moved."""
+    moved = False
+    changed = True
+    while changed:
+        changed = False
+        for v in range(p.n):
+            if st.zone_of[v] is not None or not p.candidates[v]:
+                continue
+            options = []
+            for w in p.nbrs[v]:
+                z = st.zone_of[w]
+                if z is None or any(o[1] == z for o in options):
+                    continue
+                members = st.zones[z]
+                hh, size, anchors, span = st.figures(members)
+                new_span = p.can_join(members, hh, size, anchors, span, v)
+                if new_span is not None:
+                    options.append((new_span, z))
+            if options:
+                _, z = min(options)
+                st.zones[z].add(v)
+                st.zone_of[v] = z
+                changed = moved = True
+    return moved
+
+
+def _can_give(p: Problem, st: _State, z: int, v: int) -> bool:
+    """Zone z stays feasible without node v."""
+    rest = st.zones[z] - {v}
+    return p.feasible(rest)
+
+
+def _repair(p: Problem, st: _State, order_key: dict[int, float]) -> bool:
+    """Build a zone around a free candidate from free nodes and nodes other zones can spare."""
+    improved = False
+    for v in sorted((v for v in range(p.n) if st.zone_of[v] is None and p.candidates[v]), key=order_key.get):
+        if st.zone_of[v] is not None:
+            continue
+        members = {v}
+        hh, size, anchors, span = p.households[v], p.size[v], int(p.anchor[v]), p.pair_span(v, v)
+        taken: list[tuple[int, int]] = []
+        while hh < p.min_households or size < 2:
+            best = None
+            frontier = set().union(*(p.nbrs[m] for m in members)) - members
+            for w in frontier:
+                z = st.zone_of[w]
+                if z is not None and not _can_give(p, st, z, w):
+                    continue
+                new_span = p.can_join(members, hh, size, anchors, span, w)
+                if new_span is None:
+                    continue
+                key = (z is not None, new_span, order_key[w])
+                if best is None or key < best[0]:
+                    best = (key, w, new_span, z)
+            if best is None:
+                break
+            _, w, span, z = best
+            if z is not None:
+                st.zones[z].discard(w)
+                st.zone_of[w] = None
+                taken.append((w, z))
+            members.add(w)
+            hh += p.households[w]
+            size += p.size[w]
+            anchors += p.anchor[w]
+        if hh >= p.min_households and size >= 2:
+            st.add_zone(members)
+            improved = True
+        else:  # undo what was borrowed
+            for w, z in taken:
+                st.zones[z].add(w)
+                st.zone_of[w] = z
+    return improved
+
+
+def _local_search(p: Problem, st: _State, *, passes: int = 3) -> None:
+    """Move boundary nodes between neighbouring zones while total hull slack drops."""
+    for _ in range(passes):
+        moved = False
+        for v in range(p.n):
+            a = st.zone_of[v]
+            if a is None:
+                continue
+            for w in p.nbrs[v]:
+                b = st.zone_of[w]
+                if b is None or b == a:
+                    continue
+                src, dst = st.zones[a], st.zones[b]
+                new_src, new_dst = src - {v}, dst | {v}
+                if not (p.feasible(new_src) and p.feasible(new_dst)):
+                    continue
+                before = p.slack(src) + p.slack(dst)
+                after = p.slack(new_src) + p.slack(new_dst)
+                if after < before - 1e-6:
+                    st.zones[a], st.zones[b] = new_src, new_dst
+                    st.zone_of[v] = b
+                    moved = True
+                    break
+        if not moved:
+            return
+
+
+def solve_heuristic(p: Problem, *, seed: int = 0, restarts: int = 4) -> list[set[int]]:
+    """A good zoning of a large group: the best of a few seeded greedy constructions."""
+    rng = np.random.default_rng(seed)
+    degree = [len(p.nbrs[v]) for v in range(p.n)]
+    best_zones: list[set[int]] | None = None
+    best_cost = None
+    for attempt in range(max(1, restarts)):
+        jitter = rng.random(p.n)
+        order_key = {v: float(jitter[v]) for v in range(p.n)}
+        # hardest first: fewest neighbours, then random (attempt 0: fewest, then position)
+        seeds = sorted(range(p.n), key=lambda v: (degree[v], order_key[v] if attempt else v))
+        st = _State(p)
+        for s in seeds:
+            if st.zone_of[s] is not None or not p.candidates[s]:
+                continue
+            zone = _grow(p, st, s, order_key)
+            if zone is not None:
+                st.add_zone(zone)
+        _enclaves(p, st)
+        while _repair(p, st, order_key):
+            _enclaves(p, st)
+        _local_search(p, st)
+        zones = [z for z in st.result() if p.feasible(z)]
+        cost = p.cost(zones)
+        if best_cost is None or cost < best_cost:
+            best_cost, best_zones = cost, zones
+    return best_zones or []
+
+
+def solve(p: Problem, *, seed: int = 0, exact_max_nodes: int = 12) -> list[set[int]]:
+    """Zones of one connected group: exact when small enough, heuristic otherwise."""
+    if p.n <= exact_max_nodes:
+        return solve_exact(p)
+    return solve_heuristic(p, seed=seed)
+
+
+def _solve_chunk(args: tuple[list[Problem], int, int]) -> list[list[set[int]]]:
+    problems, seed, exact_max_nodes = args
+    return [solve(p, seed=seed, exact_max_nodes=exact_max_nodes) for p in problems]
+
+
+def solve_all(
+    problems: list[Problem],
+    *,
+    seed: int = 0,
+    exact_max_nodes: int = 12,
+    workers: int | None = None,
+    progress=None,
+) -> list[list[set[int]]]:
+    """Solve many independent groups, in ``workers`` processes when there are many.
+
+    Each group's result depends only on the group and the seed, so the answer is the same
+    for any number of workers. One worker by default: on this 2-core machine the pickling of
+    the groups cost more than the second core saved (benchmarks/zones.py measures it).
+    """
+    import os
+    from concurrent.futures import ProcessPoolExecutor
+    from multiprocessing import get_context
+
+    total = len(problems)
+    workers = workers if workers is not None else 1
+    if workers <= 1 or total < 400:
+        out = []
+        for done, p in enumerate(problems, 1):
+            out.append(solve(p, seed=seed, exact_max_nodes=exact_max_nodes))
+            if progress is not None and (done % 200 == 0 or done == total):
+                progress(done, total)
+        return out
+    size = max(50, total // (workers * 8))
+    chunks = [problems[k:k + size] for k in range(0, total, size)]
+    out = []
+    with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("fork")) as pool:
+        for chunk, result in zip(chunks, pool.map(_solve_chunk, [(c, seed, exact_max_nodes) for c in chunks])):
+            out.extend(result)
+            if progress is not None:
+                progress(len(out), total)
+    return out
+
+
+def hull_points(geoms: np.ndarray) -> list[np.ndarray]:
+    """Convex-hull vertices of each geometry, as (k, 2) arrays."""
+    hulls = shapely.convex_hull(geoms)
+    return [np.asarray(shapely.get_coordinates(h))[:-1] if shapely.get_type_id(h) == 3
+            else np.asarray(shapely.get_coordinates(h)) for h in hulls]
+
+
+def span_of(points: list[np.ndarray]) -> float:
+    """Largest distance between any two of the points."""
+    pts = np.vstack(points)
+    if len(pts) < 2:
+        return 0.0
+    hull = shapely.convex_hull(shapely.multipoints(pts))
+    h = shapely.get_coordinates(hull)
+    d = h[:, None, :] - h[None, :, :]
+    return float(math.sqrt((d * d).sum(axis=2).max()))

@@ -1,0 +1,563 @@
+"""Consolidated property-management zones: merge small, adjacent old communities.
+
+Policy (DOMAIN.md; Changji 一(二)1, 三(六)) asks that adjacent or nearby small, scattered
+communities be merged into one property-management area, optionally taken in by a larger
+neighbour ("one property company takes the scattered buildings next door"), without crossing
+arterial roads, rivers or railways. :func:`propose_zones` does that under explicit rules,
+:func:`geo.zone_score.score_zoning` measures any zoning (a proposal or a planner's edit) with the
+same figures and lists every rule it breaks, and every candidate left out gets a reason.
+
+Rules (:class:`ZoneRules`), with their defaults:
+
+* candidates: communities of at most ``small_max_households`` (300) households, built up to
+  ``cutoff_year`` (2000) and not completed (``eligible_only``);
+* a zone's households within [``min_households``, ``max_households``] = [300, 2000]: about the
+  smallest area a property company can run on old-community fees, and a large compound's size;
+* at most ``max_members`` (10) communities, spanning at most ``max_span_m`` (500 m: a
+  10-minute walk, GB 50180-2018);
+* members connected through uncut neighbour pairs (:mod:`geo.adjacency`, ``gap_m`` 15 m), one
+  street unless ``same_street`` is off, at most one anchor (a non-candidate neighbour);
+* planner overrides (:class:`Overrides`): communities locked together, pairs forbidden, zones
+  fixed as they are.
+
+Objective, in order: no zone breaks a hard rule; as few candidates left out as possible; compact
+zones (least *hull slack*: a zone's convex-hull area minus its members' footprints); similar
+build years; then more zones (max-p's rule). Deterministic for a seed, independent of row order.
+
+Example
+-------
+>>> from geo.load import load_demo                                   # doctest: +SKIP
+>>> ds = load_demo()                                                  # doctest: +SKIP
+>>> result = propose_zones(ds.layers["communities"], barriers=ds.layers["barriers"])  # doctest: +SKIP
+>>> result.summary()                                                  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping
+from dataclasses import asdict, dataclass, field, replace
+
+import geopandas as gpd
+import networkx as nx
+import numpy as np
+import pandas as pd
+import shapely
+
+from geo._zone_search import Problem, hull_points, solve_all
+from geo.adjacency import DEFAULT_GAP_M, community_pairs, require_metric
+from geo.errors import SchemaError
+from geo.zone_score import ZoningScore, score_zoning
+
+
+@dataclass(frozen=True)
+class ZoneRules:
+    """The rules a zone must meet, and which communities are merge candidates.
+
+    See the module docstring for what each default stands for.
+    """
+
+    gap_m: float = DEFAULT_GAP_M
+    small_max_households: int = 300
+    cutoff_year: int = 2000
+    eligible_only: bool = True
+    min_households: int = 300
+    max_households: int = 2000
+    max_members: int = 10
+    max_span_m: float = 500.0
+    same_street: bool = True
+    allow_anchor: bool = True
+    seed: int = 0
+    exact_max_nodes: int = 12
+
+    def __post_init__(self) -> None:
+        if self.min_households > self.max_households:
+            raise ValueError(f"min_households ({self.min_households}) is above max_households "
+                             f"({self.max_households})")
+        if self.max_members < 2:
+            raise ValueError("max_members must be at least 2: a zone merges communities")
+        if self.gap_m < 0 or self.max_span_m <= 0:
+            raise ValueError("gap_m must be >= 0 and max_span_m > 0")
+
+
+@dataclass(frozen=True)
+class Overrides:
+    """A planner's decisions the engine keeps.
+
+    Attributes
+    ----------
+    locked_together
+        Groups of community ids that must end up in the same zone.
+    forbidden_pairs
+        Pairs of community ids that must not share a zone.
+    fixed_zones
+        zone id -> member ids: kept exactly as they are; their members are not re-zoned.
+    """
+
+    locked_together: tuple[frozenset[str], ...] = ()
+    forbidden_pairs: tuple[tuple[str, str], ...] = ()
+    fixed_zones: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+
+
+#: Reason codes of a candidate left without a zone, with the words a planner reads.
+REASONS: dict[str, tuple[str, str]] = {
+    "isolated": ("与其他小区距离均超过合并距离", "no other community within the merge distance"),
+    "barrier_only": ("相邻小区均被主干路、河流或铁路隔开", "its only neighbours are across a barrier"),
+    "street_boundary": ("相邻小区均属其他街道", "its only neighbours are in another street"),
+    "group_too_small": ("所在相连片区户数达不到下限", "its connected group cannot reach the minimum households"),
+    "max_households": ("并入后将超过户数上限", "every zone it could join would exceed the maximum households"),
+    "max_span": ("并入后片区跨度将超过上限", "every zone it could join would exceed the maximum span"),
+    "max_members": ("并入后小区数将超过上限", "every zone it could join would exceed the maximum members"),
+    "forbidden": ("规划人员禁止与相邻小区合并", "a planner forbade merging it with its neighbours"),
+    "not_placed": ("相邻小区已编入其他片区，无法再调整", "its neighbours are already in zones that cannot take it or spare a member"),
+    "fixed": ("属于锁定片区", "in a zone fixed by a planner"),
+}
+
+
+def reason_text(code: str, lang: str = "en") -> str:
+    """The planner's words for a reason code."""
+    zh, en = REASONS[code]
+    return zh if lang == "zh" else en
+
+
+def merge_candidates(communities: pd.DataFrame, rules: ZoneRules) -> pd.Series:
+    """Which communities are merge candidates under ``rules`` (a boolean Series on the index).
+
+    Small (households known and at most ``small_max_households``); when ``eligible_only``, also
+    built up to ``cutoff_year`` (unknown years are not eligible) and not completed.
+
+    Example
+    -------
+    >>> frame = pd.DataFrame({"households": [120, 900, 80], "build_year": [1988, 1990, 2008],
+    ...                       "status": ["candidate", "candidate", "candidate"]})
+    >>> merge_candidates(frame, ZoneRules()).tolist()
+    [True, False, False]
+    """
+    hh = pd.to_numeric(communities["households"], errors="coerce")
+    small = hh.notna() & (hh <= rules.small_max_households)
+    if not rules.eligible_only:
+        return small.astype(bool)
+    year = pd.to_numeric(communities.get("build_year"), errors="coerce") if "build_year" in communities \
+        else pd.Series(np.nan, index=communities.index)
+    status = communities["status"] if "status" in communities else pd.Series(None, index=communities.index)
+    eligible = year.notna() & (year <= rules.cutoff_year) & (status.astype(object) != "completed")
+    return (small & eligible).astype(bool)
+
+
+@dataclass
+class ZoningResult:
+    """Proposed zones, every community's place, and the score of the whole.
+
+    Attributes
+    ----------
+    zones
+        One row per zone (see :func:`geo.zone_score.score_zoning`), outline geometry.
+    assignments
+        One row per community: ``community_id``, ``zone_id`` (None when unplaced), ``role``
+        (member / anchor / None), ``candidate``, ``reason_code``, ``reason``, ``relaxation``.
+    violations
+        Every rule a zone breaks (empty for a proposal: fixed zones may break rules).
+    rules, seconds
+        The rules used and the time taken.
+    """
+
+    zones: gpd.GeoDataFrame
+    assignments: pd.DataFrame
+    violations: pd.DataFrame
+    rules: ZoneRules
+    seconds: float = 0.0
+
+    def summary(self) -> dict:
+        """Zones, candidates placed and left out by reason, households covered, time."""
+        cand = self.assignments[self.assignments["candidate"]]
+        placed = cand["zone_id"].notna()
+        return {
+            "zones": len(self.zones),
+            "candidates": int(len(cand)),
+            "placed": int(placed.sum()),
+            "left_out": int((~placed).sum()),
+            "left_out_by_reason": cand.loc[~placed, "reason_code"].value_counts().to_dict(),
+            "households_in_zones": int(self.zones["households"].sum()) if len(self.zones) else 0,
+            "violations": int(len(self.violations)),
+            "seconds": round(self.seconds, 2),
+        }
+
+    def assignment(self) -> dict[str, str]:
+        """community id -> zone id for every placed community."""
+        placed = self.assignments.dropna(subset=["zone_id"])
+        return dict(zip(placed["community_id"], placed["zone_id"]))
+
+
+# --- building the search problems ------------------------------------------------------------
+
+
+class _UnionFind:
+    def __init__(self, items: Iterable[str]):
+        self.parent = {i: i for i in items}
+
+    def find(self, x: str) -> str:
+        root = x
+        while self.parent[root] != root:
+            root = self.parent[root]
+        while self.parent[x] != root:
+            self.parent[x], x = root, self.parent[x]
+        return root
+
+    def union(self, a: str, b: str) -> None:
+        ra, rb = self.find(a), self.find(b)
+        if ra != rb:
+            if rb < ra:
+                ra, rb = rb, ra
+            self.parent[rb] = ra
+
+
+def _usable_edges(pairs: pd.DataFrame, rules: ZoneRules) -> pd.DataFrame:
+    """Pairs that may join a zone: not cut by a barrier, and not by a street when streets count."""
+    reason = pairs["reason"].astype(object)
+    ok = reason.isna() | ((reason == "street") & (not rules.same_street))
+    return pairs.loc[ok, ["a", "b"]]
+
+
+def propose_zones(
+    communities: gpd.GeoDataFrame,
+    *,
+    pairs: gpd.GeoDataFrame | None = None,
+    barriers: gpd.GeoDataFrame | None = None,
+    rules: ZoneRules | None = None,
+    overrides: Overrides | None = None,
+    progress=None,
+    workers: int | None = None,
+) -> ZoningResult:
+    """Propose consolidated management zones for the small old communities.
+
+    Parameters
+    ----------
+    communities
+        The communities layer in a metric CRS (as :func:`geo.load.load_layer` returns it).
+    pairs
+        Neighbour pairs from :func:`geo.adjacency.community_pairs`; computed here (with
+        ``rules.gap_m`` and ``barriers``) when not given.
+    barriers
+        Arterial roads, rivers, railways, used when ``pairs`` is computed here and for outlines.
+    rules, overrides
+        See :class:`ZoneRules` and :class:`Overrides`.
+    progress
+        Optional callable ``progress(done, total)`` called as groups are solved.
+    workers
+        Processes to solve groups in (default 1); the result is the same whatever the number.
+
+    Returns
+    -------
+    ZoningResult
+
+    Raises
+    ------
+    CRSError, SchemaError
+        Communities in degrees, or without ids/households.
+    """
+    import time
+
+    start = time.perf_counter()
+    rules = rules or ZoneRules()
+    overrides = overrides or Overrides()
+    require_metric(communities, "the communities layer")
+    for column in ("community_id", "households"):
+        if column not in communities.columns:
+            raise SchemaError(f"communities need a '{column}' column to be zoned")
+    if pairs is None:
+        pairs = community_pairs(communities, gap_m=rules.gap_m, barriers=barriers,
+                                respect_streets=rules.same_street)
+    frame = communities.copy()
+    frame["community_id"] = frame["community_id"].astype(str)
+    frame = frame.sort_values("community_id", kind="stable").reset_index(drop=True)
+    ids = frame["community_id"].tolist()
+    pos = {cid: k for k, cid in enumerate(ids)}
+    is_cand = merge_candidates(frame, rules).to_numpy()
+    hh = pd.to_numeric(frame["households"], errors="coerce").fillna(-1).astype(int).to_numpy()
+    years = pd.to_numeric(frame["build_year"], errors="coerce").to_numpy(dtype=float) \
+        if "build_year" in frame else np.full(len(frame), np.nan)
+    geoms = np.asarray(frame.geometry.array, dtype=object)
+    areas = shapely.area(geoms)
+    points = hull_points(geoms)
+
+    fixed_members = {cid for members in overrides.fixed_zones.values() for cid in members}
+    unknown = sorted({*fixed_members, *(c for g in overrides.locked_together for c in g),
+                      *(c for p in overrides.forbidden_pairs for c in p)} - set(pos))
+    if unknown:
+        raise SchemaError(f"overrides name communities that are not in the layer: {', '.join(unknown[:10])}")
+
+    edges = _usable_edges(pairs, rules)
+    edges = edges[edges["a"].isin(pos) & edges["b"].isin(pos)]
+    # nodes: candidates and (when allowed) anchors; locked groups contracted into one node
+    # an anchor is a larger neighbour that takes small ones in: more than small, at most a zone
+    anchor_ok = (~is_cand) & (hh > rules.small_max_households) & (hh <= rules.max_households) & rules.allow_anchor
+    in_pool = np.array([(is_cand[k] or anchor_ok[k]) and ids[k] not in fixed_members for k in range(len(ids))])
+    uf = _UnionFind(ids)
+    for group in overrides.locked_together:
+        group = sorted(group)
+        for other in group[1:]:
+            uf.union(group[0], other)
+    for group in overrides.locked_together:  # a locked group is in the pool when any member is
+        if any(in_pool[pos[c]] or is_cand[pos[c]] for c in group) and not (set(group) & fixed_members):
+            for c in group:
+                in_pool[pos[c]] = True
+    node_of = {cid: uf.find(cid) for cid in ids if in_pool[pos[cid]]}
+    node_members: dict[str, list[str]] = {}
+    for cid, root in node_of.items():
+        node_members.setdefault(root, []).append(cid)
+
+    graph = nx.Graph()
+    graph.add_nodes_from(node_members)
+    for a, b in zip(edges["a"], edges["b"]):
+        if a in node_of and b in node_of and node_of[a] != node_of[b]:
+            na, nb = node_of[a], node_of[b]
+            anchor_a = any(not is_cand[pos[c]] for c in node_members[na])
+            anchor_b = any(not is_cand[pos[c]] for c in node_members[nb])
+            if anchor_a and anchor_b:
+                continue  # two anchors never share a zone: no edge between them
+            graph.add_edge(na, nb)
+    forbidden = {frozenset((node_of.get(a), node_of.get(b))) for a, b in overrides.forbidden_pairs
+                 if a in node_of and b in node_of}
+
+    components = [sorted(c) for c in nx.connected_components(graph)]
+    components = [c for c in components if any(is_cand[pos[m]] for n in c for m in node_members[n])]
+    components.sort(key=lambda c: c[0])
+    columns = (hh.tolist(), years.tolist(), areas.tolist(), is_cand.tolist())
+    problems = [(comp, _problem(comp, node_members, graph, forbidden, pos, columns, points, rules))
+                for comp in components if len(comp) >= 2]
+    solutions = solve_all([p for _, p in problems], seed=rules.seed, exact_max_nodes=rules.exact_max_nodes,
+                          workers=workers, progress=progress)
+    zones_found: list[list[str]] = []
+    for (comp, _), zones in zip(problems, solutions):
+        for zone in zones:
+            zones_found.append(sorted(m for k in zone for m in node_members[comp[k]]))
+    zones_found.sort()
+    assignment: dict[str, str] = {}
+    names: list[str] = []
+    for k, members in enumerate(zones_found, 1):
+        zid = f"Z{k:04d}"
+        names.append(zid)
+        for m in members:
+            assignment[m] = zid
+    for zid, members in sorted(overrides.fixed_zones.items()):
+        for m in members:
+            assignment[m] = str(zid)
+
+    score = score_zoning(frame, assignment, pairs=pairs, barriers=barriers, rules=rules,
+                         candidates=pd.Series(is_cand, index=frame["community_id"]), overrides=overrides)
+    assignments = _assignments(frame, assignment, is_cand, score, pairs, rules, overrides, graph,
+                               node_of, node_members, pos, hh, points)
+    return ZoningResult(score.zones, assignments, score.violations, rules,
+                        seconds=time.perf_counter() - start)
+
+
+def _problem(comp, node_members, graph, forbidden, pos, columns, points, rules) -> Problem:
+    hh, years, areas, is_cand = columns
+    local = {node: k for k, node in enumerate(comp)}
+    nbrs = [set() for _ in comp]
+    for node in comp:
+        for other in graph.neighbors(node):
+            if other in local:
+                nbrs[local[node]].add(local[other])
+    forb = [set() for _ in comp]
+    for pair in forbidden:
+        a, b = tuple(pair) if len(pair) == 2 else (None, None)
+        if a in local and b in local:
+            forb[local[a]].add(local[b])
+            forb[local[b]].add(local[a])
+    members = [[pos[c] for c in node_members[node]] for node in comp]
+    known_years = [[years[m] for m in ms if years[m] == years[m]] or [0.0] for ms in members]
+    return Problem(
+        households=[int(sum(max(hh[m], 0) for m in ms)) for ms in members],
+        size=[len(ms) for ms in members],
+        anchor=[any(not is_cand[m] for m in ms) for ms in members],
+        candidates=[sum(bool(is_cand[m]) for m in ms) for ms in members],
+        year_min=[float(min(ys)) for ys in known_years],
+        year_max=[float(max(ys)) for ys in known_years],
+        area=[float(sum(areas[m] for m in ms)) for ms in members],
+        points=[points[ms[0]] if len(ms) == 1 else np.vstack([points[m] for m in ms]) for ms in members],
+        nbrs=nbrs,
+        forbidden=forb,
+        min_households=rules.min_households,
+        max_households=rules.max_households,
+        max_members=rules.max_members,
+        max_span_m=rules.max_span_m,
+    )
+
+
+# --- why a candidate was left out ------------------------------------------------------------
+
+
+def _assignments(frame, assignment, is_cand, score: ZoningScore, pairs, rules, overrides, graph,
+                 node_of, node_members, pos, hh, points) -> pd.DataFrame:
+    ids = frame["community_id"].tolist()
+    anchors = set(score.zones["anchor_id"].dropna()) if len(score.zones) else set()
+    fixed = {m for ms in overrides.fixed_zones.values() for m in ms}
+    by_id_pairs: dict[str, list[tuple[str, str | None, float]]] = {cid: [] for cid in ids}
+    for a, b, reason, gap in zip(pairs["a"], pairs["b"], pairs["reason"].astype(object), pairs["gap_m"]):
+        if a in by_id_pairs:
+            by_id_pairs[a].append((b, reason, gap))
+        if b in by_id_pairs:
+            by_id_pairs[b].append((a, reason, gap))
+    rows = []
+    for k, cid in enumerate(ids):
+        zid = assignment.get(cid)
+        role = None if zid is None else ("anchor" if cid in anchors else "member")
+        code = relax = None
+        if zid is None and is_cand[k]:
+            code, relax = _why(cid, by_id_pairs[cid], rules, overrides, graph, node_of, node_members,
+                               pos, hh, is_cand, assignment, points)
+        elif zid is not None and cid in fixed:
+            code = "fixed"
+        rows.append({
+            "community_id": cid, "zone_id": zid, "role": role, "candidate": bool(is_cand[k]),
+            "reason_code": code, "reason": None if code is None else reason_text(code),
+            "relaxation": relax,
+        })
+    isolated = [k for k, row in enumerate(rows) if row["reason_code"] == "isolated"]
+    for k, text in zip(isolated, _nearest_relaxations(frame, isolated)):
+        rows[k]["relaxation"] = text
+    out = pd.DataFrame(rows, columns=["community_id", "zone_id", "role", "candidate", "reason_code",
+                                      "reason", "relaxation"])
+    for column in ("zone_id", "role", "reason_code", "reason", "relaxation"):
+        out[column] = out[column].astype(object).where(out[column].notna(), None)
+    return out
+
+
+def _nearest_relaxations(frame: gpd.GeoDataFrame, positions: list[int]) -> list[str | None]:
+    """For isolated communities: the gap that would reach the nearest other community."""
+    if not positions:
+        return []
+    geoms = np.asarray(frame.geometry.array, dtype=object)
+    tree = shapely.STRtree(geoms)
+    src, dst = tree.query(geoms[positions], predicate="dwithin", distance=1000.0)
+    src = np.asarray(positions)[src]
+    keep = src != dst
+    src, dst = src[keep], dst[keep]
+    dist = shapely.distance(geoms[src], geoms[dst])
+    ids = frame["community_id"].to_numpy(dtype=object)
+    out = []
+    for k in positions:
+        mine = src == k
+        if not mine.any():
+            out.append("no other community within 1 km")
+            continue
+        j = int(np.argmin(np.where(mine, dist, np.inf)))
+        out.append(f"gap_m >= {math.ceil(float(dist[j]) + 0.01)} would reach {ids[dst[j]]}")
+    return out
+
+
+def _why(cid, my_pairs, rules, overrides, graph, node_of, node_members, pos, hh, is_cand, assignment,
+         points) -> tuple[str, str | None]:
+    """The reason code of an unplaced candidate, and the smallest relaxation that may place it."""
+    if not my_pairs:
+        return "isolated", None
+    barrier = [p for p in my_pairs if p[1] == "barrier"]
+    street = [p for p in my_pairs if p[1] == "street"]
+    if len(barrier) == len(my_pairs):
+        return "barrier_only", None
+    if rules.same_street and len(barrier) + len(street) == len(my_pairs):
+        return "street_boundary", "allow zones across streets (--any-street)"
+    node = node_of.get(cid)
+    if node is None:
+        return "not_placed", None
+    neighbours = set(graph.neighbors(node))
+    forbidden_partners = {b for a, b in overrides.forbidden_pairs if a == cid} | {
+        a for a, b in overrides.forbidden_pairs if b == cid}
+    if neighbours and all(set(node_members[n]) & forbidden_partners for n in neighbours):
+        return "forbidden", None
+    # what the connected group could reach, with at most one anchor
+    comp = nx.node_connected_component(graph, node)
+    members = [m for n in comp for m in node_members[n]]
+    cand_hh = sum(max(hh[pos[m]], 0) for m in members if is_cand[pos[m]])
+    anchor_hh = [max(hh[pos[m]], 0) for m in members if not is_cand[pos[m]]]
+    reach = cand_hh + (max(anchor_hh) if anchor_hh else 0)
+    if reach < rules.min_households:
+        return "group_too_small", f"min_households <= {reach} (all its group reaches)"
+    # the zones next door: which rule stops each from taking it in
+    blocked = _neighbour_zone_blocks(cid, node, graph, node_members, pos, hh, is_cand, points, rules,
+                                     assignment)
+    if blocked and len({rule for rule, _ in blocked}) == 1 and blocked[0][0] != "anchors":
+        rule = blocked[0][0]
+        need = min(value for _, value in blocked)
+        unit = {"max_households": "", "max_members": "", "max_span": ""}[rule]
+        name = {"max_households": "max_households", "max_members": "max_members", "max_span": "max_span_m"}[rule]
+        return rule, f"{name} >= {math.ceil(need)}{unit} would let a neighbouring zone take it"
+    # a zone of its own from free neighbours: which rule stops it
+    probe = _probe(node, graph, node_members, pos, hh, is_cand, points, rules, assignment)
+    if probe is not None:
+        return probe
+    return "not_placed", "move it into a neighbouring zone by hand, or re-run with different rules"
+
+
+def _neighbour_zone_blocks(cid, node, graph, node_members, pos, hh, is_cand, points, rules, assignment):
+    """For each zone next to the candidate: (first rule that stops it joining, value needed)."""
+    zone_members: dict[str, list[str]] = {}
+    for zid in {assignment.get(m) for n in graph.neighbors(node) for m in node_members[n]} - {None}:
+        zone_members[zid] = [m for m, z in assignment.items() if z == zid]
+    mine = node_members[node]
+    out = []
+    for zid, members in sorted(zone_members.items()):
+        every = members + mine
+        total = sum(max(hh[pos[m]], 0) for m in every)
+        if total > rules.max_households:
+            out.append(("max_households", total))
+        elif len(every) > rules.max_members:
+            out.append(("max_members", len(every)))
+        elif sum(not is_cand[pos[m]] for m in every) > 1:
+            out.append(("anchors", 0))
+        else:
+            span = _span([points[pos[m]] for m in every])
+            if span > rules.max_span_m:
+                out.append(("max_span", span))
+    return out
+
+
+def _probe(node, graph, node_members, pos, hh, is_cand, points, rules, assignment):
+    """Greedy growth from ``node`` over free nodes: which rule stops it first, and by how much."""
+    members = [node]
+    total = sum(max(hh[pos[m]], 0) for m in node_members[node])
+    size = len(node_members[node])
+    pts = [points[pos[m]] for m in node_members[node]]
+    anchors = sum(not is_cand[pos[m]] for m in node_members[node])
+    while total < rules.min_households or size < 2:
+        frontier = {w for n in members for w in graph.neighbors(n)} - set(members)
+        frontier = {w for w in frontier if not any(m in assignment for m in node_members[w])}
+        if anchors:
+            frontier = {w for w in frontier if all(is_cand[pos[m]] for m in node_members[w])}
+        if not frontier:
+            return "not_placed", "its free neighbours are too few; move a neighbour out of its zone"
+
+        def spread(w):
+            return _span([*pts, *(points[pos[m]] for m in node_members[w])])
+
+        w = min(sorted(frontier), key=spread)
+        members.append(w)
+        total += sum(max(hh[pos[m]], 0) for m in node_members[w])
+        size += len(node_members[w])
+        pts.extend(points[pos[m]] for m in node_members[w])
+        anchors += sum(not is_cand[pos[m]] for m in node_members[w])
+    span = _span(pts)
+    if total > rules.max_households:
+        return "max_households", f"max_households >= {total}"
+    if size > rules.max_members:
+        return "max_members", f"max_members >= {size}"
+    if span > rules.max_span_m:
+        return "max_span", f"max_span_m >= {math.ceil(span)}"
+    return None
+
+
+def _span(pts: list[np.ndarray]) -> float:
+    from geo._zone_search import span_of
+
+    return span_of(pts)
+
+
+def rules_dict(rules: ZoneRules) -> dict:
+    """The rules as a plain dict (for exports and proposals)."""
+    return asdict(rules)
+
+
+def with_rules(rules: ZoneRules, **changes) -> ZoneRules:
+    """A copy of ``rules`` with some values changed."""
+    return replace(rules, **changes)
