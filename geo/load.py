@@ -8,10 +8,12 @@ CRS and catch coordinate mistakes (:mod:`geo.crs`); convert GCJ-02/BD-09 to WGS8
 
 Example
 -------
->>> from geo.load import load_layer
->>> loaded = load_layer("data/demo.gpkg", "communities")  # doctest: +SKIP
->>> loaded.report.summary()  # doctest: +SKIP
+>>> from geo.load import DEMO_PATH, load_layer
+>>> loaded = load_layer(DEMO_PATH, "communities")
+>>> loaded.report.summary()
 '1100 read, 1100 kept (0 repaired), 0 rejected, 0 warnings'
+>>> loaded.gdf.crs.to_epsg()
+4538
 """
 
 from __future__ import annotations
@@ -322,7 +324,9 @@ def load_dataset(sources: Mapping[str, Mapping[str, Any] | str | os.PathLike]) -
 
     Example
     -------
-    >>> ds = load_dataset({"communities": "data/demo.gpkg", "barriers": "data/demo.gpkg"})  # doctest: +SKIP
+    >>> ds = load_dataset({"communities": DEMO_PATH, "barriers": DEMO_PATH})
+    >>> list(ds.layers), ds.crs.to_epsg()
+    (['communities', 'barriers'], 4538)
     """
     order = sorted(sources, key=lambda name: (name != "communities", list(LAYERS).index(name)))
     layers: dict[str, gpd.GeoDataFrame] = {}

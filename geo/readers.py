@@ -8,10 +8,11 @@ rows whose geometry text could not be read). :mod:`geo.load` does the rest.
 
 Example
 -------
+>>> from geo.load import DEMO_PATH
 >>> from geo.readers import read_layer
->>> raw = read_layer("data/demo.gpkg", layer="communities")  # doctest: +SKIP
->>> raw.frame.crs.to_epsg()  # doctest: +SKIP
-4538
+>>> raw = read_layer(DEMO_PATH, layer="communities")
+>>> raw.frame.crs.to_epsg(), len(raw.frame)
+(4538, 1100)
 """
 
 from __future__ import annotations

@@ -26,10 +26,18 @@ build years; then more zones (max-p's rule). Deterministic for a seed, independe
 
 Example
 -------
->>> from geo.load import load_demo                                   # doctest: +SKIP
->>> ds = load_demo()                                                  # doctest: +SKIP
->>> result = propose_zones(ds.layers["communities"], barriers=ds.layers["barriers"])  # doctest: +SKIP
->>> result.summary()                                                  # doctest: +SKIP
+>>> import geopandas as gpd
+>>> from shapely import box
+>>> homes = gpd.GeoDataFrame({"community_id": ["a", "b", "c"], "households": [120, 90, 150],
+...     "build_year": [1982, 1988, 1995], "street": ["宁边路街道"] * 3, "status": ["candidate"] * 3},
+...     geometry=[box(0, 0, 40, 60), box(48, 0, 90, 60), box(300, 0, 340, 60)], crs=4538)
+>>> result = propose_zones(homes)
+>>> result.assignment()
+{}
+>>> result.assignments[["community_id", "reason_code"]].values.tolist()
+[['a', 'group_too_small'], ['b', 'group_too_small'], ['c', 'isolated']]
+>>> propose_zones(homes, rules=ZoneRules(min_households=200)).assignment()
+{'a': 'Z0001', 'b': 'Z0001'}
 """
 
 from __future__ import annotations
