@@ -488,10 +488,23 @@ def solve_all(
 
 
 def hull_points(geoms: np.ndarray) -> list[np.ndarray]:
-    """Convex-hull vertices of each geometry, as (k, 2) arrays."""
+    """Convex-hull vertices of each geometry, as (k, 2) arrays (vectorised).
+
+    Example
+    -------
+    >>> from shapely import box
+    >>> [p.shape for p in hull_points(np.array([box(0, 0, 1, 1), box(2, 2, 4, 3)]))]
+    [(4, 2), (4, 2)]
+    """
     hulls = shapely.convex_hull(geoms)
-    return [np.asarray(shapely.get_coordinates(h))[:-1] if shapely.get_type_id(h) == 3
-            else np.asarray(shapely.get_coordinates(h)) for h in hulls]
+    coords, owner = shapely.get_coordinates(hulls, return_index=True)
+    polygon = shapely.get_type_id(hulls) == 3
+    # a polygon hull repeats its first vertex at the end: drop it
+    last = np.r_[owner[1:] != owner[:-1], True]
+    keep = ~(last & polygon[owner])
+    coords, owner = coords[keep], owner[keep]
+    cuts = np.searchsorted(owner, np.arange(1, len(geoms)))
+    return np.split(coords, cuts)
 
 
 def span_of(points: list[np.ndarray]) -> float:
