@@ -104,3 +104,13 @@ def test_demo_city_pairs(demo):
     cut = pairs[pairs["cut"]]
     assert len(cut) > 0 and set(cut["barrier_kind"]) <= {"arterial_road", "river", "railway"}
     assert np.isclose(pairs.geometry.length, pairs["gap_m"], atol=0.01).all()
+
+
+def test_pair_exactly_gap_apart_is_found_from_either_side():
+    # A prepared distance test can round 14.999999999999998 m the other way in one direction;
+    # the pair must be found whatever the order of the two footprints.
+    a = box(0, 0, 50, 50)
+    b = box(50 + 14.999999999999998, 0, 120, 50)
+    for order in ([a, b], [b, a]):
+        homes = gpd.GeoDataFrame({"community_id": ["x", "y"]}, geometry=order, crs=4538)
+        assert len(community_pairs(homes, gap_m=15)) == 1
