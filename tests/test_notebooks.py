@@ -10,11 +10,10 @@ from __future__ import annotations
 import importlib.util
 from pathlib import Path
 
+import nbclient  # requirements-test.txt: a missing package fails here, it never skips
+import nbformat
 import pytest
-
-nbformat = pytest.importorskip("nbformat", reason="reading notebooks needs nbformat (requirements-test.txt)")
-nbclient = pytest.importorskip("nbclient", reason="running notebooks needs nbclient (requirements-test.txt)")
-from nbclient.exceptions import CellExecutionError  # noqa: E402
+from nbclient.exceptions import CellExecutionError
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOK_DIR = ROOT / "notebooks"
