@@ -463,7 +463,6 @@ def solve_all(
     for any number of workers. One worker by default: on this 2-core machine the pickling of
     the groups cost more than the second core saved (benchmarks/zones.py measures it).
     """
-    import os
     from concurrent.futures import ProcessPoolExecutor
     from multiprocessing import get_context
 

@@ -44,7 +44,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Mapping
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import dataclass, field, replace
 
 import geopandas as gpd
 import networkx as nx
@@ -52,7 +52,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from geo._zone_search import Problem, hull_points, solve_all
+from geo._zone_search import Problem, hull_points, solve_all, span_of
 from geo.adjacency import DEFAULT_GAP_M, community_pairs, require_metric
 from geo.errors import SchemaError
 from geo.zone_score import ZoningScore, score_zoning
@@ -515,7 +515,7 @@ def _neighbour_zone_blocks(cid, node, graph, node_members, pos, hh, is_cand, poi
         elif sum(not is_cand[pos[m]] for m in every) > 1:
             out.append(("anchors", 0))
         else:
-            span = _span([points[pos[m]] for m in every])
+            span = span_of([points[pos[m]] for m in every])
             if span > rules.max_span_m:
                 out.append(("max_span", span))
     return out
@@ -537,7 +537,7 @@ def _probe(node, graph, node_members, pos, hh, is_cand, points, rules, assignmen
             return "not_placed", "its free neighbours are too few; move a neighbour out of its zone"
 
         def spread(w):
-            return _span([*pts, *(points[pos[m]] for m in node_members[w])])
+            return span_of([*pts, *(points[pos[m]] for m in node_members[w])])
 
         w = min(sorted(frontier), key=spread)
         members.append(w)
@@ -545,7 +545,7 @@ def _probe(node, graph, node_members, pos, hh, is_cand, points, rules, assignmen
         size += len(node_members[w])
         pts.extend(points[pos[m]] for m in node_members[w])
         anchors += sum(not is_cand[pos[m]] for m in node_members[w])
-    span = _span(pts)
+    span = span_of(pts)
     if total > rules.max_households:
         return "max_households", f"max_households >= {total}"
     if size > rules.max_members:
@@ -553,17 +553,6 @@ def _probe(node, graph, node_members, pos, hh, is_cand, points, rules, assignmen
     if span > rules.max_span_m:
         return "max_span", f"max_span_m >= {math.ceil(span)}"
     return None
-
-
-def _span(pts: list[np.ndarray]) -> float:
-    from geo._zone_search import span_of
-
-    return span_of(pts)
-
-
-def rules_dict(rules: ZoneRules) -> dict:
-    """The rules as a plain dict (for exports and proposals)."""
-    return asdict(rules)
 
 
 def with_rules(rules: ZoneRules, **changes) -> ZoneRules:
