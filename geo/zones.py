@@ -444,14 +444,17 @@ def _nearest_relaxations(frame: gpd.GeoDataFrame, positions: list[int]) -> list[
     src, dst = src[keep], dst[keep]
     dist = shapely.distance(geoms[src], geoms[dst])
     ids = frame["community_id"].to_numpy(dtype=object)
+    order = np.lexsort((dist, src))  # by community, nearest first
+    src, dst, dist = src[order], dst[order], dist[order]
+    first = np.unique(src, return_index=True)
+    nearest = {int(k): (int(dst[i]), float(dist[i])) for k, i in zip(*first)}
     out = []
     for k in positions:
-        mine = src == k
-        if not mine.any():
+        if k not in nearest:
             out.append("no other community within 1 km")
             continue
-        j = int(np.argmin(np.where(mine, dist, np.inf)))
-        out.append(f"gap_m >= {math.ceil(float(dist[j]) + 0.01)} would reach {ids[dst[j]]}")
+        j, d = nearest[k]
+        out.append(f"gap_m >= {math.ceil(d + 0.01)} would reach {ids[j]}")
     return out
 
 
