@@ -16,7 +16,8 @@ Rules (:class:`ZoneRules`), with their defaults:
 * at most ``max_members`` (10) communities, spanning at most ``max_span_m`` (500 m: a
   10-minute walk, GB 50180-2018);
 * members connected through uncut neighbour pairs (:mod:`geo.adjacency`, ``gap_m`` 15 m), one
-  street unless ``same_street`` is off, at most one anchor (a non-candidate neighbour);
+  street unless ``same_street`` is off, at most one anchor (a larger neighbour: not a candidate,
+  more than ``small_max_households`` households, at most ``max_households``);
 * planner overrides (:class:`Overrides`): communities locked together, pairs forbidden, zones
   fixed as they are.
 
