@@ -253,7 +253,8 @@ def propose_zones(
     progress
         Optional callable ``progress(done, total)`` called as groups are solved.
     workers
-        Processes to solve groups in (default 1); the result is the same whatever the number.
+        Processes to solve groups in (default: every CPU for 5,000 groups or more, else one);
+        the result is the same whatever the number.
 
     Returns
     -------
@@ -400,6 +401,12 @@ def _problem(comp, node_members, graph, forbidden, pos, columns, points, rules) 
 def _assignments(frame, assignment, is_cand, score: ZoningScore, pairs, rules, overrides, graph,
                  node_of, node_members, pos, hh, points) -> pd.DataFrame:
     ids = frame["community_id"].tolist()
+    extra = {
+        "year": pd.to_numeric(frame["build_year"], errors="coerce").to_numpy(float)
+        if "build_year" in frame else np.full(len(frame), np.nan),
+        "status": frame["status"].astype(object).to_numpy() if "status" in frame
+        else np.full(len(frame), None, dtype=object),
+    }
     anchors = set(score.zones["anchor_id"].dropna()) if len(score.zones) else set()
     fixed = {m for ms in overrides.fixed_zones.values() for m in ms}
     by_id_pairs: dict[str, list[tuple[str, str | None, float]]] = {cid: [] for cid in ids}
@@ -415,7 +422,7 @@ def _assignments(frame, assignment, is_cand, score: ZoningScore, pairs, rules, o
         code = relax = None
         if zid is None and is_cand[k]:
             code, relax = _why(cid, by_id_pairs[cid], rules, overrides, graph, node_of, node_members,
-                               pos, hh, is_cand, assignment, points)
+                               pos, hh, is_cand, assignment, points, extra)
         elif zid is not None and cid in fixed:
             code = "fixed"
         rows.append({
@@ -459,8 +466,38 @@ def _nearest_relaxations(frame: gpd.GeoDataFrame, positions: list[int]) -> list[
     return out
 
 
+def _partner_relaxation(cid, my_pairs, rules, node_of, pos, hh, extra) -> str | None:
+    """What would let a lone candidate merge with a neighbour left out of the pool.
+
+    A neighbour is out of the pool when it is no candidate and cannot anchor: too small to anchor
+    (at most ``small_max_households``) yet built after ``cutoff_year`` or completed, or larger than
+    ``max_households``. The first relaxation (nearest neighbour first) that would bring one in and
+    give the pair at least ``min_households`` is returned; None when nothing simple would.
+    """
+    own = max(float(hh[pos[cid]]), 0.0)
+    usable = [(gap, other) for other, reason, gap in my_pairs
+              if reason is None or (reason == "street" and not rules.same_street)]
+    for gap, other in sorted(usable):
+        if other in node_of:
+            continue
+        k = pos[other]
+        other_hh = float(hh[k])
+        if not np.isfinite(other_hh) or own + other_hh < rules.min_households:
+            continue
+        if other_hh > rules.max_households:
+            return f"max_households >= {math.ceil(own + other_hh)} would let {other} ({other_hh:.0f} households) anchor it"
+        if other_hh <= rules.small_max_households:
+            year, status = extra["year"][k], extra["status"][k]
+            if status == "completed":
+                continue
+            if np.isfinite(year) and year > rules.cutoff_year and own + other_hh <= rules.max_households:
+                return (f"cutoff_year >= {int(year)} would make its neighbour {other} "
+                        f"(built {int(year)}, {other_hh:.0f} households) a candidate")
+    return None
+
+
 def _why(cid, my_pairs, rules, overrides, graph, node_of, node_members, pos, hh, is_cand, assignment,
-         points) -> tuple[str, str | None]:
+         points, extra) -> tuple[str, str | None]:
     """The reason code of an unplaced candidate, and the smallest relaxation that may place it."""
     if not my_pairs:
         return "isolated", None
@@ -485,7 +522,11 @@ def _why(cid, my_pairs, rules, overrides, graph, node_of, node_members, pos, hh,
     anchor_hh = [max(hh[pos[m]], 0) for m in members if not is_cand[pos[m]]]
     reach = cand_hh + (max(anchor_hh) if anchor_hh else 0)
     if reach < rules.min_households:
-        return "group_too_small", f"min_households <= {reach} (all its group reaches)"
+        if len(members) > 1:
+            return "group_too_small", f"min_households <= {reach} (all its group reaches)"
+        # alone in the pool: a lower minimum would not help (a zone merges two communities);
+        # say what would bring in a neighbour that is neither a candidate nor a possible anchor
+        return "group_too_small", _partner_relaxation(cid, my_pairs, rules, node_of, pos, hh, extra)
     # the zones next door: which rule stops each from taking it in
     blocked = _neighbour_zone_blocks(cid, node, graph, node_members, pos, hh, is_cand, points, rules,
                                      assignment)

@@ -64,6 +64,33 @@ def test_group_too_small_with_relaxation():
     assert result.assignments["relaxation"].iloc[0] == "min_households <= 200 (all its group reaches)"
 
 
+
+def test_lone_candidate_next_to_a_newer_small_community_gets_a_true_relaxation():
+    # c0 is a candidate; c1 is small too but built after the cut-off, so it is neither a candidate
+    # nor a possible anchor: a lower minimum cannot help (a zone merges two communities)
+    homes = row([192, 220], years=[1995, 2003])
+    result = propose_zones(homes)
+    assert reasons(result)["c0"] == "group_too_small"
+    relax = result.assignments.set_index("community_id").loc["c0", "relaxation"]
+    assert relax.startswith("cutoff_year >= 2003") and "c1" in relax
+    # and the relaxation does what it says
+    relaxed = propose_zones(homes, rules=ZoneRules(cutoff_year=2003))
+    assert placed(relaxed).keys() == {"c0", "c1"}
+
+
+def test_lone_candidate_next_to_a_completed_community_gets_no_false_relaxation():
+    homes = row([192, 220], status=["candidate", "completed"])
+    result = propose_zones(homes)
+    row_c0 = result.assignments.set_index("community_id").loc["c0"]
+    assert row_c0["reason_code"] == "group_too_small" and row_c0["relaxation"] is None
+
+
+def test_lone_candidate_next_to_a_very_large_compound():
+    homes = row([150, 2500])
+    relax = propose_zones(homes).assignments.set_index("community_id").loc["c0", "relaxation"]
+    assert relax.startswith("max_households >= 2650")
+    assert placed(propose_zones(homes, rules=ZoneRules(max_households=2650))).keys() == {"c0", "c1"}
+
 def test_isolated_with_the_gap_that_would_reach():
     result = propose_zones(row([200, 200, 150], gaps=[0.0, 31.0]))
     assert reasons(result)["c2"] == "isolated"
@@ -165,6 +192,16 @@ def test_score_zoning_lists_every_broken_rule():
     assert set(score.violations["rule"]) == {"max_households", "max_members", "disconnected", "cross_street"}
     alone = score_zoning(homes, {"c0": "Y"})
     assert set(alone.violations["rule"]) == {"min_households", "too_few_members"}
+
+
+def test_score_zoning_flags_an_anchor_too_small_to_anchor():
+    # c1 is built after the cut-off: not a candidate, and with 220 households too small to anchor
+    homes = row([192, 220], years=[1995, 2003])
+    score = score_zoning(homes, {"c0": "Z", "c1": "Z"})
+    assert set(score.violations["rule"]) == {"anchor_too_small"}
+    assert "c1 has 220 households" in score.violations["detail"].iloc[0]
+    larger = row([192, 420], years=[1995, 2003])
+    assert score_zoning(larger, {"c0": "Z", "c1": "Z"}).violations.empty
 
 
 def test_outline_covers_members_and_lane_and_stays_off_barriers():
