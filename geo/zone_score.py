@@ -52,6 +52,7 @@ RULE_TEXT = {
     "disconnected": "members not connected through neighbour pairs that may merge",
     "cross_street": "members in more than one street",
     "anchors": "more than one anchor (non-candidate community)",
+    "anchor_too_small": "its anchor (a non-candidate community) is not larger than the small-community limit",
     "forbidden_pair": "holds a pair a planner forbade",
     "locked_split": "a locked group is not in one zone",
 }
@@ -248,6 +249,10 @@ def score_zoning(
             broken("cross_street", " / ".join(zone_streets))
         if len(anchors) > 1:
             broken("anchors", ", ".join(anchors))
+        for k in ks:
+            if not is_cand[k] and not hh[k] > rules.small_max_households:
+                broken("anchor_too_small", f"{ids[k]} has {_int_or_none(hh[k])} households "
+                                           f"<= {rules.small_max_households}")
         for pair in forbidden:
             if pair <= set(members):
                 broken("forbidden_pair", " & ".join(sorted(pair)))
