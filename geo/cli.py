@@ -201,7 +201,8 @@ def build_parser() -> argparse.ArgumentParser:
     zones.add_argument("--any-street", action="store_true", help="zones may cross street boundaries")
     zones.add_argument("--no-anchor", action="store_true", help="no larger neighbour may anchor a zone")
     zones.add_argument("--seed", type=int, default=0)
-    zones.add_argument("--workers", type=int, default=1, help="processes for large inputs (same result)")
+    zones.add_argument("--workers", type=int, default=None,
+                       help="processes (same result); default: every CPU from 5,000 groups on, else one")
     zones.add_argument("--assignments", metavar="CSV", help="one row per community: zone and reason")
     zones.add_argument("--gpkg", help="GeoPackage with the zones and the communities")
     zones.set_defaults(func=cmd_zones)
