@@ -478,7 +478,7 @@ def _partner_relaxation(cid, my_pairs, rules, node_of, pos, hh, extra) -> str | 
     usable = [(gap, other) for other, reason, gap in my_pairs
               if reason is None or (reason == "street" and not rules.same_street)]
     for gap, other in sorted(usable):
-        if other in node_of:
+        if other in node_of or other not in pos:  # in the pool, or not in this layer (pairs of a larger one)
             continue
         k = pos[other]
         other_hh = float(hh[k])

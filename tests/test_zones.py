@@ -78,6 +78,13 @@ def test_lone_candidate_next_to_a_newer_small_community_gets_a_true_relaxation()
     assert placed(relaxed).keys() == {"c0", "c1"}
 
 
+
+def test_pairs_of_a_larger_layer_are_accepted_for_a_subset():
+    homes = row([192, 220, 150], years=[1995, 2003, 1990], gaps=[0.0, 40.0])
+    pairs = community_pairs(homes, gap_m=15.0)
+    result = propose_zones(homes[homes["community_id"] == "c0"], pairs=pairs)
+    assert reasons(result) == {"c0": "group_too_small"}
+
 def test_lone_candidate_next_to_a_completed_community_gets_no_false_relaxation():
     homes = row([192, 220], status=["candidate", "completed"])
     result = propose_zones(homes)
