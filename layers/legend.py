@@ -63,6 +63,7 @@ def legend_sections(
     *,
     lang: str = "zh",
     overhead: bool = False,
+    colour_by: str = "build_year",
 ) -> list[LegendSection]:
     """Legend sections for the layers in ``present``, in drawing order (top layer first).
 
@@ -75,6 +76,9 @@ def legend_sections(
         ``"zh"`` or ``"en"``.
     overhead
         Whether some pipeline is overhead (adds a note that dashed lines are overhead).
+    colour_by
+        The communities' colour scheme (a key of :data:`layers.styles.COMMUNITY_SCHEMES`);
+        ``present["communities"]`` then holds that scheme's column values.
 
     Returns
     -------
@@ -93,7 +97,7 @@ def legend_sections(
             continue
         values = list(present[layer])
         if layer == "communities":
-            sections.append(_community_section(values, lang))
+            sections.append(_community_section(values, lang, colour_by))
         elif layer == "admin":
             entry = styles.ADMIN_STYLE
             sections.append(
@@ -107,14 +111,15 @@ def legend_sections(
     return sections
 
 
-def _community_section(years: Sequence[Any], lang: str) -> LegendSection:
-    classes = {styles.build_year_class(y) for y in years}
+def _community_section(values: Sequence[Any], lang: str, scheme: str = "build_year") -> LegendSection:
+    title, _, classify, table = styles.COMMUNITY_SCHEMES[scheme]
+    classes = {classify(v) for v in values}
     items = tuple(
         LegendItem(label(cls["label"], lang), "fill", styles.COMMUNITY_STYLE["color"], fill=cls["fill"])
-        for key, cls in styles.BUILD_YEAR_CLASSES.items()
+        for key, cls in table.items()
         if key != "unknown" or "unknown" in classes
     )
-    return LegendSection(label(styles.LEGEND_TEXT["build_year"], lang), items)
+    return LegendSection(label(title, lang), items)
 
 
 def _kind_section(layer: str, kinds: Sequence[Any], lang: str, *, overhead: bool) -> LegendSection:

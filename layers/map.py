@@ -30,6 +30,7 @@ import numpy as np
 import pandas as pd
 import shapely
 from branca.element import MacroElement
+from folium.plugins import Draw
 from folium.template import Template
 
 from geo.errors import SchemaError
@@ -83,10 +84,11 @@ def _column(gdf: gpd.GeoDataFrame, name: str) -> pd.Series:
     return pd.Series([None] * len(gdf), index=gdf.index, dtype=object)
 
 
-def _row_styles(name: str, gdf: gpd.GeoDataFrame) -> list[dict[str, Any]]:
+def _row_styles(name: str, gdf: gpd.GeoDataFrame, colour_by: str = "build_year") -> list[dict[str, Any]]:
     """The Leaflet style of every row of layer ``name``."""
     if name == "communities":
-        return [styles.community_style(y) for y in _column(gdf, "build_year")]
+        column = styles.COMMUNITY_SCHEMES[colour_by][1]
+        return [styles.community_scheme_style(colour_by, v) for v in _column(gdf, column)]
     if name == "pipelines":
         return [
             styles.pipeline_style(k, p)
@@ -123,6 +125,7 @@ def layer_group(
     lang: str = "zh",
     show: bool = True,
     precision: int = 6,
+    colour_by: str = "build_year",
 ) -> folium.FeatureGroup:
     """A styled, tooltipped feature group for one layer.
 
@@ -142,6 +145,9 @@ def layer_group(
         Whether the group is visible when the map opens.
     precision
         Decimals kept in coordinates.
+    colour_by
+        Communities only: the colour scheme, a key of :data:`layers.styles.COMMUNITY_SCHEMES`
+        (``build_year``, ``eligibility``, ``property_mgmt``, ``households``).
 
     Returns
     -------
@@ -178,7 +184,9 @@ def layer_group(
     display = _display_frame(name, gdf, fields, lang, id_column=id_column)
     data = to_display_geojson(display, fields, precision=precision, layer=name, id_column=id_column)
     # The same ids as the features': styles are looked up by feature id, not sent as properties.
-    style_by_id = dict(zip(feature_ids(gdf, id_column), _row_styles(name, gdf), strict=True))
+    if colour_by not in styles.COMMUNITY_SCHEMES:
+        raise ValueError(f"colour_by must be one of {', '.join(styles.COMMUNITY_SCHEMES)}; got {colour_by!r}")
+    style_by_id = dict(zip(feature_ids(gdf, id_column), _row_styles(name, gdf, colour_by), strict=True))
 
     def style_function(feature: dict[str, Any]) -> dict[str, Any]:
         return style_by_id[feature["id"]]
@@ -197,7 +205,10 @@ def layer_group(
             sticky=True,
             style=_TOOLTIP_STYLE,
         )
-    group = folium.FeatureGroup(name=label(styles.LAYER_LABELS[name], lang), show=show)
+    group_name = label(styles.LAYER_LABELS[name], lang)
+    if name == "communities" and colour_by != "build_year":
+        group_name = f"{group_name} · {label(styles.COMMUNITY_SCHEMES[colour_by][0], lang)}"
+    group = folium.FeatureGroup(name=group_name, show=show)
     folium.GeoJson(
         data,
         name=label(styles.LAYER_LABELS[name], lang),
@@ -213,8 +224,8 @@ def layer_group(
     return group
 
 
-def _legend_values(name: str, gdf: gpd.GeoDataFrame) -> list[Any]:
-    column = "build_year" if name == "communities" else "kind"
+def _legend_values(name: str, gdf: gpd.GeoDataFrame, colour_by: str = "build_year") -> list[Any]:
+    column = styles.COMMUNITY_SCHEMES[colour_by][1] if name == "communities" else "kind"
     return list(_column(gdf, column)) if name != "admin" else []
 
 
@@ -227,6 +238,8 @@ def build_map(
     lang: str = "zh",
     asset_base_url: str | None = None,
     visible: Iterable[str] = DEFAULT_VISIBLE,
+    colour_by: str = "build_year",
+    draw: bool = False,
 ) -> folium.Map:
     """Build the planning map of ``layers``.
 
@@ -253,6 +266,10 @@ def build_map(
     asset_base_url
         Where the browser finds ``layers/static`` (see :func:`layers.assets.localize`); ``None``
         leaves folium's CDN addresses (only for maps viewed with internet).
+    colour_by
+        How communities are coloured (see :func:`layer_group`); the legend follows.
+    draw
+        Add a polygon/rectangle drawing tool (Leaflet.draw) for selecting communities.
 
     Returns
     -------
@@ -322,19 +339,27 @@ def build_map(
         ).add_to(m)
 
     for name, gdf in present.items():
-        layer_group(name, gdf, lang=lang, show=name in set(visible)).add_to(m)
+        layer_group(name, gdf, lang=lang, show=name in set(visible), colour_by=colour_by).add_to(m)
     if bounds is not None:
         west, south, east, north = bounds
         m.fit_bounds([[south, west], [north, east]], max_zoom=_FIT_MAX_ZOOM)
     folium.LayerControl(collapsed=False).add_to(m)
+    if draw:
+        Draw(
+            export=False,
+            draw_options={"polyline": False, "circle": False, "marker": False, "circlemarker": False,
+                          "polygon": {"allowIntersection": False}, "rectangle": {}},
+            edit_options={"edit": False, "remove": True},
+        ).add_to(m)
 
     overhead = "pipelines" in present and bool(
         (_column(present["pipelines"], "placement") == "overhead").any()
     )
     sections = legend_sections(
-        {name: _legend_values(name, gdf) for name, gdf in present.items()},
+        {name: _legend_values(name, gdf, colour_by) for name, gdf in present.items()},
         lang=lang,
         overhead=overhead,
+        colour_by=colour_by,
     )
     Legend(sections, lang=lang).add_to(m)
 

@@ -254,6 +254,86 @@ def community_style(year: Any) -> dict[str, Any]:
     return {**COMMUNITY_STYLE, "fillColor": BUILD_YEAR_CLASSES[build_year_class(year)]["fill"]}
 
 
+#: Eligibility classes (column ``eligibility``, see :func:`geo.eligibility.eligibility_class`).
+ELIGIBILITY_CLASSES: dict[str, dict[str, Any]] = {
+    "candidate": {"fill": "#d94801", "label": ("合并对象（小规模、可改造）", "merge candidate (small, eligible)")},
+    "eligible": {"fill": "#fdae6b", "label": ("可改造（规模较大）", "eligible (larger)")},
+    "completed": {"fill": "#74c476", "label": ("已完成改造", "renovation completed")},
+    "not_eligible": {"fill": "#f0f0f0", "label": ("不在改造范围", "not eligible")},
+    "unknown": {"fill": "#d9d9d9", "label": ("不详", "unknown")},
+}
+
+#: Property-management classes (column ``property_mgmt``).
+PROPERTY_CLASSES: dict[str, dict[str, Any]] = {
+    "professional": {"fill": "#2171b5", "label": CHOICE_LABELS["professional"]},
+    "self": {"fill": "#9ecae1", "label": CHOICE_LABELS["self"]},
+    "none": {"fill": "#cb181d", "label": CHOICE_LABELS["none"]},
+    "unknown": {"fill": "#d9d9d9", "label": ("不详", "unknown")},
+}
+
+#: Household-count classes (column ``households``), inclusive upper bounds.
+HOUSEHOLD_CLASSES: dict[str, dict[str, Any]] = {
+    "le100": {"max": 100, "fill": "#fee5d9", "label": ("≤100户", "≤100 households")},
+    "le300": {"max": 300, "fill": "#fcae91", "label": ("101–300户", "101–300")},
+    "le1000": {"max": 1000, "fill": "#fb6a4a", "label": ("301–1000户", "301–1,000")},
+    "gt1000": {"max": None, "fill": "#cb181d", "label": ("1000户以上", "over 1,000")},
+    "unknown": {"max": None, "fill": "#d9d9d9", "label": ("不详", "unknown")},
+}
+
+
+def household_class(value: Any) -> str:
+    """Key of the household class of ``value``.
+
+    Example
+    -------
+    >>> [household_class(v) for v in (20, 300, 301, 5000, None)]
+    ['le100', 'le300', 'le1000', 'gt1000', 'unknown']
+    """
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return "unknown"
+    if math.isnan(number):
+        return "unknown"
+    for key, cls in HOUSEHOLD_CLASSES.items():
+        if key != "unknown" and (cls["max"] is None or number <= cls["max"]):
+            return key
+    return "unknown"  # pragma: no cover
+
+
+def _choice_class(table: dict[str, dict[str, Any]]):
+    def classify(value: Any) -> str:
+        return value if isinstance(value, str) and value in table else "unknown"
+    return classify
+
+
+#: How communities can be coloured: scheme -> (legend title, column, classifier, classes).
+COMMUNITY_SCHEMES: dict[str, tuple[tuple[str, str], str, Any, dict[str, dict[str, Any]]]] = {
+    "build_year": (("小区建成年代", "Communities by build year"), "build_year", build_year_class,
+                   BUILD_YEAR_CLASSES),
+    "eligibility": (("改造对象", "Eligibility for renovation"), "eligibility",
+                    _choice_class(ELIGIBILITY_CLASSES), ELIGIBILITY_CLASSES),
+    "property_mgmt": (("物业管理", "Property management"), "property_mgmt",
+                      _choice_class(PROPERTY_CLASSES), PROPERTY_CLASSES),
+    "households": (("小区户数", "Households per community"), "households", household_class,
+                   HOUSEHOLD_CLASSES),
+}
+
+
+def community_scheme_style(scheme: str, value: Any) -> dict[str, Any]:
+    """Leaflet style of a community whose ``scheme`` column holds ``value``.
+
+    Example
+    -------
+    >>> community_scheme_style("households", 250)["fillColor"]
+    '#fcae91'
+    >>> community_scheme_style("build_year", 1975) == community_style(1975)
+    True
+    """
+    _, _, classify, classes = COMMUNITY_SCHEMES[scheme]
+    return {**COMMUNITY_STYLE, "fillColor": classes[classify(value)]["fill"]}
+
+
 def pipeline_style(kind: Any, placement: Any = None) -> dict[str, Any]:
     """Leaflet style of a pipeline of ``kind``; dashed when ``placement`` is ``"overhead"``.
 
