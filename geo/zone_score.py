@@ -6,6 +6,11 @@ span (largest distance between any two members), compactness (members' footprint
 their convex hull's area: 1 when they fill it) and an outline (one polygon covering the members
 and the lanes between them, never across a barrier).
 
+A zone's figures depend only on its members, so an editor builds a :class:`ScoringContext`
+once and rescores only the zones an edit touched with :func:`zone_figures` (the rows are the
+ones :func:`score_zoning` gives). Broken rules are worded in English and Chinese
+(:func:`rule_text`).
+
 Example
 -------
 >>> import geopandas as gpd
@@ -22,7 +27,7 @@ True
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -57,6 +62,34 @@ RULE_TEXT = {
     "locked_split": "a locked group is not in one zone",
 }
 
+#: The same words in Chinese, for the planner's page.
+RULE_TEXT_ZH = {
+    "min_households": "户数低于下限",
+    "max_households": "户数超过上限",
+    "max_members": "小区数超过上限",
+    "too_few_members": "一个片区至少应合并两个小区",
+    "max_span": "成员之间的距离超过跨度上限",
+    "disconnected": "成员之间未通过可合并的相邻关系连通",
+    "cross_street": "成员分属多个街道",
+    "anchors": "带动小区（非候选小区）多于一个",
+    "anchor_too_small": "其带动小区（非候选小区）的户数未超过小规模小区上限",
+    "forbidden_pair": "含有规划人员禁止合并的一对小区",
+    "locked_split": "锁定在一起的小区未在同一片区",
+}
+
+
+def rule_text(rule: str, lang: str = "en") -> str:
+    """The planner's words for a broken rule, in Chinese (``"zh"``) or English.
+
+    Example
+    -------
+    >>> rule_text("max_span", "zh")
+    '成员之间的距离超过跨度上限'
+    >>> rule_text("max_span")
+    'members farther apart than the maximum span'
+    """
+    return RULE_TEXT_ZH[rule] if lang == "zh" else RULE_TEXT[rule]
+
 
 @dataclass
 class ZoningScore:
@@ -78,18 +111,35 @@ class ZoningScore:
         }
 
 
+def barrier_cutter(barriers: gpd.GeoDataFrame | None) -> tuple[np.ndarray, shapely.STRtree] | None:
+    """The shapes outlines must stay off (barrier lines thickened to 1 m) and their index.
+
+    Built once per barriers layer and passed to :func:`zone_outlines` as ``cutter`` when
+    outlines are drawn many times (a planner's edits).
+    """
+    if barriers is None or not len(barriers):
+        return None
+    b_geoms = np.asarray(barriers.geometry.array, dtype=object)
+    polygonal = np.isin(shapely.get_type_id(b_geoms), [3, 6])
+    cut_geoms = np.where(polygonal, b_geoms, shapely.buffer(b_geoms, 0.5, quad_segs=2))
+    return cut_geoms, shapely.STRtree(cut_geoms)
+
+
 def zone_outlines(
     members: list[np.ndarray],
     connectors: list[np.ndarray],
     barriers: gpd.GeoDataFrame | None,
     *,
     gap_m: float,
+    cutter: tuple[np.ndarray, shapely.STRtree] | None = None,
 ) -> list[shapely.Geometry]:
     """One polygon per zone over its members and the lanes between them, not crossing a barrier.
 
     Each zone's members and the short lines joining neighbouring members are closed (buffered
     out and back in by half the merge gap), then barriers are cut away; the members and their
-    connecting lines are always kept, so an outline stays in one piece. Vectorised over zones.
+    connecting lines are always kept, so an outline stays in one piece. Vectorised over zones;
+    each outline depends only on its own zone. ``cutter`` (:func:`barrier_cutter`) replaces
+    ``barriers`` when given.
     """
     if not members:
         return []
@@ -101,11 +151,10 @@ def zone_outlines(
     closed = shapely.buffer(shapely.buffer(bases, reach, join_style="mitre", quad_segs=2),
                             -reach, join_style="mitre", quad_segs=2)
     closed = shapely.union(closed, bases)
-    if barriers is not None and len(barriers):
-        b_geoms = np.asarray(barriers.geometry.array, dtype=object)
-        polygonal = np.isin(shapely.get_type_id(b_geoms), [3, 6])
-        cut_geoms = np.where(polygonal, b_geoms, shapely.buffer(b_geoms, 0.5, quad_segs=2))
-        zi, bi = shapely.STRtree(cut_geoms).query(closed, predicate="intersects")
+    cutter = cutter if cutter is not None else barrier_cutter(barriers)
+    if cutter is not None:
+        cut_geoms, tree = cutter
+        zi, bi = tree.query(closed, predicate="intersects")
         for z in np.unique(zi):
             cut = shapely.union_all(cut_geoms[bi[zi == z]])
             kept = shapely.union(shapely.difference(closed[z], cut), bases[z])
@@ -113,6 +162,236 @@ def zone_outlines(
                 kept = shapely.union_all([g for g in shapely.get_parts(kept) if shapely.intersects(g, bases[z])])
             closed[z] = kept
     return list(shapely.make_valid(closed))
+
+
+class ScoringContext:
+    """What scoring needs that does not depend on the zoning, built once for many zonings.
+
+    Per community (by position): id, footprint, hull points, area, households, build year,
+    street, candidate or not; per pair: endpoint positions, whether it may join a zone, its
+    connecting line; the barriers' cutter. :func:`score_zoning` builds one per call; an editor
+    builds one and scores only the zones an edit touched with :func:`zone_figures`.
+
+    Parameters
+    ----------
+    communities, pairs, barriers, rules, candidates, overrides
+        As for :func:`score_zoning`.
+    """
+
+    def __init__(
+        self,
+        communities: gpd.GeoDataFrame,
+        *,
+        pairs: gpd.GeoDataFrame | None = None,
+        barriers: gpd.GeoDataFrame | None = None,
+        rules: ZoneRules | None = None,
+        candidates: pd.Series | None = None,
+        overrides: Overrides | None = None,
+    ) -> None:
+        from geo.zones import Overrides, ZoneRules, merge_candidates
+
+        self.rules = rules or ZoneRules()
+        self.overrides = overrides or Overrides()
+        self.crs = communities.crs
+        frame = communities.copy()
+        frame["community_id"] = frame["community_id"].astype(str)
+        frame = frame.set_index("community_id", drop=False)
+        if pairs is None:
+            pairs = community_pairs(frame.reset_index(drop=True), gap_m=self.rules.gap_m, barriers=barriers,
+                                    respect_streets=self.rules.same_street)
+        if candidates is None:
+            candidates = pd.Series(merge_candidates(frame, self.rules).to_numpy(), index=frame.index)
+        self.ids = frame.index.to_numpy(dtype=object)
+        self.pos = {cid: k for k, cid in enumerate(self.ids)}
+        self.geoms = np.asarray(frame.geometry.array, dtype=object)
+        self.points = hull_points(self.geoms)
+        self.areas = shapely.area(self.geoms)
+        self.hh = pd.to_numeric(frame["households"], errors="coerce").to_numpy(dtype=float)
+        self.years = pd.to_numeric(frame["build_year"], errors="coerce").to_numpy(dtype=float) \
+            if "build_year" in frame else np.full(len(frame), np.nan)
+        self.streets = frame["street"].astype(object).where(frame["street"].notna(), None).to_numpy(dtype=object) \
+            if "street" in frame else np.full(len(frame), None, dtype=object)
+        self.is_cand = np.array([bool(candidates.get(cid, False)) for cid in self.ids])
+        self.forbidden = sorted({frozenset(p) for p in self.overrides.forbidden_pairs}, key=sorted)
+        reason = pairs["reason"].astype(object)
+        usable = (reason.isna() | ((reason == "street") & (not self.rules.same_street))).to_numpy(dtype=bool)
+        self.pair_a = np.array([self.pos.get(a, -1) for a in pairs["a"].astype(str)], dtype=np.int64)
+        self.pair_b = np.array([self.pos.get(b, -1) for b in pairs["b"].astype(str)], dtype=np.int64)
+        self.usable = usable & (self.pair_a >= 0) & (self.pair_b >= 0)
+        self.link_geoms = np.asarray(pairs.geometry.array, dtype=object)
+        self.cutter = barrier_cutter(barriers)
+        self._links_of: list[np.ndarray] | None = None
+
+    @property
+    def links_of(self) -> list[np.ndarray]:
+        """Per community position: the indices of its pairs that may join a zone, ascending."""
+        if self._links_of is None:
+            usable = np.flatnonzero(self.usable)
+            ends = np.concatenate([self.pair_a[usable], self.pair_b[usable]])
+            links = np.concatenate([usable, usable])
+            order = np.lexsort((links, ends))
+            ends, links = ends[order], links[order]
+            cuts = np.searchsorted(ends, np.arange(1, len(self.ids)))
+            self._links_of = np.split(links, cuts)
+        return self._links_of
+
+
+@dataclass(frozen=True)
+class ZoneFigures:
+    """One zone's figures: a row of :data:`ZONE_COLUMNS`, its outline, the rules it breaks.
+
+    ``violations`` are dicts with ``zone_id``, ``rule``, ``detail`` (English) and ``detail_zh``.
+    """
+
+    zone_id: str
+    row: dict
+    outline: shapely.Geometry
+    violations: tuple[dict, ...]
+
+
+def zone_figures(
+    context: ScoringContext,
+    zones: Mapping[str, Iterable[str]],
+    *,
+    links: Mapping[str, list[int]] | None = None,
+) -> list[ZoneFigures]:
+    """Figures, outline and broken rules of the given zones only, in zone id order.
+
+    Each zone's figures depend only on its members, so scoring a few zones gives the same
+    rows as :func:`score_zoning` on the whole zoning (an editor rescoring what it touched).
+
+    Parameters
+    ----------
+    context
+        A :class:`ScoringContext` of the communities.
+    zones
+        zone id -> member community ids.
+    links
+        zone id -> indices of the pairs inside it (found from ``context.links_of`` when None).
+
+    Returns
+    -------
+    list of ZoneFigures
+
+    Example
+    -------
+    >>> import geopandas as gpd
+    >>> from shapely import box
+    >>> homes = gpd.GeoDataFrame({"community_id": ["a", "b"], "households": [120, 90],
+    ...     "street": ["s", "s"], "build_year": [1985, 1990], "status": ["candidate"] * 2},
+    ...     geometry=[box(0, 0, 40, 40), box(45, 0, 85, 40)], crs=4538)
+    >>> [v["rule"] for v in zone_figures(ScoringContext(homes), {"Z1": ["a", "b"]})[0].violations]
+    ['min_households']
+    """
+    ctx = context
+    pos = ctx.pos
+    zone_ids = sorted(map(str, zones))
+    member_pos = [np.array(sorted((pos[str(c)] for c in zones[z]), key=ctx.ids.__getitem__), dtype=np.int64)
+                  for z in zone_ids]  # members by id
+    if links is None:
+        zone_links = []
+        for ks in member_pos:
+            inside = set(ks.tolist())
+            found = {int(i) for k in ks for i in ctx.links_of[k]
+                     if ctx.pair_a[i] in inside and ctx.pair_b[i] in inside}
+            zone_links.append(sorted(found))
+    else:
+        zone_links = [list(links.get(z, [])) for z in zone_ids]
+    outlines = zone_outlines([ctx.geoms[ks] for ks in member_pos],
+                             [ctx.link_geoms[ls] for ls in zone_links],
+                             None, gap_m=ctx.rules.gap_m, cutter=ctx.cutter)
+    return [_one_zone(ctx, zid, ks, ls, outline)
+            for zid, ks, ls, outline in zip(zone_ids, member_pos, zone_links, outlines)]
+
+
+def _one_zone(ctx: ScoringContext, zid: str, ks: np.ndarray, links: list[int], outline) -> ZoneFigures:
+    """Figures and broken rules of one zone (members ``ks``: positions sorted by id)."""
+    rules, ids = ctx.rules, ctx.ids
+    ks = ks.tolist()
+    members = [ids[k] for k in ks]
+    local = {k: n for n, k in enumerate(ks)}
+    nbrs = [set() for _ in ks]
+    for link in links:
+        a, b = local[int(ctx.pair_a[link])], local[int(ctx.pair_b[link])]
+        nbrs[a].add(b)
+        nbrs[b].add(a)
+    pts = [ctx.points[k] for k in ks]
+    span = span_of(pts)
+    hull = hull_area([(float(x), float(y)) for p_ in pts for x, y in p_])
+    area = float(ctx.areas[ks].sum())
+    total = int(np.nansum(ctx.hh[ks]))
+    anchors = [ids[k] for k in ks if not ctx.is_cand[k]]
+    zone_streets = sorted({ctx.streets[k] for k in ks if ctx.streets[k] is not None})
+    zone_years = ctx.years[ks]
+    known_years = np.isfinite(zone_years).any()
+    row = {
+        "zone_id": zid, "members": members, "anchor_id": anchors[0] if len(anchors) == 1 else None,
+        "households": total, "n_members": len(members), "area_m2": round(area, 1),
+        "build_year_min": _int_or_none(np.nanmin(zone_years) if known_years else None),
+        "build_year_max": _int_or_none(np.nanmax(zone_years) if known_years else None),
+        "street": " / ".join(zone_streets) if zone_streets else None,
+        "span_m": round(span, 1),
+        "compactness": round(area / hull, 3) if hull > 0 else 1.0,
+        "hull_slack_m2": round(max(hull - area, 0.0), 1),
+    }
+    violations = []
+
+    def broken(rule: str, detail: str, detail_zh: str | None = None) -> None:
+        violations.append({"zone_id": zid, "rule": rule, "detail": f"{RULE_TEXT[rule]}: {detail}",
+                           "detail_zh": f"{RULE_TEXT_ZH[rule]}：{detail if detail_zh is None else detail_zh}"})
+
+    if total < rules.min_households:
+        broken("min_households", f"{total} < {rules.min_households}")
+    if total > rules.max_households:
+        broken("max_households", f"{total} > {rules.max_households}")
+    if len(members) > rules.max_members:
+        broken("max_members", f"{len(members)} > {rules.max_members}")
+    if len(members) < 2:
+        broken("too_few_members", f"only {members[0]}", f"仅 {members[0]}")
+    if span > rules.max_span_m + 1e-6:
+        broken("max_span", f"{span:.0f} m > {rules.max_span_m:g} m")
+    if not connected(set(range(len(members))), nbrs):
+        broken("disconnected", ", ".join(members), "、".join(members))
+    if rules.same_street and len(zone_streets) > 1:
+        broken("cross_street", " / ".join(zone_streets))
+    if len(anchors) > 1:
+        broken("anchors", ", ".join(anchors), "、".join(anchors))
+    for k in ks:
+        if not ctx.is_cand[k] and not ctx.hh[k] > rules.small_max_households:
+            broken("anchor_too_small",
+                   f"{ids[k]} has {_int_or_none(ctx.hh[k])} households <= {rules.small_max_households}",
+                   f"{ids[k]} 仅 {_int_or_none(ctx.hh[k])} 户，未超过 {rules.small_max_households} 户")
+    member_set = set(members)
+    for pair in ctx.forbidden:
+        if pair <= member_set:
+            broken("forbidden_pair", " & ".join(sorted(pair)), "、".join(sorted(pair)))
+    return ZoneFigures(zid, row, outline, tuple(violations))
+
+
+def locked_split_violations(assignment: Mapping[str, str], overrides: Overrides | None) -> list[dict]:
+    """A violation (zone id None) for each locked group whose members are not all in one zone."""
+    out = []
+    for group in (overrides.locked_together if overrides is not None else ()):
+        zones_of_group = {assignment.get(c) for c in group}
+        if len(zones_of_group) > 1 or None in zones_of_group:
+            names = sorted(group)
+            out.append({"zone_id": None, "rule": "locked_split",
+                        "detail": f"{RULE_TEXT['locked_split']}: {', '.join(names)}",
+                        "detail_zh": f"{RULE_TEXT_ZH['locked_split']}：{'、'.join(names)}"})
+    return out
+
+
+def figures_frames(figures: list[ZoneFigures], extra_violations: list[dict], crs) -> ZoningScore:
+    """Assemble per-zone figures (in the given order) into the zones and violations tables.
+
+    The violations table has ``zone_id``, ``rule``, ``detail`` and ``detail_zh``.
+    """
+    table = pd.DataFrame([f.row for f in figures], columns=ZONE_COLUMNS)
+    for column in ("zone_id", "anchor_id", "street"):
+        table[column] = table[column].astype(object).where(table[column].notna(), None)
+    zones = gpd.GeoDataFrame(table, geometry=[f.outline for f in figures], crs=crs)
+    rows = [v for f in figures for v in f.violations] + list(extra_violations)
+    return ZoningScore(zones, pd.DataFrame(rows, columns=["zone_id", "rule", "detail", "detail_zh"]))
 
 
 def score_zoning(
@@ -148,124 +427,30 @@ def score_zoning(
     Returns
     -------
     ZoningScore
+        ``violations`` has ``zone_id``, ``rule`` and ``detail`` (the rule's words and the facts).
     """
-    from geo.zones import Overrides, ZoneRules, merge_candidates
-
-    rules = rules or ZoneRules()
-    overrides = overrides or Overrides()
-    frame = communities.copy()
-    frame["community_id"] = frame["community_id"].astype(str)
-    frame = frame.set_index("community_id", drop=False)
-    if pairs is None:
-        pairs = community_pairs(frame.reset_index(drop=True), gap_m=rules.gap_m, barriers=barriers,
-                                respect_streets=rules.same_street)
-    if candidates is None:
-        candidates = pd.Series(merge_candidates(frame, rules).to_numpy(), index=frame.index)
-    unknown = sorted(set(assignment) - set(frame.index))
+    ctx = ScoringContext(communities, pairs=pairs, barriers=barriers, rules=rules, candidates=candidates,
+                         overrides=overrides)
+    unknown = sorted({str(c) for c in assignment} - set(ctx.pos))
     if unknown:
         raise KeyError(f"the zoning names communities that are not in the layer: {', '.join(unknown[:10])}")
-
-    ids = frame.index.to_numpy(dtype=object)
-    pos = {cid: k for k, cid in enumerate(ids)}
-    by_zone: dict[str, list[int]] = {}
+    by_zone: dict[str, list[str]] = {}
     for cid, zid in assignment.items():
         if zid is not None and not (isinstance(zid, float) and np.isnan(zid)):
-            by_zone.setdefault(str(zid), []).append(pos[str(cid)])
-    zone_of = {ids[k]: z for z, ks in by_zone.items() for k in ks}
-
-    reason = pairs["reason"].astype(object)
-    usable = (reason.isna() | ((reason == "street") & (not rules.same_street))).to_numpy()
-    pa, pb = pairs["a"].to_numpy(dtype=object), pairs["b"].to_numpy(dtype=object)
-    za = np.array([zone_of.get(a) for a in pa], dtype=object)
-    zb = np.array([zone_of.get(b) for b in pb], dtype=object)
-    inside = usable & (za != None) & (za == zb)  # noqa: E711 - elementwise
-    link_geoms = np.asarray(pairs.geometry.array, dtype=object)
-    links_by_zone: dict[str, list[int]] = {}
+            by_zone.setdefault(str(zid), []).append(str(cid))
+    zone_of = {c: z for z, cs in by_zone.items() for c in cs}
+    # the pairs inside each zone, found for all zones at once
+    pa, pb = ctx.pair_a, ctx.pair_b
+    zone_at = np.array([*(zone_of.get(cid) for cid in ctx.ids), None], dtype=object)  # position -1: None
+    za, zb = zone_at[pa], zone_at[pb]
+    inside = ctx.usable & (za != None) & (za == zb)  # noqa: E711 - elementwise
+    links: dict[str, list[int]] = {}
     for k in np.flatnonzero(inside):
-        links_by_zone.setdefault(za[k], []).append(int(k))
-
-    geoms = np.asarray(frame.geometry.array, dtype=object)
-    points = hull_points(geoms)
-    areas = shapely.area(geoms)
-    hh = pd.to_numeric(frame["households"], errors="coerce").to_numpy(dtype=float)
-    years = pd.to_numeric(frame["build_year"], errors="coerce").to_numpy(dtype=float) \
-        if "build_year" in frame else np.full(len(frame), np.nan)
-    streets = frame["street"].astype(object).where(frame["street"].notna(), None).to_numpy(dtype=object) \
-        if "street" in frame else np.full(len(frame), None, dtype=object)
-    is_cand = np.array([bool(candidates.get(cid, False)) for cid in ids])
-    forbidden = {frozenset(p) for p in overrides.forbidden_pairs}
-
-    zone_ids = sorted(by_zone)
-    outlines = zone_outlines(
-        [geoms[by_zone[z]] for z in zone_ids],
-        [link_geoms[links_by_zone.get(z, [])] for z in zone_ids],
-        barriers, gap_m=rules.gap_m,
-    )
-    rows, violations = [], []
-    for zid in zone_ids:
-        ks = sorted(by_zone[zid], key=lambda k: ids[k])
-        members = [ids[k] for k in ks]
-        local = {k: n for n, k in enumerate(ks)}
-        nbrs = [set() for _ in ks]
-        for link in links_by_zone.get(zid, []):
-            a, b = local[pos[pa[link]]], local[pos[pb[link]]]
-            nbrs[a].add(b)
-            nbrs[b].add(a)
-        pts = [points[k] for k in ks]
-        span = span_of(pts)
-        hull = hull_area([(float(x), float(y)) for p_ in pts for x, y in p_])
-        area = float(areas[ks].sum())
-        total = int(np.nansum(hh[ks]))
-        anchors = [ids[k] for k in ks if not is_cand[k]]
-        zone_streets = sorted({streets[k] for k in ks if streets[k] is not None})
-        zone_years = years[ks]
-        rows.append({
-            "zone_id": zid, "members": members, "anchor_id": anchors[0] if len(anchors) == 1 else None,
-            "households": total, "n_members": len(members), "area_m2": round(area, 1),
-            "build_year_min": _int_or_none(np.nanmin(zone_years) if np.isfinite(zone_years).any() else None),
-            "build_year_max": _int_or_none(np.nanmax(zone_years) if np.isfinite(zone_years).any() else None),
-            "street": " / ".join(zone_streets) if zone_streets else None,
-            "span_m": round(span, 1),
-            "compactness": round(area / hull, 3) if hull > 0 else 1.0,
-            "hull_slack_m2": round(max(hull - area, 0.0), 1),
-        })
-
-        def broken(rule: str, detail: str) -> None:
-            violations.append({"zone_id": zid, "rule": rule, "detail": f"{RULE_TEXT[rule]}: {detail}"})
-
-        if total < rules.min_households:
-            broken("min_households", f"{total} < {rules.min_households}")
-        if total > rules.max_households:
-            broken("max_households", f"{total} > {rules.max_households}")
-        if len(members) > rules.max_members:
-            broken("max_members", f"{len(members)} > {rules.max_members}")
-        if len(members) < 2:
-            broken("too_few_members", f"only {members[0]}")
-        if span > rules.max_span_m + 1e-6:
-            broken("max_span", f"{span:.0f} m > {rules.max_span_m:g} m")
-        if not connected(set(range(len(members))), nbrs):
-            broken("disconnected", ", ".join(members))
-        if rules.same_street and len(zone_streets) > 1:
-            broken("cross_street", " / ".join(zone_streets))
-        if len(anchors) > 1:
-            broken("anchors", ", ".join(anchors))
-        for k in ks:
-            if not is_cand[k] and not hh[k] > rules.small_max_households:
-                broken("anchor_too_small", f"{ids[k]} has {_int_or_none(hh[k])} households "
-                                           f"<= {rules.small_max_households}")
-        for pair in forbidden:
-            if pair <= set(members):
-                broken("forbidden_pair", " & ".join(sorted(pair)))
-    for group in overrides.locked_together:
-        zones_of_group = {zone_of.get(c) for c in group}
-        if len(zones_of_group) > 1 or None in zones_of_group:
-            violations.append({"zone_id": None, "rule": "locked_split",
-                               "detail": f"{RULE_TEXT['locked_split']}: {', '.join(sorted(group))}"})
-    table = pd.DataFrame(rows, columns=ZONE_COLUMNS)
-    for column in ("zone_id", "anchor_id", "street"):
-        table[column] = table[column].astype(object).where(table[column].notna(), None)
-    zones = gpd.GeoDataFrame(table, geometry=outlines, crs=communities.crs)
-    return ZoningScore(zones, pd.DataFrame(violations, columns=["zone_id", "rule", "detail"]))
+        links.setdefault(za[k], []).append(int(k))
+    figures = zone_figures(ctx, by_zone, links=links)
+    score = figures_frames(figures, locked_split_violations(zone_of, ctx.overrides), communities.crs)
+    score.violations = score.violations[["zone_id", "rule", "detail"]]
+    return score
 
 
 def _int_or_none(value) -> int | None:

@@ -343,12 +343,14 @@ def propose_zones(
             zones_found.append(sorted(m for k in zone for m in node_members[comp[k]]))
     zones_found.sort()
     assignment: dict[str, str] = {}
-    names: list[str] = []
-    for k, members in enumerate(zones_found, 1):
-        zid = f"Z{k:04d}"
-        names.append(zid)
+    taken = {str(zid) for zid in overrides.fixed_zones}  # a fixed zone keeps its id: number around it
+    serial = 0
+    for members in zones_found:
+        serial += 1
+        while f"Z{serial:04d}" in taken:
+            serial += 1
         for m in members:
-            assignment[m] = zid
+            assignment[m] = f"Z{serial:04d}"
     for zid, members in sorted(overrides.fixed_zones.items()):
         for m in members:
             assignment[m] = str(zid)
