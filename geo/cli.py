@@ -169,6 +169,126 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return 0
 
 
+def _read_zones(path: str, layer: str | None, target_crs):
+    """Zones written by ``python -m geo zones`` (GeoJSON or GeoPackage), in the analysis CRS."""
+    from geo.readers import read_layer
+
+    raw = read_layer(path, layer=layer)
+    zones = raw.frame
+    if "zone_id" not in zones.columns:
+        raise GeoError(f"{path}: the zones have no 'zone_id' column (columns: "
+                       f"{', '.join(c for c in zones.columns if c != zones.geometry.name)}); "
+                       "write them with `python -m geo zones --out zones.geojson`")
+    if zones.crs is None:
+        raise GeoError(f"{path}: the zones state no CRS; GeoJSON from `python -m geo zones` is EPSG:4326")
+    return zones.to_crs(target_crs)
+
+
+def cmd_pipelines(args: argparse.Namespace) -> int:
+    """Pipelines per community and zone, needs, lead telecom, network checks, operator work lists."""
+    from geo import networks as nw
+    from geo import pipelines as pl
+    from geo.load import load_layer
+
+    start = time.perf_counter()
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    loaded = load_layer(args.communities, "communities", file_layer=args.layer, **_input_options(args))
+    communities = loaded.gdf
+    print(f"communities: {loaded.report.summary()} ({loaded.report.crs_out})")
+    sources = None
+    if str(args.pipelines).lower().endswith(".inp"):
+        from geo.epanet import load_epanet
+
+        model = load_epanet(args.pipelines, crs=args.pipelines_crs, datum=args.pipelines_datum,
+                            target_crs=communities.crs, units=args.units, operator=args.operator)
+        pipes_report, sources = model.pipelines.report, model.sources
+        pipelines = model.pipelines.gdf
+        print(f"EPANET model: units {model.units}, {len(sources)} source(s)")
+    else:
+        p = load_layer(args.pipelines, "pipelines", file_layer=args.pipelines_layer, crs=args.pipelines_crs,
+                       datum=args.pipelines_datum, mapping=_pairs(args.pipelines_map, "--pipelines-map"),
+                       defaults=_pairs(args.pipelines_set, "--pipelines-set"), target_crs=communities.crs)
+        pipes_report, pipelines = p.report, p.gdf
+    print(f"pipelines: {pipes_report.summary()}")
+    for line in pipes_report.lines(limit=5):
+        print("  " + line)
+
+    defaults = pl.PipelineRules()
+    rules = pl.PipelineRules(
+        service_m=args.service_m if args.service_m is not None else defaults.service_m,
+        partial_share=args.partial_share if args.partial_share is not None else defaults.partial_share,
+        full_share=args.full_share if args.full_share is not None else defaults.full_share,
+        reference_year=args.year or defaults.reference_year,
+    )
+    condition = pl.segment_condition(pipelines, rules=rules)
+    overlay = pl.overlay_pipelines(communities, pipelines, service_m=rules.service_m)
+    table = pl.renovation_needs(pl.pipeline_table(communities, pipelines, rules=rules, overlay=overlay,
+                                                  condition=condition), rules=rules)
+    written = [_csv(table, out / "communities_pipelines.csv"),
+               _csv(pl.operator_table(communities, pipelines, rules=rules, overlay=overlay, condition=condition),
+                    out / "communities_operators.csv")]
+    zones = None
+    if args.zones:
+        zones = _read_zones(args.zones, args.zones_layer, communities.crs)
+        zone_overlay = pl.overlay_pipelines(zones, pipelines, service_m=rules.service_m)
+        ztable = pl.renovation_needs(pl.pipeline_table(zones, pipelines, id_column="zone_id", rules=rules,
+                                                       overlay=zone_overlay, condition=condition), rules=rules)
+        zops = pl.operator_table(zones, pipelines, id_column="zone_id", rules=rules, overlay=zone_overlay,
+                                 condition=condition)
+        lead = pl.lead_telecom(zops, choices=_pairs(args.lead, "--lead"))
+        written += [_csv(ztable, out / "zones_pipelines.csv"), _csv(zops, out / "zones_operators.csv"),
+                    _csv(lead, out / "zones_lead_telecom.csv")]
+    assignment = pl.assign_segments(pipelines, communities, zones=zones, overlay=overlay,
+                                    service_m=rules.service_m)
+    work = pl.work_list(pipelines, communities, zones=zones, rules=rules, condition=condition,
+                        assignment=assignment)
+    files = pl.write_work_lists(work, out / "work_lists")
+    summary = pl.operator_summary(work, pipelines, condition).merge(files[["operator", "csv", "geojson"]],
+                                                                    on="operator", how="left")
+    written.append(_csv(summary, out / "work_lists" / "operators.csv"))
+    if zones is not None:
+        written.append(_csv(pl.phase_works(work), out / "zones_phasing.csv"))
+    else:
+        written.append(_csv(pl.phase_works(work, by="community_id"), out / "communities_phasing.csv"))
+
+    networks = nw.build_networks(pipelines, snap_m=args.snap_m, sources=sources)
+    findings = nw.network_findings(pipelines, networks=networks, communities=communities, snap_m=args.snap_m,
+                                   near_miss_m=args.near_miss_m)
+    _csv(pd.DataFrame(findings.drop(columns="geometry")), out / "network_findings.csv")
+    findings_path = out / "network_findings.geojson"
+    if findings_path.exists():
+        findings_path.unlink()
+    import pyogrio
+
+    pyogrio.write_dataframe(findings.to_crs(4326), findings_path, driver="GeoJSON",
+                            layer_options={"RFC7946": "YES"})
+    written += [out / "network_findings.csv", findings_path]
+
+    print(f"aged (reference year {rules.reference_year}): {condition['aged'].mean():.0%} of segments, "
+          f"{(condition['length_m'] * condition['aged']).sum() / 1000:,.1f} km of "
+          f"{condition['length_m'].sum() / 1000:,.1f} km")
+    needs = table.groupby(["kind", "need"]).size().unstack(fill_value=0)
+    print("community needs (none / partial / full):")
+    for kind in needs.index:
+        row = needs.loc[kind]
+        print(f"  {kind:13s} {row.get('none', 0):7,} {row.get('partial', 0):7,} {row.get('full', 0):7,}")
+    print(f"work lists: {len(files)} operators, {len(work):,} segments, {work['length_m'].sum() / 1000:,.1f} km"
+          f" -> {out / 'work_lists'}")
+    for _, r in summary.head(10).iterrows():
+        print(f"  {r['operator']}: {r['listed_segments']:,} segments, {r['listed_m'] / 1000:,.1f} km")
+    counts = findings.groupby(["finding"]).size().to_dict() if len(findings) else {}
+    print("network findings: " + (", ".join(f"{k} {v:,}" for k, v in counts.items()) or "none"))
+    print(f"wrote {len(written) + 2 * len(files)} files to {out} in {time.perf_counter() - start:.1f} s")
+    return 0
+
+
+def _csv(frame: pd.DataFrame, path: Path) -> Path:
+    """Excel-ready CSV (UTF-8 with BOM)."""
+    frame.to_csv(path, index=False, encoding="utf-8-sig")
+    return path
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of ``python -m geo``."""
     parser = argparse.ArgumentParser(
@@ -206,6 +326,34 @@ def build_parser() -> argparse.ArgumentParser:
     zones.add_argument("--assignments", metavar="CSV", help="one row per community: zone and reason")
     zones.add_argument("--gpkg", help="GeoPackage with the zones and the communities")
     zones.set_defaults(func=cmd_zones)
+
+    pipes = sub.add_parser("pipelines", help="pipelines per community and zone, needs, network checks, "
+                                             "operator work lists")
+    pipes.add_argument("communities", help="the communities file")
+    pipes.add_argument("pipelines", help="the pipelines file, or an EPANET model (.inp)")
+    pipes.add_argument("--out", required=True, help="folder to write the tables and work lists in")
+    _add_input_options(pipes)
+    pipes.add_argument("--pipelines-layer", help="layer of the pipelines file")
+    pipes.add_argument("--pipelines-crs", help="CRS of the pipelines file when it states none (always for .inp)")
+    pipes.add_argument("--pipelines-datum", choices=list(DATUMS), help="web-map datum of the pipelines")
+    pipes.add_argument("--pipelines-map", action="append", metavar="COLUMN=FILE_COLUMN",
+                       help="map a canonical pipelines column to a file column; repeatable")
+    pipes.add_argument("--pipelines-set", action="append", metavar="COLUMN=VALUE",
+                       help="one value for every pipeline, e.g. --pipelines-set kind=给水; repeatable")
+    pipes.add_argument("--units", help="EPANET flow units when the model states none (LPS, CMH, GPM...)")
+    pipes.add_argument("--operator", help="EPANET: the operator of every pipe whose comment names none")
+    pipes.add_argument("--zones", help="zones from `python -m geo zones` (GeoJSON or GeoPackage)")
+    pipes.add_argument("--zones-layer", help="layer of the zones file")
+    pipes.add_argument("--service-m", type=float, help="service distance around a community, m (default 30)")
+    pipes.add_argument("--partial-share", type=float, help="aged share from which a need is partial (0.10)")
+    pipes.add_argument("--full-share", type=float, help="aged share from which a need is full (0.50)")
+    pipes.add_argument("--year", type=int, help="year ages are counted to (default: this year)")
+    pipes.add_argument("--snap-m", type=float, default=0.2, help="ends closer than this are one node (0.2)")
+    pipes.add_argument("--near-miss-m", type=float, default=2.0,
+                       help="an end this close to another pipe without meeting it is a near miss (2.0)")
+    pipes.add_argument("--lead", action="append", metavar="ZONE=OPERATOR",
+                       help="the planner's lead telecom operator of a zone; repeatable")
+    pipes.set_defaults(func=cmd_pipelines)
 
     demo = sub.add_parser("demo", help="generate a synthetic city GeoPackage")
     demo.add_argument("--communities", type=int, default=1100, help="number of communities (default 1100)")
