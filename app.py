@@ -1,22 +1,27 @@
-"""Streamlit entry point: the demo city on an offline map, with the data check beside it.
+"""Streamlit entry point: the planner's workbench.
 
-Run with ``streamlit run app.py``. Page setup and layout only: loading and checking data is in
-geo/, drawing it in layers/, Streamlit glue in ui/.
+Run with ``streamlit run app.py``. Page setup and layout only: loading and analysis are in geo/,
+drawing in layers/, the Streamlit panels in ui/.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
+import os
 from pathlib import Path
 
 import pandas as pd
 import streamlit as st
-from streamlit_folium import st_folium
 
 from geo.errors import GeoError
 from geo.load import DEMO_PATH, Dataset, load_demo
-from layers import build_map, cdn_urls
+from ui import proposals_panel, zones_panel
+from ui.data_panel import upload_panel
 from ui.i18n import LANGS, default_lang, text
-from ui.offline import serve_assets
+
+#: A GeoPackage with the five layers (as ``data/demo.gpkg``) to open instead of the demo city.
+DATA_ENV = "PLANNER_DATA"
 
 st.set_page_config(page_title="老旧小区改造规划 · Old-community planner", layout="wide")
 
@@ -27,29 +32,50 @@ def demo_dataset(path: str, mtime: float) -> Dataset:
     return load_demo(path)
 
 
-@st.cache_resource(show_spinner=False)
-def display_layers(path: str, mtime: float) -> dict:
-    """The demo layers in EPSG:4326 for the map (cached: projecting is the slow part)."""
-    return demo_dataset(path, mtime).to_display()
-
-
-def sidebar() -> tuple[str, dict]:
-    """Language and basemap settings."""
+def sidebar_language() -> str:
+    """The page language: the browser's, switchable here (``?lang=en`` also works)."""
     if "lang" not in st.session_state:
-        st.session_state["lang"] = default_lang(st.context.locale)
-    lang = st.sidebar.radio(text("language", "zh"), LANGS, key="lang",
+        asked = st.query_params.get("lang")
+        st.session_state["lang"] = asked if asked in LANGS else default_lang(st.context.locale)
+    return st.sidebar.radio(text("language", "zh"), LANGS, key="lang",
                             format_func=lambda code: {"zh": "中文", "en": "English"}[code], horizontal=True)
-    st.sidebar.subheader(text("basemap", lang))
-    st.sidebar.caption(text("basemap_help", lang))
-    url = st.sidebar.text_input(text("basemap_url", lang), key="basemap_url",
-                                placeholder="https://t{s}.tianditu.gov.cn/vec_w/wmts?...&tk=KEY")
-    attribution = st.sidebar.text_input(text("basemap_attr", lang), key="basemap_attr")
-    subdomains = st.sidebar.text_input(text("basemap_subdomains", lang), key="basemap_subdomains",
-                                       placeholder="01234567")
+
+
+def sidebar_basemap(lang: str) -> tuple[dict, str, str]:
+    """Basemap settings (none by default), the tiles' datum, and a key that changes with them."""
+    with st.sidebar.expander(text("basemap", lang)):
+        st.caption(text("basemap_help", lang))
+        url = st.text_input(text("basemap_url", lang), key="basemap_url",
+                            placeholder="https://t{s}.tianditu.gov.cn/vec_w/wmts?...&tk=KEY")
+        attribution = st.text_input(text("basemap_attr", lang), key="basemap_attr")
+        subdomains = st.text_input(text("basemap_subdomains", lang), key="basemap_subdomains",
+                                   placeholder="01234567")
+        gcj = st.checkbox(text("basemap_gcj02", lang), key="basemap_gcj02", help=text("basemap_gcj02_help", lang))
     basemap = {"basemap_url": url.strip() or None, "basemap_attribution": attribution.strip()}
     if subdomains.strip():
         basemap["basemap_options"] = {"subdomains": subdomains.strip()}
-    return lang, basemap
+    datum = "gcj02" if gcj and basemap["basemap_url"] else "wgs84"
+    return basemap, datum, json.dumps({**basemap, "datum": datum}, sort_keys=True)
+
+
+def current_dataset(lang: str) -> tuple[Dataset | None, str]:
+    """The demo city or the planner's uploaded layers, and a key naming it."""
+    source = st.sidebar.radio(text("source", lang), ("demo", "upload"), key="source",
+                              format_func=lambda s: text(f"source_{s}", lang))
+    if source == "upload":
+        uploaded = st.session_state.get("uploaded")
+        if uploaded is None:
+            return None, ""
+        return uploaded
+    path = os.environ.get(DATA_ENV) or str(DEMO_PATH)
+    try:
+        mtime = Path(path).stat().st_mtime
+        dataset = demo_dataset(path, mtime)
+    except (GeoError, OSError) as exc:
+        st.error(f"{text('load_error', lang)}: {exc}")
+        st.stop()
+    st.sidebar.caption(text("demo_caption", lang) if path == str(DEMO_PATH) else path)
+    return dataset, f"demo:{mtime}"
 
 
 def headline(dataset: Dataset, lang: str) -> None:
@@ -57,26 +83,14 @@ def headline(dataset: Dataset, lang: str) -> None:
     communities = dataset.layers["communities"]
     cols = st.columns(5)
     cols[0].metric(text("communities", lang), f"{len(communities):,}")
-    cols[1].metric(text("pre2000", lang), f"{int((communities['build_year'] <= 2000).sum()):,}")
-    cols[2].metric(text("households", lang), f"{int(communities['households'].sum()):,}")
+    years = pd.to_numeric(communities.get("build_year"), errors="coerce")
+    cols[1].metric(text("pre2000", lang), f"{int((years <= 2000).sum()):,}")
+    households = pd.to_numeric(communities.get("households"), errors="coerce")
+    cols[2].metric(text("households", lang), f"{int(households.sum()):,}")
     if "pipelines" in dataset.layers:
         cols[3].metric(text("pipelines_km", lang), f"{dataset.layers['pipelines'].length.sum() / 1000:,.1f}")
     if "facilities" in dataset.layers:
         cols[4].metric(text("facilities", lang), f"{len(dataset.layers['facilities']):,}")
-
-
-@st.fragment
-def map_panel(layers: dict, lang: str, basemap: dict) -> None:
-    """The map; a fragment, so nothing on it reruns the page."""
-    try:
-        m = build_map(layers, lang=lang, asset_base_url=serve_assets(), **basemap)
-    except GeoError as exc:
-        st.error(f"{text('map_error', lang)}: {exc}")
-        return
-    outside = cdn_urls(m)
-    if outside:
-        st.warning(text("cdn_warning", lang) + " " + ", ".join(outside))
-    st_folium(m, key="map", height=680, use_container_width=True, returned_objects=[])
 
 
 def check_panel(dataset: Dataset, lang: str) -> None:
@@ -102,29 +116,76 @@ def tables_panel(dataset: Dataset) -> None:
                          width="stretch")
 
 
+def _use_upload() -> None:
+    """Button callback: make the checked uploads the page's data (before the page reruns)."""
+    dataset = st.session_state.get("pending_upload")
+    if dataset is None:
+        return
+    digest = hashlib.sha256(repr(sorted((k, len(v), float(v.total_bounds.sum()))
+                                        for k, v in dataset.layers.items())).encode()).hexdigest()[:12]
+    st.session_state["uploaded"] = (dataset, f"upload:{digest}")
+    st.session_state.pop("edit_session", None)
+    st.session_state["source"] = "upload"
+
+
+def data_in_panel(lang: str) -> None:
+    """Uploads, column mapping and validation; the layers are used once the planner says so."""
+    dataset = upload_panel(lang)
+    st.session_state["pending_upload"] = dataset
+    st.button(text("use_upload", lang), type="primary", key="use_upload", disabled=dataset is None,
+              on_click=_use_upload)
+
+
 def main() -> None:
     """Lay out the page."""
-    lang, basemap = sidebar()
+    lang = sidebar_language()
+    dataset, key = current_dataset(lang)
+    rules = zones_panel.rules_sidebar(lang)
+    propose_clicked = st.sidebar.button(text("propose", lang), type="primary", key="propose",
+                                        disabled=dataset is None, width="stretch")
+    colour_by, show_zones, show_pairs = zones_panel.map_sidebar(lang)
+    basemap, datum, basemap_key = sidebar_basemap(lang)
+    workspace = proposals_panel.workspace_sidebar(lang)
+
     st.title(text("title", lang))
     st.caption(text("subtitle", lang))
-    path = str(DEMO_PATH)
-    try:
-        mtime = Path(path).stat().st_mtime
-        dataset = demo_dataset(path, mtime)
-        layers = display_layers(path, mtime)
-    except (GeoError, OSError) as exc:
-        st.error(f"{text('load_error', lang)}: {exc}")
-        st.stop()
-    st.sidebar.caption(text("demo_caption", lang))
-    headline(dataset, lang)
-    tab_map, tab_check, tab_tables = st.tabs(
-        [text("tab_map", lang), text("tab_check", lang), text("tab_tables", lang)])
-    with tab_map:
-        map_panel(layers, lang, basemap)
-    with tab_check:
-        check_panel(dataset, lang)
-    with tab_tables:
-        tables_panel(dataset)
+    if st.session_state.get("dataset_key") != key:
+        st.session_state["dataset_key"] = key
+        st.session_state.pop("edit_session", None)
+        st.session_state["selection"] = []
+    if dataset is not None:
+        headline(dataset, lang)
+        if propose_clicked:
+            session = zones_panel.propose(dataset, key, rules, lang)
+            if session is not None:
+                st.session_state["edit_session"] = session
+                st.session_state["selection"] = []
 
+    tab_names = ["tab_map", "tab_proposals", "tab_export", "tab_data", "tab_check", "tab_tables"]
+    labels = [text(name, lang) for name in tab_names]
+    # keyed and lazy: the open tab survives reruns, and only its content runs
+    tabs = dict(zip(tab_names, st.tabs(labels, key=f"main_tab_{lang}", on_change="rerun")))
+    if tabs["tab_map"].open:
+        with tabs["tab_map"]:
+            if dataset is None:
+                st.info(text("upload_communities_first", lang))
+            else:
+                zones_panel.workbench(dataset, key, lang, basemap, datum, basemap_key, rules, colour_by,
+                                      show_zones, show_pairs)
+    if tabs["tab_data"].open:
+        with tabs["tab_data"]:
+            data_in_panel(lang)
+    if dataset is None:
+        return
+    panels = {
+        "tab_proposals": lambda: proposals_panel.proposals_panel(workspace, dataset, key, lang),
+        "tab_export": lambda: proposals_panel.export_panel(st.session_state.get("edit_session"), dataset, lang),
+        "tab_check": lambda: check_panel(dataset, lang),
+        "tab_tables": lambda: tables_panel(dataset),
+    }
+    for name, panel in panels.items():
+        if tabs[name].open:
+            with tabs[name]:
+                panel()
 
 main()

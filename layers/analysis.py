@@ -162,7 +162,7 @@ def zones_group(
                 if point is None or shapely.is_empty(point):
                     continue
                 folium.Marker(
-                    [round(point.y, precision), round(point.x, precision)],
+                    [round(point.y, precision), round(point.x, precision)], interactive=False,
                     icon=folium.DivIcon(
                         html=f'<div class="zone-label" style="font: 600 11px system-ui, sans-serif; '
                              f'color: {zone_colour(zid)}; text-shadow: 0 0 3px #fff, 0 0 3px #fff; '

@@ -272,3 +272,49 @@ def _round_trip(geometry: dict[str, Any]) -> dict[str, Any]:
     else:  # GeometryCollection
         out["geometries"] = [_round_trip(g) for g in geometry["geometries"]]
     return out
+
+
+def for_basemap(gdf: gpd.GeoDataFrame, datum: str = "wgs84", *, layer: str = "layer") -> gpd.GeoDataFrame:
+    """``gdf`` in EPSG:4326, shifted to a GCJ-02 basemap's datum when ``datum="gcj02"``.
+
+    Amap/Gaode and Tencent tiles are drawn in GCJ-02: true (WGS84/CGCS2000) positions sit some
+    hundreds of metres off them. For display only, the data are moved onto the tiles; analysis
+    and exports keep the true positions. Use :func:`from_basemap` on anything the planner draws.
+
+    Example
+    -------
+    >>> from shapely.geometry import Point
+    >>> gdf = gpd.GeoDataFrame(geometry=[Point(121.5272106, 31.1774276)], crs=4326)
+    >>> p = for_basemap(gdf, "gcj02").geometry.iloc[0]
+    >>> round(p.x, 6), round(p.y, 6)
+    (121.531542, 31.175304)
+    """
+    from geo.datums import wgs84_to_gcj02
+
+    gdf = to_wgs84(gdf, layer=layer)
+    if datum == "wgs84":
+        return gdf
+    if datum != "gcj02":
+        raise ValueError(f"a basemap datum is wgs84 or gcj02; got {datum!r} (Baidu's BD-09 tiles cannot be shown)")
+
+    def shift(xy: np.ndarray) -> np.ndarray:
+        lon, lat = wgs84_to_gcj02(xy[:, 0], xy[:, 1])
+        return np.column_stack([lon, lat])
+
+    out = gdf.copy()
+    out[gdf.geometry.name] = shapely.transform(np.asarray(gdf.geometry.array, dtype=object), shift)
+    return out
+
+
+def from_basemap(geom: shapely.Geometry, datum: str = "wgs84") -> shapely.Geometry:
+    """A shape drawn on a basemap of ``datum``, back in true lon/lat (inverse of :func:`for_basemap`)."""
+    from geo.datums import gcj02_to_wgs84
+
+    if datum == "wgs84":
+        return geom
+
+    def unshift(xy: np.ndarray) -> np.ndarray:
+        lon, lat = gcj02_to_wgs84(xy[:, 0], xy[:, 1])
+        return np.column_stack([lon, lat])
+
+    return shapely.transform(geom, unshift)

@@ -149,8 +149,9 @@ def _kind_item(layer: str, kind: str | None, entry: Mapping[str, Any], lang: str
     return LegendItem(text, "line", entry["color"], weight=3)
 
 
-def legend_html(sections: Sequence[LegendSection], *, lang: str = "zh") -> str:
-    """The legend's inner HTML: a collapsible ``<details>`` block, sections side by side.
+def legend_html(sections: Sequence[LegendSection], *, lang: str = "zh", open: bool = True) -> str:
+    """The legend's inner HTML: a collapsible ``<details>`` block (unfolded when ``open``),
+    sections side by side.
 
     Text is escaped; swatches are inline SVG, so nothing is fetched.
 
@@ -164,7 +165,7 @@ def legend_html(sections: Sequence[LegendSection], *, lang: str = "zh") -> str:
     </details>
     """
     title = html.escape(label(styles.LEGEND_TEXT["title"], lang))
-    parts = [f'<details open><summary class="{LEGEND_CLASS}-title">{title}</summary>',
+    parts = [f'<details{" open" if open else ""}><summary class="{LEGEND_CLASS}-title">{title}</summary>',
              f'<div class="{LEGEND_CLASS}-body">']
     for section in sections:
         parts.append(f'<div class="{LEGEND_CLASS}-section">')
@@ -265,6 +266,7 @@ class Legend(MacroElement):
         *,
         lang: str = "zh",
         position: str = "bottomright",
+        open: bool = True,
     ) -> None:
         super().__init__()
         self._name = "Legend"
@@ -272,4 +274,4 @@ class Legend(MacroElement):
         self.lang = lang
         self.position = position
         self.css_class = LEGEND_CLASS
-        self.html = legend_html(self.sections, lang=lang)
+        self.html = legend_html(self.sections, lang=lang, open=open)

@@ -240,6 +240,7 @@ def build_map(
     visible: Iterable[str] = DEFAULT_VISIBLE,
     colour_by: str = "build_year",
     draw: bool = False,
+    legend_open: bool = True,
 ) -> folium.Map:
     """Build the planning map of ``layers``.
 
@@ -270,6 +271,8 @@ def build_map(
         How communities are coloured (see :func:`layer_group`); the legend follows.
     draw
         Add a polygon/rectangle drawing tool (Leaflet.draw) for selecting communities.
+    legend_open
+        Whether the legend starts unfolded (folded, it is one line: click to unfold).
 
     Returns
     -------
@@ -344,6 +347,7 @@ def build_map(
         west, south, east, north = bounds
         m.fit_bounds([[south, west], [north, east]], max_zoom=_FIT_MAX_ZOOM)
     folium.LayerControl(collapsed=False).add_to(m)
+    _LabelZoom().add_to(m)
     if draw:
         Draw(
             export=False,
@@ -361,11 +365,41 @@ def build_map(
         overhead=overhead,
         colour_by=colour_by,
     )
-    Legend(sections, lang=lang).add_to(m)
+    Legend(sections, lang=lang, open=legend_open).add_to(m)
 
     if asset_base_url is not None:
         localize(m, asset_base_url)
     return m
+
+
+#: Zoom below which zone labels (``.zone-label``, see :mod:`layers.analysis`) are hidden.
+LABEL_MIN_ZOOM = 15
+
+
+class _LabelZoom(MacroElement):
+    """Hide zone labels when zoomed out (they would cover the city), show them when zoomed in."""
+
+    _template = Template(
+        """
+        {% macro header(this, kwargs) %}
+        <style>.labels-off .zone-label { display: none; }</style>
+        {% endmacro %}
+        {% macro script(this, kwargs) %}
+        (function (map) {
+            function toggle() {
+                map.getContainer().classList.toggle("labels-off", map.getZoom() < {{ this.min_zoom }});
+            }
+            map.on("zoomend", toggle);
+            map.whenReady(toggle);
+        })({{ this._parent.get_name() }});
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, min_zoom: int = LABEL_MIN_ZOOM) -> None:
+        super().__init__()
+        self._name = "LabelZoom"
+        self.min_zoom = min_zoom
 
 
 class _Background(MacroElement):

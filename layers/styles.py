@@ -49,7 +49,7 @@ NO_BASEMAP_BACKGROUND = "#fbfbf8"
 #: Tooltip rows per layer, in display order (only the columns a layer has are shown).
 TOOLTIP_FIELDS: dict[str, tuple[str, ...]] = {
     "communities": (
-        "name", "build_year", "households", "buildings", "street", "property_mgmt", "status",
+        "community_id", "name", "build_year", "households", "buildings", "street", "property_mgmt", "status",
     ),
     "pipelines": ("kind", "operator", "material", "diameter_mm", "install_year", "placement"),
     "facilities": ("name", "kind"),

@@ -68,10 +68,12 @@ def test_map_draws_every_layer_with_local_assets_only(app_zh):
     for layer in ("小区", "管线", "配套设施", "分隔要素", "行政区划"):
         assert json.dumps(layer)[1:-1] in script, f"layer {layer} is not in the layer panel"
     assert "L.tileLayer" not in script  # no basemap by default: nothing fetched
-    assert args["returned_objects"] == []
+    assert args["returned_objects"] == ["last_active_drawing"]  # clicks and drawings; never pans
 
 
 def test_data_check_lists_every_layer(app_zh):
+    app_zh.session_state["main_tab_zh"] = "数据检查"
+    app_zh.run()
     labels = [e.label for e in app_zh.expander]
     for layer in ("communities", "pipelines", "facilities", "barriers", "admin"):
         assert any(label.startswith(f"{layer}: ") and " kept " in label for label in labels)

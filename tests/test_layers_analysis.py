@@ -90,3 +90,29 @@ def test_unknown_scheme_is_refused():
     import pytest
     with pytest.raises(ValueError, match="colour_by"):
         build_map({"communities": _homes()}, colour_by="age")
+
+
+def test_gcj02_basemap_shift_is_for_display_and_drawings_come_back():
+    from layers.geojson import for_basemap, from_basemap
+
+    homes = _homes()
+    homes = homes.set_geometry(homes.translate(524000, 4874000))  # in Changji
+    true = homes.to_crs(4326)
+    shifted = for_basemap(homes, "gcj02")
+    # Changji is inside China: GCJ-02 moves points by a few hundred metres
+    offset = shifted.geometry.iloc[0].centroid.distance(true.geometry.iloc[0].centroid)
+    assert 0.001 < offset < 0.01
+    assert homes.crs.to_epsg() == 4538  # the input is untouched
+    back = from_basemap(shifted.geometry.iloc[0], "gcj02")
+    assert back.centroid.distance(true.geometry.iloc[0].centroid) < 1e-7  # < 1 cm
+    assert for_basemap(homes, "wgs84").geometry.iloc[0].equals(true.geometry.iloc[0])
+    import pytest
+    with pytest.raises(ValueError, match="BD-09"):
+        for_basemap(homes, "bd09")
+
+
+def test_the_legend_can_start_folded():
+    folded = build_map({"communities": _homes()}, legend_open=False, asset_base_url="static").get_root().render()
+    unfolded = build_map({"communities": _homes()}, asset_base_url="static").get_root().render()
+    assert "\\u003cdetails\\u003e" in folded or "<details>" in folded
+    assert "details open" in unfolded and "details open" not in folded

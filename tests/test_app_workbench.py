@@ -1,0 +1,287 @@
+"""The planner's workbench, driven with Streamlit's AppTest.
+
+AppTest cannot render the map component, so ``ui.mapview.show`` is replaced by a stand-in that
+records the layers the page sends and returns the event a click or a drawing would.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import zipfile
+from pathlib import Path
+
+import geopandas as gpd
+import pytest
+from shapely.geometry import box, mapping
+from streamlit.testing.v1 import AppTest
+
+from ui import mapview
+
+APP = Path(__file__).resolve().parent.parent / "app.py"
+
+
+class MapStandIn:
+    """Replaces ``mapview.show``: remembers its calls, answers with the next queued event."""
+
+    def __init__(self):
+        self.calls: list[dict] = []
+        self.events: list[dict] = []
+
+    def __call__(self, base, **kwargs):
+        self.calls.append(kwargs)
+        return self.events.pop(0) if self.events else {"last_active_drawing": None}
+
+    def click(self, community_id: str) -> None:
+        feature = {"type": "Feature", "id": community_id,
+                   "properties": {"community_id": community_id, "name": "x"}, "geometry": None}
+        self.events.append({"last_active_drawing": feature})
+
+    def draw(self, polygon) -> None:
+        drawing = {"type": "Feature", "properties": {}, "geometry": mapping(polygon)}
+        self.events.append({"last_active_drawing": drawing})
+
+    def layer_names(self) -> list[str]:
+        return [g.layer_name for g in self.calls[-1]["feature_groups"]]
+
+
+@pytest.fixture
+def stand_in(monkeypatch):
+    fake = MapStandIn()
+    monkeypatch.setattr(mapview, "show", fake)
+    return fake
+
+
+@pytest.fixture
+def workspace(tmp_path, monkeypatch):
+    path = tmp_path / "ws" / "proposals.gpkg"
+    monkeypatch.setenv("PLANNER_WORKSPACE", str(path))
+    return path
+
+
+def new_app(lang: str = "en") -> AppTest:
+    at = AppTest.from_file(str(APP), default_timeout=180)
+    at.session_state["lang"] = lang
+    return at.run()
+
+
+def goto(at: AppTest, tab: str, lang: str = "en") -> AppTest:
+    """Open a tab of the page (tabs are lazy: only the open one runs)."""
+    at.session_state[f"main_tab_{lang}"] = tab
+    return at.run()
+
+
+def metrics(at: AppTest) -> dict:
+    return {m.label: m.value for m in at.metric}
+
+
+def proposed(lang: str = "en") -> AppTest:
+    at = new_app(lang)
+    at.button(key="propose").click()
+    return at.run()
+
+
+def test_propose_shows_the_summary_and_the_zones_layer(stand_in, workspace):
+    at = proposed()
+    assert not at.exception
+    figures = metrics(at)
+    assert int(figures["Zones"].replace(",", "")) > 100
+    placed, candidates = (int(v.replace(",", "")) for v in figures["Candidates placed"].split(" / "))
+    assert 0 < placed <= candidates
+    assert figures["Zones breaking a rule"] == "0"
+    assert "Proposed zones" in stand_in.layer_names()
+    assert any("Left out, by reason" in c.value for c in at.caption)
+
+
+def test_click_a_community_then_move_it_undo_and_redo(stand_in, workspace):
+    at = proposed()
+    session = at.session_state["edit_session"]
+    zoning = session.zoning
+    # a community in a zone and a zone it is not in
+    source = sorted(zoning.zones)[0]
+    target = sorted(zoning.zones)[1]
+    cid = sorted(zoning.zones[source])[0]
+    stand_in.click(cid)
+    at.run()
+    assert at.session_state["selection"] == [cid]
+    assert any(f"Community details: {cid}" in m.value for m in at.markdown)
+    assert "Selection" in stand_in.layer_names()
+    at.selectbox(key="move_target").select(target)
+    at.run()
+    at.button(key="do_move").click()
+    at.run()
+    assert not at.exception
+    session = at.session_state["edit_session"]
+    assert session.zone_of(cid) == target
+    # the moved community is far from the target zone: the page says which rules it breaks
+    assert any("Rules this zone breaks" in w.value for w in at.warning)
+    assert metrics(at)["Zones breaking a rule"] != "0"
+    at.button(key="undo").click()
+    at.run()
+    assert at.session_state["edit_session"].zone_of(cid) == source
+    assert metrics(at)["Zones breaking a rule"] == "0"
+    at.button(key="redo").click()
+    at.run()
+    assert at.session_state["edit_session"].zone_of(cid) == target
+
+
+def test_draw_a_polygon_to_select_then_make_a_new_zone(stand_in, workspace):
+    at = proposed()
+    session = at.session_state["edit_session"]
+    zone_id = sorted(session.zoning.zones)[0]
+    outline = gpd.GeoSeries([session.outline(zone_id)], crs=session.crs).to_crs(4326).iloc[0]
+    stand_in.draw(outline.buffer(0))
+    at.run()
+    selected = at.session_state["selection"]
+    assert set(session.zoning.zones[zone_id]) <= set(selected)
+    before = len(session.zoning.zones)
+    at.button(key="do_new").click()
+    at.run()
+    after = at.session_state["edit_session"]
+    assert not at.exception
+    assert len(after.zoning.zones) == before  # the old zone emptied, a new one holds them
+    assert {after.zone_of(c) for c in selected} == {after.zone_of(selected[0])}
+
+
+def test_zones_table_lists_every_zone_and_a_picked_zone_is_zoomed_to(stand_in, workspace):
+    at = proposed()
+    session = at.session_state["edit_session"]
+    tables = [d.value for d in at.dataframe if "rules_broken" in getattr(d.value, "columns", [])]
+    assert len(tables) == 1 and sorted(tables[0]["zone_id"]) == sorted(session.zoning.zones)
+    zone_id = sorted(session.zoning.zones)[3]
+    at.session_state["zoom_to"] = zone_id  # what selecting its row sets
+    at.run()
+    call = stand_in.calls[-1]
+    outline = gpd.GeoSeries([session.outline(zone_id)], crs=session.crs).to_crs(4326).iloc[0]
+    lat, lon = call["center"]
+    assert outline.buffer(0.002).contains(gpd.points_from_xy([lon], [lat])[0])
+    assert call["zoom"] >= 15
+
+
+def test_save_a_proposal_reload_and_find_it(stand_in, workspace):
+    at = proposed()
+    goto(at, "Proposals")
+    at.text_input(key="p_name").input("North core A")
+    at.text_input(key="p_author").input("Li")
+    at.button(key="FormSubmitter:save_proposal-Save").click()
+    at.run()
+    assert not at.exception
+    assert any("Saved 'North core A' (revision 1)" in s.value for s in at.success)
+    assert workspace.exists()
+    # a reload is a new session: the proposal is listed, and opening it restores the zoning
+    again = goto(new_app(), "Proposals")
+    listed = [d.value for d in again.dataframe if "name" in getattr(d.value, "columns", [])]
+    assert listed and "North core A" in listed[0]["name"].tolist()
+    again.button(key="p_open").click()
+    again.run()
+    reopened = again.session_state["edit_session"]
+    assert reopened.zoning.assignment() == at.session_state["edit_session"].zoning.assignment()
+
+
+def test_a_conflicting_save_is_detected_and_the_planner_chooses(stand_in, workspace):
+    first = goto(proposed(), "Proposals")
+    first.text_input(key="p_name").input("Shared")
+    first.button(key="FormSubmitter:save_proposal-Save").click()
+    first.run()
+    # two tabs open the same proposal
+    tab_a, tab_b = goto(new_app(), "Proposals"), goto(new_app(), "Proposals")
+    for tab in (tab_a, tab_b):
+        tab.button(key="p_open").click()
+        tab.run()
+        assert tab.checkbox(key="p_as_new").value is False  # an opened proposal is saved as a new revision
+    tab_a.button(key="FormSubmitter:save_proposal-Save").click()
+    tab_a.run()
+    assert any("revision 2" in s.value for s in tab_a.success)
+    tab_b.button(key="FormSubmitter:save_proposal-Save").click()
+    tab_b.run()
+    assert any(w.value.startswith("Save conflict") for w in tab_b.warning)
+    tab_b.button(key="conflict_overwrite").click()
+    tab_b.run()
+    assert any("revision 3" in s.value for s in tab_b.success)
+
+
+def test_export_all_projects_as_a_zip(stand_in, workspace):
+    at = goto(proposed(), "Export")
+    at.button(key="x_prepare").click()
+    at.run()
+    assert not at.exception
+    data = at.session_state["x_data"]
+    with zipfile.ZipFile(io.BytesIO(data)) as bundle:
+        names = bundle.namelist()
+        geojsons = [n for n in names if n.endswith(".geojson")]
+        assert len(geojsons) == len(at.session_state["edit_session"].zoning.zones)
+        doc = json.loads(bundle.read(geojsons[0]))
+        assert doc["type"] == "FeatureCollection" and "crs" not in doc
+        layers = {f["properties"]["layer"] for f in doc["features"]}
+        assert {"zone", "community"} <= layers
+        csv_name = next(n for n in names if n.endswith("communities.csv"))
+        assert bundle.read(csv_name).startswith(b"\xef\xbb\xbf")
+
+
+def test_upload_shows_the_mapping_and_the_report_then_is_used(stand_in, workspace, tmp_path):
+    homes = gpd.GeoDataFrame(
+        {"编号": ["A1", "A2", "A3"], "小区名称": ["甲", "乙", "丙"], "户数": ["120户", "150", "-5"],
+         "建成年代": ["1987年", "1990", "1992"], "jd_name": ["城关街道"] * 3},
+        geometry=[box(87.300, 44.010, 87.3006, 44.0105), box(87.3006, 44.010, 87.3012, 44.0105),
+                  box(87.3012, 44.010, 87.3018, 44.0105)], crs=4326)
+    path = tmp_path / "homes.geojson"
+    homes.to_file(path, driver="GeoJSON")
+    at = goto(new_app(), "Data in")
+    at.file_uploader(key="upload_communities").set_value(("homes.geojson", path.read_bytes(), "application/geo+json"))
+    at.run()
+    assert not at.exception
+    mapping = at.data_editor(key="map_communities").value if hasattr(at, "data_editor") else None
+    editors = [e for e in at.get("arrow_data_frame")] if mapping is None else []
+    assert mapping is not None or editors
+    if mapping is not None:
+        found = dict(zip(mapping["column"], mapping["file_column"]))
+        assert found["households"] == "户数" and found["build_year"] == "建成年代"
+        assert found["street"] == ""  # jd_name is no alias: the planner maps it in the page
+    # the negative household count is rejected, with a reason, before anything is analysed
+    assert any("communities:" in w.value and "rejected" in w.value for w in at.warning)
+    at.button(key="use_upload").click()
+    at.run()
+    assert at.session_state["source"] == "upload"
+    goto(at, "Map")
+    assert metrics(at)["Communities"] == "2"
+
+
+def test_a_gcj02_basemap_shifts_the_drawn_data_only(monkeypatch, workspace):
+    shown = []
+    monkeypatch.setattr(mapview, "show", lambda base, **kw: shown.append(base) or {})
+    url = "http://tiles.intranet.local/{z}/{x}/{y}.png"
+    plain = AppTest.from_file(str(APP), default_timeout=180)
+    plain.session_state["lang"], plain.session_state["basemap_url"] = "en", url
+    plain.run()
+    shifted = AppTest.from_file(str(APP), default_timeout=180)
+    shifted.session_state["lang"], shifted.session_state["basemap_url"] = "en", url
+    shifted.session_state["basemap_gcj02"] = True
+    shifted.run()
+    assert not plain.exception and not shifted.exception
+    a, b = shown[0].script, shown[-1].script
+    assert a != b and "tiles.intranet.local" in b
+    # the analysis data keep their true coordinates
+    assert metrics(plain) == metrics(shifted)
+
+
+def test_lock_a_zone_then_propose_again_keeps_it(stand_in, workspace):
+    at = proposed()
+    session = at.session_state["edit_session"]
+    zone_id = sorted(session.zoning.zones)[10]
+    members = set(session.zoning.zones[zone_id])
+    stand_in.click(sorted(members)[0])
+    at.run()
+    at.button(key="do_lock").click()
+    at.run()
+    assert zone_id in at.session_state["edit_session"].zoning.locked
+    # a stricter rule for everything else; the locked zone is kept exactly as it is
+    at.number_input(key="r_max").set_value(600)
+    at.run()
+    at.button(key="propose").click()
+    at.run()
+    assert not at.exception
+    after = at.session_state["edit_session"]
+    assert set(after.zoning.zones[zone_id]) == members and zone_id in after.zoning.locked
+    others = after.zones[after.zones["zone_id"] != zone_id]
+    assert (others["households"] <= 600).all()
+    assert after.can_undo  # the re-run is an edit like any other
