@@ -16,7 +16,7 @@ import streamlit as st
 
 from geo.errors import GeoError
 from geo.load import DEMO_PATH, Dataset, load_demo
-from ui import proposals_panel, zones_panel
+from ui import pipelines_panel, proposals_panel, zones_panel
 from ui.data_panel import upload_panel
 from ui.i18n import LANGS, default_lang, text
 
@@ -143,7 +143,7 @@ def main() -> None:
     rules = zones_panel.rules_sidebar(lang)
     propose_clicked = st.sidebar.button(text("propose", lang), type="primary", key="propose",
                                         disabled=dataset is None, width="stretch")
-    colour_by, show_zones, show_pairs = zones_panel.map_sidebar(lang)
+    colour_by, show_zones, show_pairs, show_pipes = zones_panel.map_sidebar(lang)
     basemap, datum, basemap_key = sidebar_basemap(lang)
     workspace = proposals_panel.workspace_sidebar(lang)
 
@@ -161,7 +161,7 @@ def main() -> None:
                 st.session_state["edit_session"] = session
                 st.session_state["selection"] = []
 
-    tab_names = ["tab_map", "tab_proposals", "tab_export", "tab_data", "tab_check", "tab_tables"]
+    tab_names = ["tab_map", "tab_proposals", "tab_export", "tab_pipelines", "tab_data", "tab_check", "tab_tables"]
     labels = [text(name, lang) for name in tab_names]
     # keyed and lazy: the open tab survives reruns, and only its content runs
     tabs = dict(zip(tab_names, st.tabs(labels, key=f"main_tab_{lang}", on_change="rerun")))
@@ -171,7 +171,7 @@ def main() -> None:
                 st.info(text("upload_communities_first", lang))
             else:
                 zones_panel.workbench(dataset, key, lang, basemap, datum, basemap_key, rules, colour_by,
-                                      show_zones, show_pairs)
+                                      show_zones, show_pairs, show_pipes)
     if tabs["tab_data"].open:
         with tabs["tab_data"]:
             data_in_panel(lang)
@@ -180,6 +180,7 @@ def main() -> None:
     panels = {
         "tab_proposals": lambda: proposals_panel.proposals_panel(workspace, dataset, key, lang),
         "tab_export": lambda: proposals_panel.export_panel(st.session_state.get("edit_session"), dataset, lang),
+        "tab_pipelines": lambda: pipelines_panel.pipelines_panel(dataset, key, lang),
         "tab_check": lambda: check_panel(dataset, lang),
         "tab_tables": lambda: tables_panel(dataset),
     }

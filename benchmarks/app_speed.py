@@ -68,7 +68,7 @@ def session_steps(browser, url: str, edits: int) -> dict:
 
     selects, moves = [], []
     members = frame.locator("path.leaflet-interactive[fill-opacity='0.55']")
-    labels = [t.strip() for t in frame.locator(".zone-label").all_inner_texts()]
+    labels = [t.strip() for t in frame.locator(".zone-label").all_text_contents()]
     details = page.get_by_text(re.compile(r"^Community details: "))
     for k in range(edits):
         target = labels[(7 * k + 3) % len(labels)]

@@ -268,3 +268,64 @@ def member_frame(communities: gpd.GeoDataFrame, assignment: Mapping[str, str]) -
     frame = communities.loc[mask, columns + [communities.geometry.name]].copy()
     frame["zone_id"] = ids[mask].map(assignment).to_numpy()
     return frame
+
+
+PIPE_TEXT: dict[str, tuple[str, str]] = {
+    "aged": ("老化管线（待改造）", "Aged pipelines (to renovate)"),
+    "findings": ("管网数据问题", "Network data findings"),
+    "pipeline_id": ("管线编号", "Pipeline"),
+    "kind": ("管线类型", "Kind"),
+    "operator": ("权属单位", "Operator"),
+    "install_year": ("埋设年代", "Installed"),
+    "material": ("材质", "Material"),
+    "work": ("工作", "Work"),
+    "reason": ("原因", "Reason"),
+    "finding": ("问题", "Finding"),
+    "words": ("说明", "What it is"),
+}
+
+
+def aged_pipelines_group(work: gpd.GeoDataFrame, *, lang: str = "zh", precision: int = 6,
+                         selected: str | None = None) -> folium.FeatureGroup:
+    """The segments of the operators' work lists, drawn thick over the map (clicking one selects
+    it: ``pipeline_id`` comes back in ``last_active_drawing``); the selected one in black."""
+    from layers.styles import pipeline_style
+
+    frame = to_wgs84(work, layer="work list").copy()
+    frame["reason"] = frame["reason_zh" if lang == "zh" else "reason_en"]
+    frame["kind_label"] = frame["kind"]
+    fields = [f for f in ("pipeline_id", "kind", "operator", "install_year", "material", "reason")
+              if f in frame.columns]
+    data = to_display_geojson(frame, fields, precision=precision, id_column="pipeline_id", layer="work list")
+    kinds = dict(zip(frame["pipeline_id"].astype(str), frame["kind"]))
+
+    def style(feature: dict[str, Any]) -> dict[str, Any]:
+        base = pipeline_style(kinds.get(feature["id"]))
+        if feature["id"] == selected:
+            return {"color": "#000000", "weight": 7, "opacity": 1.0}
+        return {"color": base.get("color", "#636363"), "weight": 4, "opacity": 0.9}
+
+    group = folium.FeatureGroup(name=label(PIPE_TEXT["aged"], lang), show=True)
+    folium.GeoJson(data, style_function=style,
+                   tooltip=folium.GeoJsonTooltip(fields=fields, aliases=[label(PIPE_TEXT[f], lang) for f in fields],
+                                                 localize=False, sticky=True, style=_TOOLTIP_STYLE),
+                   highlight_function=lambda f: {"weight": 7}, control=False).add_to(group)
+    return group
+
+
+def findings_group(findings: gpd.GeoDataFrame, *, lang: str = "zh", precision: int = 6) -> folium.FeatureGroup:
+    """Network data-quality findings (fragments, dangling ends, near misses, snaps) as circles."""
+    frame = to_wgs84(findings, layer="findings").copy()
+    frame["words"] = frame["words_zh" if lang == "zh" else "words_en"]
+    frame["geometry"] = shapely.point_on_surface(np.asarray(frame.geometry.array, dtype=object))
+    frame = gpd.GeoDataFrame(frame, geometry="geometry", crs=4326)
+    fields = ["kind", "finding", "words"]
+    data = to_display_geojson(frame, fields, precision=precision, id_column="finding_id", layer="findings")
+    group = folium.FeatureGroup(name=label(PIPE_TEXT["findings"], lang), show=True)
+    folium.GeoJson(
+        data, marker=folium.CircleMarker(radius=6, fill=True),
+        style_function=lambda f: {"color": "#000000", "weight": 1.5, "fillColor": "#ffeb3b", "fillOpacity": 0.9},
+        tooltip=folium.GeoJsonTooltip(fields=fields, aliases=[label(PIPE_TEXT[f], lang) for f in fields],
+                                      localize=False, sticky=True, style=_TOOLTIP_STYLE),
+        control=False).add_to(group)
+    return group

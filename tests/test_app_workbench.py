@@ -285,3 +285,42 @@ def test_lock_a_zone_then_propose_again_keeps_it(stand_in, workspace):
     others = after.zones[after.zones["zone_id"] != zone_id]
     assert (others["households"] <= 600).all()
     assert after.can_undo  # the re-run is an edit like any other
+
+
+def test_pipelines_tab_work_lists_and_the_impact_of_a_clicked_segment(stand_in, workspace):
+    at = goto(proposed(), "Pipelines")
+    assert not at.exception
+    figures = metrics(at)
+    assert float(figures["Aged (km)"].replace(",", "")) > 0
+    assert int(figures["Operators"]) >= 6
+    summary_tables = [d.value for d in at.dataframe if "listed_m" in getattr(d.value, "columns", [])]
+    assert len(summary_tables) == 1 and summary_tables[0]["listed_m"].sum() > 0
+    # back on the map with the pipelines to renovate drawn: click one, see who loses supply
+    goto(at, "Map")
+    at.checkbox(key="show_pipes").check()
+    at.run()
+    assert "Aged pipelines (to renovate)" in stand_in.layer_names()
+    work_layer = next(g for g in stand_in.calls[-1]["feature_groups"] if g.layer_name.startswith("Aged"))
+    feature = next(iter(work_layer._children.values())).data["features"][0]
+    pid = feature["properties"]["pipeline_id"]
+    stand_in.events.append({"last_active_drawing": {**feature, "geometry": None}})
+    at.run()
+    assert not at.exception
+    assert at.session_state["pipeline_selected"] == pid
+    assert any(f"Selected pipeline: {pid}" in m.value for m in at.markdown)
+    said = [w.value for w in at.warning] + [s.value for s in at.success]
+    assert any(text.startswith(f"{pid}:") for text in said)  # who loses supply, or nobody
+
+
+def test_work_lists_zip_has_one_csv_and_geojson_per_operator(demo):
+    from geo import pipelines as pl
+    from ui.pipelines_panel import _zip_work_lists
+
+    layers = demo.layers
+    work = pl.work_list(layers["pipelines"], layers["communities"])
+    with zipfile.ZipFile(io.BytesIO(_zip_work_lists(work))) as bundle:
+        names = bundle.namelist()
+        csvs = [n for n in names if n.endswith(".csv")]
+        assert len(csvs) == work["operator"].nunique()
+        assert len([n for n in names if n.endswith(".geojson")]) == len(csvs)
+        assert all(bundle.read(n).startswith(b"\xef\xbb\xbf") for n in csvs)

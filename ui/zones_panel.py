@@ -23,9 +23,10 @@ from geo.schema import layer_spec
 from geo.zones import ZoneRules, propose_zones
 from layers import build_map
 from layers.geojson import for_basemap, from_basemap
-from layers.analysis import member_frame, pairs_group, selection_group, zone_view, zones_group
+from layers.analysis import (aged_pipelines_group, findings_group, member_frame, pairs_group, selection_group,
+                             zone_view, zones_group)
 from layers.styles import COMMUNITY_SCHEMES
-from ui import mapview
+from ui import mapview, pipelines_panel
 from ui.i18n import text
 from ui.offline import serve_assets
 
@@ -75,13 +76,14 @@ def rules_sidebar(lang: str) -> ZoneRules:
         return d
 
 
-def map_sidebar(lang: str) -> tuple[str, bool, bool]:
+def map_sidebar(lang: str) -> tuple[str, bool, bool, bool]:
     """Colour scheme of the communities and which analysis layers are drawn."""
     colour_by = st.sidebar.selectbox(text("colour_by", lang), list(COMMUNITY_SCHEMES), key="colour_by",
                                      format_func=lambda s: text(f"scheme_{s}", lang))
     show_zones = st.sidebar.checkbox(text("show_zones", lang), value=True, key="show_zones")
     show_pairs = st.sidebar.checkbox(text("show_pairs", lang), value=False, key="show_pairs")
-    return colour_by, show_zones, show_pairs
+    show_pipes = st.sidebar.checkbox(text("show_pipes", lang), value=False, key="show_pipes")
+    return colour_by, show_zones, show_pairs, show_pipes
 
 
 # --- cached analysis -------------------------------------------------------------------------
@@ -192,6 +194,11 @@ def handle_map_event(event: dict | None, session, datum: str = "wgs84") -> bool:
     if signature == st.session_state.get("_last_event"):
         return False  # the same event comes back on every rerun until the next one
     st.session_state["_last_event"] = signature
+    pid = (feature.get("properties") or {}).get("pipeline_id")
+    if pid:
+        st.session_state["pipeline_selected"] = str(pid)
+        st.session_state["impact"] = (str(pid), [str(pid)])
+        return True
     cid = _clicked_id(feature)
     if cid is not None:
         st.session_state["selection"] = [cid]
@@ -204,9 +211,18 @@ def handle_map_event(event: dict | None, session, datum: str = "wgs84") -> bool:
 
 
 def dynamic_layers(session, communities: gpd.GeoDataFrame, pairs: gpd.GeoDataFrame | None,
-                   lang: str, show_zones: bool, show_pairs: bool, datum: str = "wgs84") -> list:
+                   lang: str, show_zones: bool, show_pairs: bool, datum: str = "wgs84",
+                   pipes=None) -> list:
     """The layers that change while the planner works (shifted onto a GCJ-02 basemap if need be)."""
     groups = []
+    if pipes is not None:
+        work = pipes.work
+        if work["zone_id"].notna().any():
+            work = work[work["zone_id"].notna()]  # the zones' works: what a planner docks with operators
+        groups.append(aged_pipelines_group(for_basemap(work, datum), lang=lang,
+                                           selected=st.session_state.get("pipeline_selected")))
+        if len(pipes.findings):
+            groups.append(findings_group(for_basemap(pipes.findings, datum), lang=lang))
     if show_pairs and pairs is not None and len(pairs):
         groups.append(pairs_group(for_basemap(pairs, datum), lang=lang))
     if session is not None and show_zones:
@@ -334,7 +350,7 @@ def zones_table(session, lang: str) -> str | None:
 
 @st.fragment
 def workbench(dataset: Dataset, key: str, lang: str, basemap: dict, datum: str, basemap_key: str,
-              rules: ZoneRules, colour_by: str, show_zones: bool, show_pairs: bool) -> None:
+              rules: ZoneRules, colour_by: str, show_zones: bool, show_pairs: bool, show_pipes: bool = False) -> None:
     """Map, edit panel and zones table; a fragment, so a click reruns only this part."""
     session = st.session_state.get("edit_session")
     communities = dataset.layers["communities"]
@@ -351,7 +367,8 @@ def workbench(dataset: Dataset, key: str, lang: str, basemap: dict, datum: str, 
     with left:
         event = mapview.show(
             base, key=MAP_KEY,
-            feature_groups=dynamic_layers(session, communities, pairs, lang, show_zones, show_pairs, datum),
+            feature_groups=dynamic_layers(session, communities, pairs, lang, show_zones, show_pairs, datum,
+                                          pipes=pipelines_panel.current_analysis(dataset, key) if show_pipes else None),
             returned_objects=("last_active_drawing",),
             center=view[0] if view else None, zoom=view[1] if view else None,
         )
@@ -359,6 +376,11 @@ def workbench(dataset: Dataset, key: str, lang: str, basemap: dict, datum: str, 
         if handle_map_event(event, session, datum):
             _rerun_fragment()
         with right:
+            if show_pipes and st.session_state.get("pipeline_selected"):
+                st.markdown(f"**{text('pipeline_selected', lang)}: {st.session_state['pipeline_selected']}**")
+                analysis = pipelines_panel.current_analysis(dataset, key)
+                if analysis is not None:
+                    pipelines_panel.impact_view(analysis, dataset, lang)
             edit_panel(session, communities, lang)
         st.caption(text("zones_table", lang))
         picked = zones_table(session, lang)

@@ -1,0 +1,184 @@
+"""Pipelines first: the pipelines tab (per zone and per operator tables, work lists, phasing,
+lead telecom, network findings) and the impact of a selected segment.
+
+The analysis is :mod:`geo.pipelines` and :mod:`geo.networks`; it is computed once per dataset
+and zoning (cached) and read by the map (aged segments, findings) and this tab.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import tempfile
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+import streamlit as st
+
+from geo import networks as nw
+from geo import pipelines as pl
+from geo.load import Dataset
+from ui.i18n import text
+
+
+@dataclass
+class PipelineAnalysis:
+    """Everything the page shows about the pipelines of one dataset and zoning."""
+
+    rules: pl.PipelineRules
+    condition: pd.DataFrame
+    communities: pd.DataFrame  # per community and kind, with needs
+    zones: pd.DataFrame | None  # per zone and kind, with needs
+    zone_operators: pd.DataFrame | None
+    work: gpd.GeoDataFrame
+    summary: pd.DataFrame
+    networks: dict
+    findings: gpd.GeoDataFrame
+
+
+def zoning_signature(session) -> str:
+    """A short key of the current zoning (the analysis is cached per zoning)."""
+    if session is None:
+        return "none"
+    text_ = repr(sorted(session.zoning.assignment().items()))
+    return hashlib.sha256(text_.encode()).hexdigest()[:16]
+
+
+@st.cache_resource(show_spinner=False, max_entries=6)
+def analyse(_dataset: Dataset, key: str, zoning_key: str, _zones: gpd.GeoDataFrame | None) -> PipelineAnalysis:
+    """Pipelines per community and zone, needs, work lists and network checks (cached)."""
+    communities, pipelines = _dataset.layers["communities"], _dataset.layers["pipelines"]
+    rules = pl.PipelineRules()
+    condition = pl.segment_condition(pipelines, rules=rules)
+    overlay = pl.overlay_pipelines(communities, pipelines, service_m=rules.service_m)
+    per_community = pl.renovation_needs(pl.pipeline_table(communities, pipelines, rules=rules, overlay=overlay,
+                                                          condition=condition), rules=rules)
+    zone_table = zone_ops = None
+    zones = _zones if _zones is not None and len(_zones) else None
+    if zones is not None:
+        zone_overlay = pl.overlay_pipelines(zones, pipelines, service_m=rules.service_m)
+        zone_table = pl.renovation_needs(pl.pipeline_table(zones, pipelines, id_column="zone_id", rules=rules,
+                                                           overlay=zone_overlay, condition=condition), rules=rules)
+        zone_ops = pl.operator_table(zones, pipelines, id_column="zone_id", rules=rules, overlay=zone_overlay,
+                                     condition=condition)
+    assignment = pl.assign_segments(pipelines, communities, zones=zones, overlay=overlay, service_m=rules.service_m)
+    work = pl.work_list(pipelines, communities, zones=zones, rules=rules, condition=condition, assignment=assignment)
+    summary = pl.operator_summary(work, pipelines, condition)
+    networks = nw.build_networks(pipelines)
+    findings = nw.network_findings(pipelines, networks=networks, communities=communities)
+    return PipelineAnalysis(rules, condition, per_community, zone_table, zone_ops, work, summary, networks, findings)
+
+
+def current_analysis(dataset: Dataset, key: str) -> PipelineAnalysis | None:
+    """The analysis of the page's dataset and current zoning (None without a pipelines layer)."""
+    if "pipelines" not in dataset.layers or not len(dataset.layers["pipelines"]):
+        return None
+    session = st.session_state.get("edit_session")
+    zones = session.zones if session is not None else None
+    return analyse(dataset, key, zoning_signature(session), zones)
+
+
+def impact_of(analysis: PipelineAnalysis, pipeline_ids: list[str], dataset: Dataset) -> pd.DataFrame:
+    """The communities that lose supply while ``pipeline_ids`` are worked on."""
+    return nw.works_impact(analysis.networks, pipeline_ids, dataset.layers["communities"])
+
+
+def _zip_work_lists(work: gpd.GeoDataFrame) -> bytes:
+    with tempfile.TemporaryDirectory() as tmp:
+        pl.write_work_lists(work, Path(tmp))
+        buffer = io.BytesIO()
+        with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as bundle:
+            for path in sorted(Path(tmp).rglob("*")):
+                if path.is_file():
+                    bundle.write(path, path.relative_to(tmp).as_posix())
+        return buffer.getvalue()
+
+
+def _words(frame: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """Keep the words of ``lang`` (``*_zh`` / ``*_en`` columns) and drop the other language."""
+    drop = [c for c in frame.columns if c.endswith("_en" if lang == "zh" else "_zh")]
+    return frame.drop(columns=drop)
+
+
+def pipelines_panel(dataset: Dataset, key: str, lang: str) -> None:
+    """The pipelines tab."""
+    if "pipelines" not in dataset.layers:
+        st.info(text("no_pipelines", lang))
+        return
+    with st.spinner(text("analysing_pipelines", lang)):
+        analysis = current_analysis(dataset, key)
+    cond = analysis.condition
+    cols = st.columns(4)
+    cols[0].metric(text("pipelines_km", lang), f"{cond['length_m'].sum() / 1000:,.1f}")
+    aged = cond.loc[cond["aged"], "length_m"].sum()
+    cols[1].metric(text("aged_km", lang), f"{aged / 1000:,.1f}", help=text("aged_help", lang))
+    cols[2].metric(text("operators", lang), f"{analysis.summary['operator'].nunique():,}")
+    cols[3].metric(text("findings", lang), f"{len(analysis.findings):,}")
+
+    st.subheader(text("by_operator", lang))
+    st.dataframe(analysis.summary, hide_index=True, width="stretch")
+    st.download_button(text("download_work_lists", lang), data=lambda: _zip_work_lists(analysis.work),
+                       file_name="work_lists.zip", mime="application/zip", key="dl_work_lists")
+
+    if analysis.zones is not None:
+        st.subheader(text("by_zone", lang))
+        table = _words(analysis.zones, lang)
+        st.dataframe(table, hide_index=True, width="stretch", height=300)
+        st.subheader(text("lead_telecom", lang))
+        choices = st.session_state.setdefault("lead_choices", {})
+        lead = pl.lead_telecom(analysis.zone_operators, choices=choices)
+        telecom_ops = sorted(analysis.zone_operators.loc[analysis.zone_operators["kind"] == "telecom", "operator"]
+                             .dropna().unique()) if "kind" in analysis.zone_operators else []
+        edited = st.data_editor(
+            lead[["zone_id", "lead_operator", "chosen_by", "lead_share"]], hide_index=True, width="stretch",
+            key="lead_editor", disabled=["zone_id", "chosen_by", "lead_share"],
+            column_config={"lead_operator": st.column_config.SelectboxColumn(
+                text("lead_operator", lang), options=telecom_ops or None)})
+        changed = {z: op for z, op, auto in zip(edited["zone_id"], edited["lead_operator"], lead["lead_operator"])
+                   if op and op != auto}
+        if changed:
+            choices.update(changed)
+        st.subheader(text("phasing", lang))
+        zone_ids = sorted(analysis.zones["zone_id"].unique())
+        zone = st.selectbox(text("zone_detail", lang), zone_ids, key="phase_zone")
+        phases = pl.phase_works(analysis.work)
+        st.dataframe(_words(phases[phases["zone_id"] == zone], lang), hide_index=True, width="stretch")
+        planned = analysis.work.loc[analysis.work["zone_id"] == zone, "pipeline_id"].astype(str).tolist()
+        if planned and st.button(text("zone_works_impact", lang), key="zone_impact"):
+            st.session_state["impact"] = (f"{text('zone_detail', lang)} {zone}", planned)
+
+    st.subheader(text("findings", lang))
+    st.caption(text("findings_help", lang))
+    findings = pd.DataFrame(analysis.findings.drop(columns=analysis.findings.geometry.name))
+    st.dataframe(_words(findings, lang), hide_index=True, width="stretch", height=240)
+
+    st.subheader(text("impact", lang))
+    st.caption(text("impact_help", lang))
+    default = st.session_state.get("pipeline_selected") or ""
+    typed = st.text_input(text("pipeline_ids", lang), value=default, key=f"impact_ids_{default}")
+    if typed.strip():
+        st.session_state["impact"] = (typed.strip(), [p.strip() for p in typed.replace("，", ",").split(",") if p.strip()])
+    impact_view(analysis, dataset, lang)
+
+
+def impact_view(analysis: PipelineAnalysis, dataset: Dataset, lang: str) -> None:
+    """The communities that lose supply during the selected works, and a button to select them."""
+    what = st.session_state.get("impact")
+    if not what:
+        return
+    title, ids = what
+    try:
+        affected = impact_of(analysis, ids, dataset)
+    except (KeyError, ValueError) as exc:
+        st.error(str(exc))
+        return
+    if affected.empty:
+        st.success(text("no_impact", lang).format(what=title))
+        return
+    st.warning(text("impact_found", lang).format(what=title, n=len(affected)))
+    st.dataframe(_words(affected, lang), hide_index=True, width="stretch")
+    if st.button(text("select_affected", lang), key="select_affected"):
+        st.session_state["selection"] = affected["community_id"].astype(str).tolist()
