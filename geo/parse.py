@@ -212,6 +212,30 @@ def _as_text(value: Any) -> str:
     return unicodedata.normalize("NFC", str(value)).strip()
 
 
+def _parse_one(value: Any, kind: ColumnType, column: Column | None, unit: str | None
+               ) -> tuple[Any, str | None, str | None]:
+    """(parsed, warning, error) of one value that is not missing."""
+    warning = error = None
+    if kind in ("id", "text"):
+        return _as_text(value), None, None
+    if kind == "choice":
+        parsed, error = parse_choice(value, column)
+    elif kind == "year":
+        parsed, warning, error = parse_year(value)
+    elif kind == "share":
+        parsed, warning, error = parse_share(value)
+    elif kind in ("int", "float"):
+        parsed, error = parse_number(value, unit=unit)
+        if parsed is not None and kind == "int":
+            if float(parsed).is_integer():
+                parsed = int(parsed)
+            else:
+                parsed, error = None, f"'{value}' is not a whole number"
+    else:  # pragma: no cover - guarded by the ColumnType literal
+        raise ValueError(f"unknown column type {kind!r}")
+    return parsed, warning, error
+
+
 def parse_column(
     series: pd.Series,
     kind: ColumnType,
@@ -238,31 +262,20 @@ def parse_column(
     notes: list[ValueNote] = []
     out: list[Any] = []
     unit = column.unit if column is not None else None
+    if kind == "choice" and column is None:
+        raise ValueError("a choice column needs its Column spec")
+    seen: dict[tuple[type, Any], tuple[Any, str | None, str | None]] = {}  # a value is parsed once
     for position, value in enumerate(series.tolist()):
-        if is_missing(value):
-            out.append(None)
-            continue
-        parsed: Any = None
-        warning = error = None
-        if kind in ("id", "text"):
-            parsed = _as_text(value)
-        elif kind == "choice":
-            if column is None:
-                raise ValueError("a choice column needs its Column spec")
-            parsed, error = parse_choice(value, column)
-        elif kind == "year":
-            parsed, warning, error = parse_year(value)
-        elif kind == "share":
-            parsed, warning, error = parse_share(value)
-        elif kind in ("int", "float"):
-            parsed, error = parse_number(value, unit=unit)
-            if parsed is not None and kind == "int":
-                if float(parsed).is_integer():
-                    parsed = int(parsed)
-                else:
-                    parsed, error = None, f"'{value}' is not a whole number"
-        else:  # pragma: no cover - guarded by the ColumnType literal
-            raise ValueError(f"unknown column type {kind!r}")
+        try:
+            key = (type(value), value)
+            known = seen.get(key)
+        except TypeError:  # unhashable: parse it each time
+            key, known = None, None
+        if known is None:
+            known = (None, None, None) if is_missing(value) else _parse_one(value, kind, column, unit)
+            if key is not None:
+                seen[key] = known
+        parsed, warning, error = known
         if error:
             notes.append(ValueNote(position, value, "error", error))
             parsed = None
