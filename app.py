@@ -143,7 +143,7 @@ def main() -> None:
     rules = zones_panel.rules_sidebar(lang)
     propose_clicked = st.sidebar.button(text("propose", lang), type="primary", key="propose",
                                         disabled=dataset is None, width="stretch")
-    colour_by, show_zones, show_pairs, show_pipes = zones_panel.map_sidebar(lang)
+    colour_by, show_zones, show_pairs, show_pipes, drawn = zones_panel.map_sidebar(lang)
     basemap, datum, basemap_key = sidebar_basemap(lang)
     workspace = proposals_panel.workspace_sidebar(lang)
 
@@ -171,7 +171,7 @@ def main() -> None:
                 st.info(text("upload_communities_first", lang))
             else:
                 zones_panel.workbench(dataset, key, lang, basemap, datum, basemap_key, rules, colour_by,
-                                      show_zones, show_pairs, show_pipes)
+                                      show_zones, show_pairs, show_pipes, drawn)
     if tabs["tab_data"].open:
         with tabs["tab_data"]:
             data_in_panel(lang)

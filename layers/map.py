@@ -241,6 +241,7 @@ def build_map(
     colour_by: str = "build_year",
     draw: bool = False,
     legend_open: bool = True,
+    precision: int = 6,
 ) -> folium.Map:
     """Build the planning map of ``layers``.
 
@@ -273,6 +274,8 @@ def build_map(
         Add a polygon/rectangle drawing tool (Leaflet.draw) for selecting communities.
     legend_open
         Whether the legend starts unfolded (folded, it is one line: click to unfold).
+    precision
+        Decimals kept in coordinates (6: about 0.1 m; 5: about 1 m, a lighter page for big cities).
 
     Returns
     -------
@@ -342,7 +345,8 @@ def build_map(
         ).add_to(m)
 
     for name, gdf in present.items():
-        layer_group(name, gdf, lang=lang, show=name in set(visible), colour_by=colour_by).add_to(m)
+        layer_group(name, gdf, lang=lang, show=name in set(visible), colour_by=colour_by,
+                    precision=precision).add_to(m)
     if bounds is not None:
         west, south, east, north = bounds
         m.fit_bounds([[south, west], [north, east]], max_zoom=_FIT_MAX_ZOOM)

@@ -57,6 +57,11 @@ def test_opens_on_the_demo_city_without_errors(app_zh):
 
 def test_map_draws_every_layer_with_local_assets_only(app_zh):
     args = map_component(app_zh)
+    assert args["script"].count("L.geoJson(") == 3, "communities, barriers, admin by default"
+    app_zh.checkbox(key="draw_pipelines").check()
+    app_zh.checkbox(key="draw_facilities").check()
+    app_zh.run()
+    args = map_component(app_zh)
     links = args["js_links"] + args["css_links"]
     assert links, "the map needs Leaflet"
     assert all(link.startswith("../ui.offline.layers_static/vendor/") for link in links)

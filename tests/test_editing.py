@@ -16,25 +16,7 @@ from geo.adjacency import community_pairs
 from geo.editing import EditError, EditSession, LockedZoneError, Zoning, changed_zones, next_zone_id
 from geo.zone_score import RULE_TEXT, RULE_TEXT_ZH, ZONE_COLUMNS, rule_text, score_zoning
 from geo.zones import Overrides, ZoneRules, propose_zones
-
-
-def row(households, *, gaps=None, width=50.0, depth=50.0, years=None, streets=None, status=None):
-    """Communities as boxes in a row (EPSG:4538 metres), ``gaps`` metres apart (default touching)."""
-    n = len(households)
-    gaps = gaps if gaps is not None else [0.0] * (n - 1)
-    x, geoms = 0.0, []
-    for k in range(n):
-        if k:
-            x += gaps[k - 1]
-        geoms.append(box(x, 0, x + width, depth))
-        x += width
-    return gpd.GeoDataFrame({
-        "community_id": [f"c{k}" for k in range(n)],
-        "households": households,
-        "build_year": years or [1985] * n,
-        "street": streets or ["s1"] * n,
-        "status": status or ["candidate"] * n,
-    }, geometry=geoms, crs=4538)
+from tests.test_zones import row  # communities as boxes in a row
 
 
 def ticking_clock():

@@ -115,6 +115,8 @@ TEXT: dict[str, tuple[str, str]] = {
     "scheme_property_mgmt": ("物业管理", "property management"),
     "scheme_households": ("户数", "households"),
     "show_zones": ("显示片区", "Show zones"),
+    "draw_pipelines": ("绘制管线", "Draw pipelines"),
+    "draw_facilities": ("绘制设施", "Draw facilities"),
     "show_pairs": ("显示相邻关系", "Show neighbour pairs"),
     "zones": ("片区", "Zones"),
     "placed": ("已编入片区的合并对象", "Candidates placed"),

@@ -76,14 +76,21 @@ def rules_sidebar(lang: str) -> ZoneRules:
         return d
 
 
-def map_sidebar(lang: str) -> tuple[str, bool, bool, bool]:
-    """Colour scheme of the communities and which analysis layers are drawn."""
+def map_sidebar(lang: str) -> tuple[str, bool, bool, bool, tuple[str, ...]]:
+    """Colour scheme of the communities, which analysis layers are drawn, and which data layers
+    the base map carries (pipelines and facilities on request: they weigh most)."""
     colour_by = st.sidebar.selectbox(text("colour_by", lang), list(COMMUNITY_SCHEMES), key="colour_by",
                                      format_func=lambda s: text(f"scheme_{s}", lang))
+    drawn = ["admin", "barriers", "communities"]
+    cols = st.sidebar.columns(2)
+    if cols[0].checkbox(text("draw_pipelines", lang), value=False, key="draw_pipelines"):
+        drawn.append("pipelines")
+    if cols[1].checkbox(text("draw_facilities", lang), value=False, key="draw_facilities"):
+        drawn.append("facilities")
     show_zones = st.sidebar.checkbox(text("show_zones", lang), value=True, key="show_zones")
     show_pairs = st.sidebar.checkbox(text("show_pairs", lang), value=False, key="show_pairs")
     show_pipes = st.sidebar.checkbox(text("show_pipes", lang), value=False, key="show_pipes")
-    return colour_by, show_zones, show_pairs, show_pipes
+    return colour_by, show_zones, show_pairs, show_pipes, tuple(drawn)
 
 
 # --- cached analysis -------------------------------------------------------------------------
@@ -96,17 +103,31 @@ def neighbour_pairs(_dataset: Dataset, key: str, gap_m: float, same_street: bool
                            barriers=_dataset.layers.get("barriers"), respect_streets=same_street)
 
 
+#: From this many communities on, the map is drawn lighter: coordinates to ~1 m and footprints
+#: simplified by 0.5 m (invisible at city zoom; analysis always uses the full geometry).
+LARGE_CITY = 3_000
+
+
 @st.cache_resource(show_spinner=False, max_entries=12)
 def base_map(_dataset: Dataset, key: str, lang: str, colour_by: str, cutoff: int, small_max: int,
-             basemap_key: str, _basemap: dict, datum: str = "wgs84") -> mapview.StaticMap:
-    """The base map (all data layers), rendered once per dataset, language, colours and basemap."""
-    layers = {name: for_basemap(gdf, datum, layer=name) for name, gdf in _dataset.layers.items()}
+             basemap_key: str, _basemap: dict, datum: str = "wgs84",
+             drawn: tuple[str, ...] = ("admin", "barriers", "communities")) -> mapview.StaticMap:
+    """The base map of the ``drawn`` data layers, rendered once per dataset, language, colours,
+    basemap and layer choice."""
+    large = len(_dataset.layers["communities"]) >= LARGE_CITY
+    layers = {}
+    for name, gdf in _dataset.layers.items():
+        if name not in drawn:
+            continue
+        if large and name in ("communities", "admin"):
+            gdf = gdf.set_geometry(gdf.geometry.simplify(0.5))
+        layers[name] = for_basemap(gdf, datum, layer=name)
     communities = layers["communities"].copy()
     communities["eligibility"] = eligibility_class(
         communities, ZoneRules(cutoff_year=cutoff, small_max_households=small_max)).to_numpy()
     layers["communities"] = communities
     m = build_map(layers, lang=lang, asset_base_url=serve_assets(), colour_by=colour_by, draw=True,
-                  legend_open=False, **_basemap)
+                  legend_open=False, precision=5 if large else 6, visible=drawn, **_basemap)
     return mapview.prepare(m)
 
 
@@ -350,7 +371,8 @@ def zones_table(session, lang: str) -> str | None:
 
 @st.fragment
 def workbench(dataset: Dataset, key: str, lang: str, basemap: dict, datum: str, basemap_key: str,
-              rules: ZoneRules, colour_by: str, show_zones: bool, show_pairs: bool, show_pipes: bool = False) -> None:
+              rules: ZoneRules, colour_by: str, show_zones: bool, show_pairs: bool, show_pipes: bool = False,
+              drawn: tuple[str, ...] = ("admin", "barriers", "communities")) -> None:
     """Map, edit panel and zones table; a fragment, so a click reruns only this part."""
     session = st.session_state.get("edit_session")
     communities = dataset.layers["communities"]
@@ -359,7 +381,7 @@ def workbench(dataset: Dataset, key: str, lang: str, basemap: dict, datum: str, 
     else:
         st.info(text("no_zones", lang))
     base = base_map(dataset, key, lang, colour_by, rules.cutoff_year, rules.small_max_households,
-                    basemap_key, basemap, datum)
+                    basemap_key, basemap, datum, drawn)
     pairs = neighbour_pairs(dataset, key, rules.gap_m, rules.same_street) if show_pairs else None
     zoom_to = st.session_state.get("zoom_to")
     view = zone_view(for_basemap(session.zones, datum), zoom_to) if (session is not None and zoom_to) else None

@@ -33,7 +33,7 @@ def free_port() -> int:
 def is_local(url: str) -> bool:
     """Whether a request stays on this machine (data: and blob: URLs included)."""
     parts = urlsplit(url)
-    if parts.scheme in ("data", "blob", "about", "chrome-extension"):
+    if parts.scheme in ("data", "blob", "about", "chrome-error", "chrome-extension"):
         return True
     return parts.hostname in LOCAL_HOSTS
 
@@ -104,3 +104,32 @@ def map_frame(page, timeout_ms: int = 60_000):
     frame = page.frame_locator("iframe[title='streamlit_folium.st_folium']")
     frame.locator("path.leaflet-interactive").first.wait_for(state="attached", timeout=timeout_ms)
     return frame
+
+
+def click_free_path(page, paths, *, skip: int = 0) -> None:
+    """Click the middle of the first polygon (after ``skip``) that no map control or legend covers."""
+    iframe = page.locator("iframe[title='streamlit_folium.st_folium']").bounding_box()
+    frame = page.frame_locator("iframe[title='streamlit_folium.st_folium']")
+    covers = [frame.locator(sel).bounding_box() for sel in
+              (".planning-legend", ".leaflet-control-layers", ".leaflet-top.leaflet-left")]
+    covers = [c for c in covers if c]
+
+    def free(x: float, y: float) -> bool:
+        inside_map = iframe["x"] + 5 < x < iframe["x"] + iframe["width"] - 5 and \
+            iframe["y"] + 5 < y < iframe["y"] + iframe["height"] - 5
+        return inside_map and not any(c["x"] - 4 <= x <= c["x"] + c["width"] + 4 and
+                                      c["y"] - 4 <= y <= c["y"] + c["height"] + 4 for c in covers)
+
+    for k in range(skip, min(paths.count(), skip + 400)):
+        path = paths.nth(k)
+        box = path.bounding_box()
+        if box and box["width"] > 4 and box["height"] > 4:
+            x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+            hit = frame.locator("body").evaluate(
+                "(body, [x, y]) => { const e = document.elementFromPoint(x, y); "
+                "return e && e.tagName === 'path' && e.getAttribute('fill-opacity') === '0.55'; }",
+                [x - iframe["x"], y - iframe["y"]])
+            if free(x, y) and hit:
+                path.click(force=True)  # Leaflet takes a dispatched click; a raw mouse one may land as a drag
+                return
+    raise AssertionError("no community polygon is visible and free to click")

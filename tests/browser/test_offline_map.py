@@ -7,27 +7,15 @@ Leaflet drew the layers and the legend from the files vendored in ``layers/stati
 
 from __future__ import annotations
 
-import os
-import socket
-import subprocess
-import sys
 import textwrap
 import time
-import urllib.request
-from pathlib import Path
-from urllib.parse import urlsplit
 
 import pytest
 
+from tests.browser.harness import CHROMIUM, app_server, chromium_browser, is_local
+
 pytestmark = pytest.mark.browser
 
-CHROMIUM = Path("/usr/bin/chromium")
-ROOT = Path(__file__).resolve().parents[2]
-CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-    "--disable-sync", "--no-first-run",
-]
-LOCAL_HOSTS = {"localhost", "127.0.0.1", "::1", "[::1]"}
 
 APP = textwrap.dedent(
     """
@@ -63,67 +51,21 @@ APP = textwrap.dedent(
 )
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def wait_healthy(url: str, proc: subprocess.Popen, log: Path, timeout_s: float = 30) -> None:
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            pytest.fail(f"streamlit exited with {proc.returncode}:\n{log.read_text()}")
-        try:
-            with urllib.request.urlopen(url, timeout=1) as response:
-                if response.read().strip() == b"ok":
-                    return
-        except OSError:
-            time.sleep(0.2)
-    pytest.fail(f"streamlit was not healthy after {timeout_s} s:\n{log.read_text()}")
-
-
 @pytest.fixture(scope="module")
 def streamlit_app(tmp_path_factory):
     """URL of the test app served by a real ``streamlit run``; the server is always stopped."""
     tmp_path = tmp_path_factory.mktemp("offline_app")
     app = tmp_path / "offline_map_app.py"
     app.write_text(APP, encoding="utf-8")
-    port = free_port()
-    log = tmp_path / "streamlit.log"
-    pythonpath = [str(ROOT), *filter(None, [os.environ.get("PYTHONPATH")])]
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join(pythonpath)}
-    with log.open("w") as out:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", str(app), "--server.headless=true",
-             f"--server.port={port}", "--server.address=127.0.0.1", "--browser.gatherUsageStats=false",
-             "--server.fileWatcherType=none"],
-            cwd=tmp_path, env=env, stdout=out, stderr=subprocess.STDOUT,
-        )
-    try:
-        wait_healthy(f"http://127.0.0.1:{port}/_stcore/health", proc, log)
-        yield f"http://127.0.0.1:{port}/"
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+    with app_server(app, tmp_path, timeout_s=30) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
 def chromium():
-    if not CHROMIUM.exists():
-        pytest.skip(f"{CHROMIUM} is missing: apt-get install chromium (CI installs it)")
-    sync_api = pytest.importorskip(
-        "playwright.sync_api", reason="the playwright package is missing: pip install playwright")
-    with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        try:
-            yield browser
-        finally:
-            browser.close()
+    assert CHROMIUM.exists(), f"{CHROMIUM} is missing: apt-get install chromium (.ci/run installs it)"
+    with chromium_browser() as browser:
+        yield browser
 
 
 @pytest.fixture
@@ -134,13 +76,6 @@ def page(chromium):
         yield context.new_page()
     finally:
         context.close()
-
-
-def is_local(url: str) -> bool:
-    parts = urlsplit(url)
-    if parts.scheme in ("data", "blob", "about", "chrome-error"):
-        return True
-    return (parts.hostname or "") in LOCAL_HOSTS
 
 
 @pytest.mark.parametrize(("lang", "legend_title"), [("zh", "图例"), ("en", "Legend")])

@@ -17,7 +17,8 @@ from pathlib import Path
 import geopandas as gpd
 import pytest
 
-from tests.browser.harness import CHROMIUM, ROOT, app_server, chromium_browser, is_local, map_frame, wait_idle
+from tests.browser.harness import (CHROMIUM, ROOT, app_server, chromium_browser, click_free_path, is_local,
+                                   map_frame, wait_idle)
 
 pytestmark = pytest.mark.browser
 
@@ -43,35 +44,6 @@ def shoot(page, name: str, folder: Path) -> None:
 
 def click_button(page, label: str) -> None:
     page.get_by_role("button", name=re.compile(f"^{re.escape(label)}$")).first.click()
-
-
-def click_free_path(page, paths) -> None:
-    """Click the middle of the first polygon that no map control or legend covers."""
-    iframe = page.locator("iframe[title='streamlit_folium.st_folium']").bounding_box()
-    frame = page.frame_locator("iframe[title='streamlit_folium.st_folium']")
-    covers = [frame.locator(sel).bounding_box() for sel in
-              (".planning-legend", ".leaflet-control-layers", ".leaflet-top.leaflet-left")]
-    covers = [c for c in covers if c]
-
-    def free(x: float, y: float) -> bool:
-        inside_map = iframe["x"] + 5 < x < iframe["x"] + iframe["width"] - 5 and \
-            iframe["y"] + 5 < y < iframe["y"] + iframe["height"] - 5
-        return inside_map and not any(c["x"] - 4 <= x <= c["x"] + c["width"] + 4 and
-                                      c["y"] - 4 <= y <= c["y"] + c["height"] + 4 for c in covers)
-
-    for k in range(min(paths.count(), 400)):
-        path = paths.nth(k)
-        box = path.bounding_box()
-        if box and box["width"] > 4 and box["height"] > 4:
-            x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
-            hit = frame.locator("body").evaluate(
-                "(body, [x, y]) => { const e = document.elementFromPoint(x, y); "
-                "return e && e.tagName === 'path' && e.getAttribute('fill-opacity') === '0.55'; }",
-                [x - iframe["x"], y - iframe["y"]])
-            if free(x, y) and hit:
-                path.click(force=True)  # Leaflet takes a dispatched click; a raw mouse one may land as a drag
-                return
-    raise AssertionError("no community polygon is visible and free to click")
 
 
 def open_tab(page, label: str) -> None:
