@@ -35,7 +35,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from tests.browser.harness import app_server, chromium_browser, map_frame, wait_idle  # noqa: E402
+from playwright.sync_api import expect  # noqa: E402
+
+from tests.browser.harness import app_server, chromium_browser, click_free_path, map_frame, wait_idle  # noqa: E402
 
 
 def ready(browser, url: str) -> tuple[float, int]:
@@ -74,24 +76,31 @@ def session_steps(browser, url: str, edits: int) -> dict:
         target = labels[(7 * k + 3) % len(labels)]
         # select: click members until one shows its details (a synthetic click can be dropped)
         start = time.perf_counter()
-        for j in range(5):
-            members.nth(11 * k + j).click(force=True)
+        for _ in range(5):
+            click_free_path(page, members, skip=11 * k)
             try:
                 details.first.wait_for(timeout=5_000)
                 break
             except Exception:  # noqa: BLE001 - try the next one
                 continue
-        wait_idle(page)
         selects.append(time.perf_counter() - start)
+        wait_idle(page)
         page.get_by_label("Move to zone").click()
         page.keyboard.type(target)
-        page.keyboard.press("Enter")
+        page.get_by_role("option", name=target, exact=True).click()
         wait_idle(page)
+        move = page.locator("button").filter(has_text=re.compile("^Move$")).first
+        try:
+            expect(move).to_be_enabled(timeout=15_000)  # once the choice has reached the script
+        except AssertionError:
+            page.screenshot(path=str(Path(tempfile.gettempdir()) / f"app_speed_move_{k}.png"))
+            raise RuntimeError(f"edit {k}: the Move button is disabled after choosing zone {target!r} "
+                               f"(screenshot in {tempfile.gettempdir()})")
         start = time.perf_counter()
-        page.locator("button").filter(has_text=re.compile("^Move$")).first.click()
+        move.click()
         page.get_by_text(re.compile(f"^Zone {target} ")).first.wait_for(timeout=60_000)
+        moves.append(time.perf_counter() - start)  # the moved community's new zone is on the page
         wait_idle(page)
-        moves.append(time.perf_counter() - start)
         page.locator("button").filter(has_text=re.compile("^Clear selection$")).first.click()
         wait_idle(page)
     context.close()

@@ -1,5 +1,7 @@
 """Analysis layers (zones, pairs, selection) and the community colour schemes."""
 
+import json
+
 import folium
 import geopandas as gpd
 import pandas as pd
@@ -41,7 +43,11 @@ def test_zones_group_colours_members_and_marks_broken_zones():
     # one label per zone, in lon/lat
     m = folium.Map(tiles=None)
     group.add_to(m)
-    assert m.get_root().render().count('zone-label') == 2
+    page = m.get_root().render()
+    assert "zone-label" in page
+    labels = next(c for c in group._children.values() if c.__class__.__name__ == "_Labels")
+    assert [row[2] for row in json.loads(labels.rows_json)] == ["Z1", "Z2"]  # one label per zone
+    assert labels.rows_json in page
 
 
 def test_member_frame_keeps_only_placed_communities():

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import geopandas as gpd
 import pytest
+from playwright.sync_api import expect
 
 from tests.browser.harness import (CHROMIUM, ROOT, app_server, chromium_browser, click_free_path, is_local,
                                    map_frame, wait_idle)
@@ -96,8 +97,9 @@ def test_planner_day(server, browser, tmp_path):
         # move it to another zone
         page.get_by_label("Move to zone").click()
         page.keyboard.type(target_zone)
-        page.keyboard.press("Enter")
+        page.get_by_role("option", name=target_zone, exact=True).click()
         wait_idle(page)
+        expect(page.locator("button").filter(has_text=re.compile("^Move$")).first).to_be_enabled(timeout=15_000)
         click_button(page, "Move")
         wait_idle(page)
         page.get_by_text(re.compile(f"Zone {target_zone}")).first.wait_for(timeout=30_000)
