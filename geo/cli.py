@@ -112,6 +112,9 @@ def cmd_zones(args: argparse.Namespace) -> int:
     from geo.zones import ZoneRules, propose_zones
 
     start = time.perf_counter()
+    for target in (args.out, args.assignments, args.gpkg):
+        if target:  # a new folder for the results is made, as a planner would expect
+            Path(target).expanduser().parent.mkdir(parents=True, exist_ok=True)
     options = _input_options(args)
     loaded = load_layer(args.file, "communities", file_layer=args.layer, **options)
     print(f"communities: {loaded.report.summary()} ({loaded.report.crs_out})")
@@ -225,12 +228,11 @@ def cmd_pipelines(args: argparse.Namespace) -> int:
     overlay = pl.overlay_pipelines(communities, pipelines, service_m=rules.service_m)
     table = pl.renovation_needs(pl.pipeline_table(communities, pipelines, rules=rules, overlay=overlay,
                                                   condition=condition), rules=rules)
+    zones = _read_zones(args.zones, args.zones_layer, communities.crs) if args.zones else None  # before writing
     written = [_csv(table, out / "communities_pipelines.csv"),
                _csv(pl.operator_table(communities, pipelines, rules=rules, overlay=overlay, condition=condition),
                     out / "communities_operators.csv")]
-    zones = None
-    if args.zones:
-        zones = _read_zones(args.zones, args.zones_layer, communities.crs)
+    if zones is not None:
         zone_overlay = pl.overlay_pipelines(zones, pipelines, service_m=rules.service_m)
         ztable = pl.renovation_needs(pl.pipeline_table(zones, pipelines, id_column="zone_id", rules=rules,
                                                        overlay=zone_overlay, condition=condition), rules=rules)

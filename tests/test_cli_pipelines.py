@@ -143,3 +143,12 @@ def test_bad_input_is_one_line(tmp_path, capsys):
                  "communities", "--out", str(tmp_path / "o2")])
     err = capsys.readouterr().err
     assert code == 2 and "zone_id" in err
+
+
+def test_a_missing_zones_file_is_an_error_before_anything_is_written(tmp_path, capsys):
+    out = tmp_path / "out"
+    code = main(["pipelines", str(DEMO_PATH), str(DEMO_PATH), "--zones", str(tmp_path / "nope.geojson"),
+                 "--out", str(out)])
+    assert code != 0
+    assert "nope.geojson" in capsys.readouterr().err
+    assert not list(out.glob("*.csv"))

@@ -73,3 +73,17 @@ def test_bad_input_exits_non_zero_with_a_message(tmp_path):
     result = geo("zones", str(path), "--out", str(tmp_path / "z.geojson"))
     assert result.returncode == 2
     assert "states no coordinate system" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_zones_cli_makes_the_output_folder(tmp_path):
+    import subprocess
+    import sys
+
+    from geo.load import DEMO_PATH
+
+    out = tmp_path / "new" / "folder" / "zones.geojson"
+    result = subprocess.run([sys.executable, "-m", "geo", "zones", str(DEMO_PATH), "--out", str(out),
+                             "--assignments", str(tmp_path / "other" / "a.csv")],
+                            capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert out.exists() and (tmp_path / "other" / "a.csv").exists()
