@@ -146,8 +146,8 @@ def test_draw_a_polygon_to_select_then_make_a_new_zone(stand_in, workspace):
 def test_zones_table_lists_every_zone_and_a_picked_zone_is_zoomed_to(stand_in, workspace):
     at = proposed()
     session = at.session_state["edit_session"]
-    tables = [d.value for d in at.dataframe if "rules_broken" in getattr(d.value, "columns", [])]
-    assert len(tables) == 1 and sorted(tables[0]["zone_id"]) == sorted(session.zoning.zones)
+    tables = [d.value for d in at.dataframe if "rules broken" in getattr(d.value, "columns", [])]
+    assert len(tables) == 1 and sorted(tables[0]["zone"]) == sorted(session.zoning.zones)
     zone_id = sorted(session.zoning.zones)[3]
     at.session_state["zoom_to"] = zone_id  # what selecting its row sets
     at.run()
@@ -170,7 +170,7 @@ def test_save_a_proposal_reload_and_find_it(stand_in, workspace):
     assert workspace.exists()
     # a reload is a new session: the proposal is listed, and opening it restores the zoning
     again = goto(new_app(), "Proposals")
-    listed = [d.value for d in again.dataframe if "name" in getattr(d.value, "columns", [])]
+    listed = [d.value for d in again.dataframe if "revision" in getattr(d.value, "columns", [])]
     assert listed and "North core A" in listed[0]["name"].tolist()
     again.button(key="p_open").click()
     again.run()
@@ -293,8 +293,8 @@ def test_pipelines_tab_work_lists_and_the_impact_of_a_clicked_segment(stand_in, 
     figures = metrics(at)
     assert float(figures["Aged (km)"].replace(",", "")) > 0
     assert int(figures["Operators"]) >= 6
-    summary_tables = [d.value for d in at.dataframe if "listed_m" in getattr(d.value, "columns", [])]
-    assert len(summary_tables) == 1 and summary_tables[0]["listed_m"].sum() > 0
+    summary_tables = [d.value for d in at.dataframe if "listed (m)" in getattr(d.value, "columns", [])]
+    assert len(summary_tables) == 1 and summary_tables[0]["listed (m)"].sum() > 0
     # back on the map with the pipelines to renovate drawn: click one, see who loses supply
     goto(at, "Map")
     at.checkbox(key="show_pipes").check()

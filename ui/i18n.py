@@ -244,3 +244,53 @@ def text(key: str, lang: str) -> str:
 def default_lang(locale: str | None) -> str:
     """The page language for a browser locale: English for ``en*``, Chinese otherwise."""
     return "en" if locale and locale.lower().startswith("en") else "zh"
+
+
+#: Column headers of the page's tables, Chinese and English (canonical layer columns come from
+#: geo.schema's labels; these are the figures the analyses add).
+COLUMN_LABELS: dict[str, tuple[str, str]] = {
+    "zone_id": ("片区编号", "zone"), "rules_broken": ("违反规则数", "rules broken"),
+    "members": ("成员小区", "members"), "anchor_id": ("带动小区", "anchor"),
+    "households": ("户数", "households"), "n_members": ("小区数", "communities"),
+    "area_m2": ("占地面积 (m²)", "area (m²)"), "build_year_min": ("最早建成", "built from"),
+    "build_year_max": ("最晚建成", "built to"), "street": ("街道", "street"), "span_m": ("跨度 (m)", "span (m)"),
+    "compactness": ("紧凑度", "compactness"), "hull_slack_m2": ("凸包空隙 (m²)", "hull slack (m²)"),
+    "locked": ("锁定", "locked"), "note": ("备注", "note"),
+    "operator": ("权属单位", "operator"), "segments": ("管段数", "segments"), "length_m": ("长度 (m)", "length (m)"),
+    "listed_segments": ("列入清单管段", "listed segments"), "listed_m": ("列入清单长度 (m)", "listed (m)"),
+    "replace_m": ("更新改造 (m)", "to replace (m)"), "overhead_m": ("架空线 (m)", "overhead (m)"),
+    "in_zones_m": ("片区内 (m)", "in zones (m)"), "in_communities_m": ("小区内及周边 (m)", "at communities (m)"),
+    "outside_m": ("小区以外 (m)", "elsewhere (m)"), "kind": ("类型", "kind"),
+    "length_inside_m": ("片区内长度 (m)", "inside (m)"), "length_service_m": ("服务范围内长度 (m)", "within service distance (m)"),
+    "aged_m": ("老化 (m)", "aged (m)"), "old_m": ("超过使用年限 (m)", "past service life (m)"),
+    "risky_m": ("高风险材质 (m)", "risky material (m)"), "unknown_year_m": ("年代不详 (m)", "year unknown (m)"),
+    "aged_share": ("老化比例", "aged share"), "need": ("改造需求", "need"), "need_zh": ("改造需求", "need"),
+    "reason_zh": ("原因", "reason"), "reason_en": ("原因", "reason"),
+    "name": ("名称", "name"), "author": ("编制人", "author"), "created": ("创建时间", "created"),
+    "modified": ("修改时间", "modified"), "revision": ("版本", "revision"), "zones": ("片区数", "zones"),
+    "communities_in_zones": ("入片小区数", "communities in zones"), "households_in_zones": ("入片户数", "households in zones"),
+    "mean_compactness": ("平均紧凑度", "mean compactness"), "notes": ("说明", "notes"),
+    "finding_id": ("编号", "id"), "finding": ("问题", "finding"), "severity": ("严重程度", "severity"),
+    "pipeline_ids": ("涉及管线", "pipelines"), "n_segments": ("管段数", "segments"), "distance_m": ("距离 (m)", "distance (m)"),
+    "words_zh": ("说明", "what it is"), "words_en": ("说明", "what it is"),
+    "step": ("顺序", "step"), "phase_zh": ("阶段", "phase"), "phase_en": ("阶段", "phase"), "phase": ("阶段代码", "phase code"),
+    "item_zh": ("工作内容", "work"), "item_en": ("工作内容", "work"),
+    "community_id": ("小区编号", "community"), "gap_m": ("间距 (m)", "gap (m)"),
+    "shared_boundary_m": ("共边长度 (m)", "shared boundary (m)"), "cut": ("不可合并原因", "cut by"),
+    "lead_operator": ("牵头单位", "lead operator"), "chosen_by": ("确定方式", "chosen by"), "lead_share": ("通信管线占比", "telecom share"),
+    "cut_by": ("断供管段", "cut by"),
+}
+
+
+def labelled(frame, lang: str):
+    """``frame`` with its known columns renamed to their ``lang`` labels (for display only).
+
+    Example
+    -------
+    >>> import pandas as pd
+    >>> list(labelled(pd.DataFrame({"zone_id": [], "other": []}), "zh").columns)
+    ['片区编号', 'other']
+    """
+    names = {c: (COLUMN_LABELS[c][0] if lang == "zh" else COLUMN_LABELS[c][1])
+             for c in frame.columns if c in COLUMN_LABELS}
+    return frame.rename(columns=names)

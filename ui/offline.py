@@ -8,14 +8,14 @@ streamlit-folium's map runs in the iframe ``/component/streamlit_folium.st_foliu
 so from inside it the assets are at ``../<qualified name>/``: a relative address that survives a
 reverse proxy or a base path.
 
-Example
--------
->>> # in a Streamlit page
->>> from streamlit_folium import st_folium          # doctest: +SKIP
->>> from layers import build_map                     # doctest: +SKIP
->>> from ui.offline import serve_assets              # doctest: +SKIP
->>> m = build_map(layers, asset_base_url=serve_assets())  # doctest: +SKIP
->>> st_folium(m, returned_objects=[])               # doctest: +SKIP
+Example (in a Streamlit page)::
+
+    from streamlit_folium import st_folium
+    from layers import build_map
+    from ui.offline import serve_assets
+
+    m = build_map(layers, asset_base_url=serve_assets())
+    st_folium(m, returned_objects=[])
 """
 
 from __future__ import annotations

@@ -21,7 +21,7 @@ import streamlit as st
 from geo import networks as nw
 from geo import pipelines as pl
 from geo.load import Dataset
-from ui.i18n import text
+from ui.i18n import labelled, text
 
 
 @dataclass
@@ -119,14 +119,14 @@ def pipelines_panel(dataset: Dataset, key: str, lang: str) -> None:
     cols[3].metric(text("findings", lang), f"{len(analysis.findings):,}")
 
     st.subheader(text("by_operator", lang))
-    st.dataframe(analysis.summary, hide_index=True, width="stretch")
+    st.dataframe(labelled(analysis.summary, lang), hide_index=True, width="stretch")
     st.download_button(text("download_work_lists", lang), data=lambda: _zip_work_lists(analysis.work),
                        file_name="work_lists.zip", mime="application/zip", key="dl_work_lists")
 
     if analysis.zones is not None:
         st.subheader(text("by_zone", lang))
         table = _words(analysis.zones, lang)
-        st.dataframe(table, hide_index=True, width="stretch", height=300)
+        st.dataframe(labelled(table, lang), hide_index=True, width="stretch", height=300)
         st.subheader(text("lead_telecom", lang))
         choices = st.session_state.setdefault("lead_choices", {})
         lead = pl.lead_telecom(analysis.zone_operators, choices=choices)
@@ -145,7 +145,7 @@ def pipelines_panel(dataset: Dataset, key: str, lang: str) -> None:
         zone_ids = sorted(analysis.zones["zone_id"].unique())
         zone = st.selectbox(text("zone_detail", lang), zone_ids, key="phase_zone")
         phases = pl.phase_works(analysis.work)
-        st.dataframe(_words(phases[phases["zone_id"] == zone], lang), hide_index=True, width="stretch")
+        st.dataframe(labelled(_words(phases[phases["zone_id"] == zone], lang), lang), hide_index=True, width="stretch")
         planned = analysis.work.loc[analysis.work["zone_id"] == zone, "pipeline_id"].astype(str).tolist()
         if planned and st.button(text("zone_works_impact", lang), key="zone_impact"):
             st.session_state["impact"] = (f"{text('zone_detail', lang)} {zone}", planned)
@@ -153,7 +153,7 @@ def pipelines_panel(dataset: Dataset, key: str, lang: str) -> None:
     st.subheader(text("findings", lang))
     st.caption(text("findings_help", lang))
     findings = pd.DataFrame(analysis.findings.drop(columns=analysis.findings.geometry.name))
-    st.dataframe(_words(findings, lang), hide_index=True, width="stretch", height=240)
+    st.dataframe(labelled(_words(findings, lang), lang), hide_index=True, width="stretch", height=240)
 
     st.subheader(text("impact", lang))
     st.caption(text("impact_help", lang))
@@ -179,6 +179,6 @@ def impact_view(analysis: PipelineAnalysis, dataset: Dataset, lang: str) -> None
         st.success(text("no_impact", lang).format(what=title))
         return
     st.warning(text("impact_found", lang).format(what=title, n=len(affected)))
-    st.dataframe(_words(affected, lang), hide_index=True, width="stretch")
+    st.dataframe(labelled(_words(affected, lang), lang), hide_index=True, width="stretch")
     if st.button(text("select_affected", lang), key="select_affected"):
         st.session_state["selection"] = affected["community_id"].astype(str).tolist()

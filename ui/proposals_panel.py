@@ -23,7 +23,7 @@ from geo.workspace import ConflictError, Proposal, Workspace
 from layers import build_map
 from layers.analysis import zone_colour
 from layers.geojson import to_display_geojson
-from ui.i18n import text
+from ui.i18n import labelled, text
 from ui.offline import serve_assets
 
 #: Environment variable naming the workspace file; the sidebar can change it per session.
@@ -185,7 +185,8 @@ def proposals_panel(workspace: Workspace, dataset: Dataset, key: str, lang: str)
     if table.empty:
         st.info(text("no_proposals", lang))
         return
-    st.dataframe(table.drop(columns=["proposal_id"]), hide_index=True, width="stretch", key="proposals_table")
+    st.dataframe(labelled(table.drop(columns=["proposal_id"]), lang), hide_index=True, width="stretch",
+                 key="proposals_table")
     names = dict(zip(table["proposal_id"], table["name"]))
     picked = st.selectbox(text("proposal", lang), list(names), format_func=names.get, key="p_pick")
     cols = st.columns(4)

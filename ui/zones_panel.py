@@ -27,7 +27,7 @@ from layers.analysis import (aged_pipelines_group, findings_group, member_frame,
                              zone_view, zones_group)
 from layers.styles import COMMUNITY_SCHEMES
 from ui import mapview, pipelines_panel
-from ui.i18n import text
+from ui.i18n import labelled, text
 from ui.offline import serve_assets
 
 MAP_KEY = "zones_map"
@@ -325,7 +325,7 @@ def _community_details(session, cid: str, lang: str) -> None:
     if neighbours:
         with st.expander(f"{text('neighbours', lang)} ({len(neighbours)})"):
             table = pd.DataFrame(neighbours)[["community_id", "zone_id", "gap_m", "shared_boundary_m", "cut"]]
-            st.dataframe(table, hide_index=True, width="stretch")
+            st.dataframe(labelled(table, lang), hide_index=True, width="stretch")
 
 
 def _zone_actions(session, zone_id: str, selection: list[str], lang: str) -> None:
@@ -363,7 +363,7 @@ def zones_table(session, lang: str) -> str | None:
     table = pd.DataFrame(zones.drop(columns=zones.geometry.name))
     table["members"] = table["members"].map(lambda ms: ", ".join(ms))
     table.insert(1, "rules_broken", table["zone_id"].map(counts).fillna(0).astype(int))
-    event = st.dataframe(table, hide_index=True, width="stretch", height=320, key="zones_table",
+    event = st.dataframe(labelled(table, lang), hide_index=True, width="stretch", height=320, key="zones_table",
                          on_select="rerun", selection_mode="single-row")
     rows = event.selection.rows if event is not None else []
     return str(table.iloc[rows[0]]["zone_id"]) if rows else None
