@@ -324,3 +324,33 @@ def test_work_lists_zip_has_one_csv_and_geojson_per_operator(demo):
         assert len(csvs) == work["operator"].nunique()
         assert len([n for n in names if n.endswith(".geojson")]) == len(csvs)
         assert all(bundle.read(n).startswith(b"\xef\xbb\xbf") for n in csvs)
+
+
+def test_compare_two_proposals_figures_and_a_map_of_the_differences(stand_in, workspace):
+    at = goto(proposed(), "Proposals")
+    at.text_input(key="p_name").input("A")
+    at.button(key="FormSubmitter:save_proposal-Save").click()
+    at.run()
+    # an edit, saved as a second proposal
+    session = at.session_state["edit_session"]
+    zone_id = sorted(session.zoning.zones)[0]
+    session.dissolve(zone_id)
+    at.checkbox(key="p_as_new").check()
+    at.text_input(key="p_name").input("B")
+    at.button(key="FormSubmitter:save_proposal-Save").click()
+    at.run()
+    assert any("Saved 'B' (revision 1)" in s.value for s in at.success)
+    from geo.workspace import Workspace
+
+    ids = dict(zip(Workspace(workspace).list()["name"], Workspace(workspace).list()["proposal_id"]))
+    assert set(at.selectbox(key="cmp_a").options) == {"A", "B"}  # shown by name
+    at.selectbox(key="cmp_a").set_value(ids["A"])
+    at.selectbox(key="cmp_b").set_value(ids["B"])
+    at.toggle(key="cmp_show").set_value(True)
+    at.run()
+    assert not at.exception
+    figures = [d.value for d in at.dataframe if "change" in getattr(d.value, "columns", [])]
+    assert figures, "the figures side by side"
+    table = figures[0]
+    assert table.loc["zones", "a"] - table.loc["zones", "b"] == 1  # one zone dissolved
+    assert any("community_only_in_a" in c.value for c in at.caption)

@@ -106,8 +106,12 @@ def map_frame(page, timeout_ms: int = 60_000):
     return frame
 
 
-def click_free_path(page, paths, *, skip: int = 0) -> None:
-    """Click the middle of the first polygon (after ``skip``) that no map control or legend covers."""
+def click_free_path(page, paths, *, skip: int = 0) -> float:
+    """Click the middle of the first polygon (after ``skip``) that no map control or legend covers;
+    return the ``time.perf_counter()`` of the click."""
+    # bring the whole map into view first: a click that has to scroll lands where the element was
+    page.locator("iframe[title='streamlit_folium.st_folium']").scroll_into_view_if_needed()
+    page.wait_for_timeout(300)
     iframe = page.locator("iframe[title='streamlit_folium.st_folium']").bounding_box()
     frame = page.frame_locator("iframe[title='streamlit_folium.st_folium']")
     covers = [frame.locator(sel).bounding_box() for sel in
@@ -130,6 +134,7 @@ def click_free_path(page, paths, *, skip: int = 0) -> None:
                 "return e && e.tagName === 'path' && e.getAttribute('fill-opacity') === '0.55'; }",
                 [x - iframe["x"], y - iframe["y"]])
             if free(x, y) and hit:
-                path.click(force=True)  # Leaflet takes a dispatched click; a raw mouse one may land as a drag
-                return
+                clicked = time.perf_counter()
+                page.mouse.click(x, y)
+                return clicked
     raise AssertionError("no community polygon is visible and free to click")
