@@ -41,8 +41,12 @@ class MapStandIn:
         drawing = {"type": "Feature", "properties": {}, "geometry": mapping(polygon)}
         self.events.append({"last_active_drawing": drawing})
 
+    def groups(self) -> list:
+        """The layers of the last call (deferred ones built)."""
+        return [g[1]() if isinstance(g, tuple) else g for g in self.calls[-1]["feature_groups"]]
+
     def layer_names(self) -> list[str]:
-        return [g.layer_name for g in self.calls[-1]["feature_groups"]]
+        return [g.layer_name for g in self.groups()]
 
 
 @pytest.fixture
@@ -300,7 +304,7 @@ def test_pipelines_tab_work_lists_and_the_impact_of_a_clicked_segment(stand_in, 
     at.checkbox(key="show_pipes").check()
     at.run()
     assert "Aged pipelines (to renovate)" in stand_in.layer_names()
-    work_layer = next(g for g in stand_in.calls[-1]["feature_groups"] if g.layer_name.startswith("Aged"))
+    work_layer = next(g for g in stand_in.groups() if g.layer_name.startswith("Aged"))
     feature = next(iter(work_layer._children.values())).data["features"][0]
     pid = feature["properties"]["pipeline_id"]
     stand_in.events.append({"last_active_drawing": {**feature, "geometry": None}})

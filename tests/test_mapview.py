@@ -55,3 +55,21 @@ def test_show_key_is_stable_across_reruns(monkeypatch):
     first, second = calls["calls"]
     assert first["key"] == second["key"] and first["script"] == second["script"]
     assert first["feature_group"] is None and second["center"] == (44.0, 87.3)
+
+
+def test_a_deferred_group_is_built_once_per_key(monkeypatch):
+    calls = _capture(monkeypatch)
+    base = mapview.prepare(_map())
+    built = []
+
+    def build():
+        built.append(1)
+        return folium.FeatureGroup(name="zones")
+
+    cache: dict = {}
+    for key in ("k1", "k1", "k2"):
+        mapview.show(base, key="m", feature_groups=[(key, build)], js_cache=cache)
+    assert len(built) == 2  # k1 once, k2 once
+    first, second, third = calls["calls"]
+    assert first["feature_group"] == second["feature_group"]  # the same script, from the cache
+    assert "feature_group_feature_group_0" in third["feature_group"]

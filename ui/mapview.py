@@ -64,12 +64,38 @@ def _walk(fig: Any) -> Iterable[Any]:
         yield from _walk(child)
 
 
-def feature_groups_js(groups: Sequence[folium.FeatureGroup]) -> str | None:
-    """The JavaScript that adds ``groups`` to the drawn map (None when there are none)."""
+#: A layer given by a cache key and a function that builds it: built only when the key is new.
+Deferred = tuple[str, Callable[[], folium.FeatureGroup]]
+
+
+def feature_groups_js(groups: Sequence[folium.FeatureGroup | Deferred], *,
+                      cache: dict | None = None) -> str | None:
+    """The JavaScript that adds ``groups`` to the drawn map (None when there are none).
+
+    A group given as ``(key, build)`` is built and rendered only when ``cache`` has no script for
+    ``key`` at its place: a large layer that did not change (the zones, when only the selection
+    did) costs nothing on a rerun.
+    """
     if not groups:
         return None
     scratch = folium.Map(tiles=None)  # only its id is used, and replaced by "map_div"
-    return "".join(_sf._get_feature_group_string(group, scratch, idx) for idx, group in enumerate(groups))
+    parts = []
+    for idx, group in enumerate(groups):
+        if isinstance(group, tuple):
+            key, build = group
+            slot = (key, idx)
+            if cache is not None and slot in cache:
+                parts.append(cache[slot])
+                continue
+            script = _sf._get_feature_group_string(build(), scratch, idx)
+            if cache is not None:
+                if len(cache) > 16:
+                    cache.clear()
+                cache[slot] = script
+            parts.append(script)
+        else:
+            parts.append(_sf._get_feature_group_string(group, scratch, idx))
+    return "".join(parts)
 
 
 #: What a click or a drawing can send back; the page asks only for what it uses.
@@ -80,7 +106,8 @@ def show(
     base: StaticMap,
     *,
     key: str,
-    feature_groups: Sequence[folium.FeatureGroup] = (),
+    feature_groups: Sequence[folium.FeatureGroup | Deferred] = (),
+    js_cache: dict | None = None,
     returned_objects: Sequence[str] = ("last_active_drawing",),
     center: tuple[float, float] | None = None,
     zoom: int | None = None,
@@ -90,7 +117,8 @@ def show(
     """Draw ``base`` with the changing ``feature_groups``; return the events asked for.
 
     The front end keeps the map as long as ``base`` and ``key`` are the same; a new ``center`` /
-    ``zoom`` moves the view without redrawing.
+    ``zoom`` moves the view without redrawing. ``js_cache`` keeps the scripts of deferred groups
+    (see :func:`feature_groups_js`) between reruns.
     """
     defaults_all = {
         "last_clicked": None, "last_object_clicked": None, "last_object_clicked_count": None,
@@ -112,7 +140,7 @@ def show(
     return _sf._component_func(
         script=base.script, header=base.header, html=base.html, id=base.map_id, key=hash_key,
         height=height, width=None, returned_objects=list(returned_objects), default=defaults,
-        zoom=zoom, center=center, feature_group=feature_groups_js(feature_groups),
+        zoom=zoom, center=center, feature_group=feature_groups_js(feature_groups, cache=js_cache),
         return_on_hover=False, layer_control=None, pixelated=False, css_links=list(base.css_links),
         js_links=list(base.js_links), on_change=_on_change, wrap_longitude=False,
     ) or defaults

@@ -7,6 +7,7 @@ rules each zone breaks); this module turns clicks and buttons into calls to it.
 
 from __future__ import annotations
 
+import hashlib
 from typing import Any
 
 import geopandas as gpd
@@ -247,11 +248,15 @@ def dynamic_layers(session, communities: gpd.GeoDataFrame, pairs: gpd.GeoDataFra
     if show_pairs and pairs is not None and len(pairs):
         groups.append(pairs_group(for_basemap(pairs, datum), lang=lang))
     if session is not None and show_zones:
-        zones = session.zones.copy()
-        zones["violations"] = zones["zone_id"].map(
-            session.violations.groupby("zone_id").size()).fillna(0).astype(int)
-        members = member_frame(communities, session.zoning.assignment())
-        groups.append(zones_group(for_basemap(zones, datum), members=for_basemap(members, datum), lang=lang))
+        def build_zones():
+            zones = session.zones.copy()
+            zones["violations"] = zones["zone_id"].map(
+                session.violations.groupby("zone_id").size()).fillna(0).astype(int)
+            members = member_frame(communities, session.zoning.assignment())
+            return zones_group(for_basemap(zones, datum), members=for_basemap(members, datum), lang=lang)
+
+        state = repr((session.zoning.to_dict(), session.rules, lang, datum, id(communities)))
+        groups.append(("zones:" + hashlib.sha256(state.encode()).hexdigest(), build_zones))
     selection = st.session_state.get("selection") or []
     if selection:
         ids = communities["community_id"].astype(str)
@@ -393,6 +398,7 @@ def workbench(dataset: Dataset, key: str, lang: str, basemap: dict, datum: str, 
                                           pipes=pipelines_panel.current_analysis(dataset, key) if show_pipes else None),
             returned_objects=("last_active_drawing",),
             center=view[0] if view else None, zoom=view[1] if view else None,
+            js_cache=st.session_state.setdefault("_layer_js", {}),
         )
     if session is not None:
         if handle_map_event(event, session, datum):
