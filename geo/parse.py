@@ -272,7 +272,10 @@ def parse_column(
         except TypeError:  # unhashable: parse it each time
             key, known = None, None
         if known is None:
-            known = (None, None, None) if is_missing(value) else _parse_one(value, kind, column, unit)
+            # "none" and 无 are words for missing data, except where they are a choice (无物业 -> none)
+            missing = is_missing(value) and not (kind == "choice" and isinstance(value, str)
+                                                 and parse_choice(value, column)[0] is not None)
+            known = (None, None, None) if missing else _parse_one(value, kind, column, unit)
             if key is not None:
                 seen[key] = known
         parsed, warning, error = known

@@ -186,3 +186,17 @@ def test_parse_column_reports_every_unreadable_value_and_keeps_alignment():
 def test_parse_column_text_keeps_ids_readable():
     values, notes = parse_column(pd.Series([101.0, "A-7", " x "]), "id")
     assert values.tolist() == ["101", "A-7", "x"] and notes == []
+
+
+@pytest.mark.parametrize("value", ["none", "None", "无", "无物业"])
+def test_none_is_a_choice_of_property_mgmt_not_missing_data(value):
+    """'none' (no property management) is a value of its own, not 'no data' (it was read as missing)."""
+    parsed, notes = parse_column(pd.Series([value, "专业物业", None]), "choice",
+                                 column=LAYERS["communities"].column("property_mgmt"))
+    assert parsed.tolist() == ["none", "professional", None]
+    assert notes == []
+
+
+def test_none_is_still_missing_where_it_is_no_choice():
+    parsed, _ = parse_column(pd.Series(["none", "312户"]), "int", column=LAYERS["communities"].column("households"))
+    assert parsed.isna().tolist() == [True, False]
