@@ -33,7 +33,7 @@ def _pairs(values: Sequence[str] | None, flag: str) -> dict[str, str]:
 def _add_input_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--layer", help="layer (or sheet) inside the file, when it has several")
     if parser.prog.endswith("info"):
-        parser.add_argument("--kind", choices=list(LAYERS), help="which of the five layers the file holds")
+        parser.add_argument("--kind", choices=list(LAYERS), help="which of the six layers the file holds")
     parser.add_argument("--crs", help="the CRS when the file states none or a wrong one, e.g. EPSG:4538")
     parser.add_argument("--datum", choices=list(DATUMS),
                         help="web-map datum of lon/lat data: gcj02 (Amap, Tencent) or bd09 (Baidu) "

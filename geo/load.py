@@ -344,5 +344,5 @@ def load_dataset(sources: Mapping[str, Mapping[str, Any] | str | os.PathLike]) -
 
 
 def load_demo(path: str | os.PathLike = DEMO_PATH) -> Dataset:
-    """The bundled demo city (all five layers of ``data/demo.gpkg``) as a :class:`Dataset`."""
+    """The bundled demo city (all six layers of ``data/demo.gpkg``) as a :class:`Dataset`."""
     return load_dataset({name: {"path": path, "file_layer": name} for name in LAYERS})

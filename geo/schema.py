@@ -1,7 +1,7 @@
-"""The layer model: five layers, their canonical columns, types, units and the names they arrive under.
+"""The layer model: six layers, their canonical columns, types, units and the names they arrive under.
 
-This module is the one place that says what a community, a pipeline, a facility, a barrier and an
-administrative boundary are made of. Loaders map a file's columns onto these names (Chinese and
+This module is the one place that says what a community, a pipeline, a facility, a barrier, an
+administrative boundary and a road are made of. Loaders map a file's columns onto these names (Chinese and
 English aliases are recognised; anything else needs an explicit mapping), parse the values with
 :mod:`geo.parse`, and validate them against the ranges and choices declared here.
 
@@ -25,7 +25,7 @@ from typing import Literal
 from geo.errors import SchemaError
 
 ColumnType = Literal["id", "text", "int", "float", "year", "share", "choice"]
-LayerName = Literal["communities", "pipelines", "facilities", "barriers", "admin"]
+LayerName = Literal["communities", "pipelines", "facilities", "barriers", "admin", "roads"]
 
 #: Earliest build or install year accepted; anything before is a typing error, not history.
 MIN_YEAR = 1900
@@ -132,6 +132,8 @@ FACILITY_KINDS = (
     "school",
 )
 BARRIER_KINDS = ("arterial_road", "river", "railway")
+#: Road grades (CJJ 37 urban road classes, then lanes and footpaths); ``road`` is a road of unknown grade.
+ROAD_KINDS = ("arterial", "secondary", "branch", "lane", "path", "road")
 
 #: Bilingual labels of every choice value, for legends, tables and exports.
 CHOICE_LABELS: dict[str, tuple[str, str]] = {
@@ -166,6 +168,12 @@ CHOICE_LABELS: dict[str, tuple[str, str]] = {
     "arterial_road": ("城市主干路", "arterial road"),
     "river": ("河流", "river"),
     "railway": ("铁路", "railway"),
+    "arterial": ("主干路", "arterial road"),
+    "secondary": ("次干路", "secondary road"),
+    "branch": ("支路", "branch road"),
+    "lane": ("街巷", "lane"),
+    "path": ("步行道", "footpath"),
+    "road": ("道路（未分级）", "road (grade unknown)"),
 }
 
 
@@ -175,7 +183,7 @@ def choice_label(value: str, lang: str = "zh") -> str:
     return zh if lang == "zh" else en
 
 
-# --- the five layers -------------------------------------------------------------------------
+# --- the six layers --------------------------------------------------------------------------
 
 _ID_ALIASES = ("id", "编号", "代码", "编码")
 _NAME_ALIASES = ("name", "名称", "名字")
@@ -210,6 +218,9 @@ COMMUNITIES = LayerSpec(
         Column("floors_max", "int", "最高层数", "max floors",
                ("floors_max", "floors", "最高层数", "层数", "楼层数"), unit="floors",
                minimum=1, maximum=200),
+        Column("lifts", "int", "电梯数", "lifts",
+               ("lifts", "elevators", "电梯", "电梯数", "电梯数量", "电梯台数", "加装电梯"),
+               unit="lifts", minimum=0),
         Column("floor_area_m2", "float", "建筑面积", "floor area",
                ("floor_area_m2", "floor_area", "建筑面积", "总建筑面积"), unit="m2", minimum=0),
         Column("property_mgmt", "choice", "物业管理", "property management",
@@ -336,14 +347,16 @@ BARRIERS = LayerSpec(
     label_zh="分隔要素",
     label_en="Barriers",
     geometry_types=("LineString", "MultiLineString", "Polygon", "MultiPolygon"),
-    layer_aliases=("barriers", "barrier", "roads", "rivers", "railways", "障碍", "分隔"),
+    # not "roads": a file layer of roads is the roads layer; its arterials can still be loaded
+    # as barriers (the kind "arterial"/主干路 maps to arterial_road)
+    layer_aliases=("barriers", "barrier", "arterials", "rivers", "railways", "障碍", "分隔"),
     columns=(
         Column("kind", "choice", "类型", "kind",
                ("kind", "type", "类型", "类别"), required=True, choices=BARRIER_KINDS,
                value_aliases={
                    "主干道": "arterial_road", "主干路": "arterial_road",
                    "城市主干路": "arterial_road", "快速路": "arterial_road",
-                   "干道": "arterial_road", "road": "arterial_road",
+                   "干道": "arterial_road", "road": "arterial_road", "arterial": "arterial_road",
                    "河流": "river", "河道": "river", "水系": "river", "河": "river",
                    "铁路": "railway", "rail": "railway",
                }),
@@ -367,8 +380,38 @@ ADMIN = LayerSpec(
     ),
 )
 
+ROADS = LayerSpec(
+    name="roads",
+    label_zh="道路",
+    label_en="Roads",
+    geometry_types=("LineString", "MultiLineString"),
+    id_column="road_id",
+    layer_aliases=("roads", "road", "road_network", "streets_network", "道路", "路网"),
+    columns=(
+        Column("road_id", "id", "道路编号", "road id",
+               ("road_id", "道路编号", "路段编号", "道路代码", *_ID_ALIASES)),
+        Column("kind", "choice", "道路等级", "grade",
+               ("kind", "grade", "class", "fclass", "highway", "道路等级", "道路类型", "道路类别",
+                "等级", "类型", "类别"),
+               choices=ROAD_KINDS,
+               value_aliases={
+                   "主干路": "arterial", "主干道": "arterial", "城市主干路": "arterial",
+                   "快速路": "arterial", "干道": "arterial", "trunk": "arterial",
+                   "primary": "arterial", "motorway": "arterial",
+                   "次干路": "secondary", "次干道": "secondary",
+                   "支路": "branch", "tertiary": "branch", "residential": "branch",
+                   "巷道": "lane", "街巷": "lane", "小区道路": "lane", "巷": "lane", "胡同": "lane",
+                   "service": "lane", "living_street": "lane",
+                   "步行道": "path", "人行道": "path", "步道": "path", "footway": "path",
+                   "pedestrian": "path", "footpath": "path",
+                   "道路": "road", "unclassified": "road",
+               }),
+        Column("name", "text", "道路名称", "name", ("道路名称", "路名", *_NAME_ALIASES)),
+    ),
+)
+
 LAYERS: dict[str, LayerSpec] = {
-    spec.name: spec for spec in (COMMUNITIES, PIPELINES, FACILITIES, BARRIERS, ADMIN)
+    spec.name: spec for spec in (COMMUNITIES, PIPELINES, FACILITIES, BARRIERS, ADMIN, ROADS)
 }
 
 
@@ -378,7 +421,7 @@ def layer_spec(name: str) -> LayerSpec:
     Raises
     ------
     SchemaError
-        When ``name`` is not one of the five layers.
+        When ``name`` is not one of the six layers.
     """
     try:
         return LAYERS[name]
@@ -449,7 +492,7 @@ def match_columns(
     headers
         The file's column names (the geometry column excluded).
     layer
-        One of the five layer names.
+        One of the six layer names.
     user_mapping
         canonical name -> file column, for columns the aliases do not recognise.
 
@@ -505,7 +548,7 @@ def match_columns(
 
 
 def guess_layer(layer_name: str, headers: Iterable[str], geometry_types: Iterable[str]) -> str | None:
-    """Guess which of the five layers a file layer holds, from its name, columns and geometry.
+    """Guess which of the six layers a file layer holds, from its name, columns and geometry.
 
     Returns ``None`` when nothing fits; the caller then asks the user to say (``--kind``).
 

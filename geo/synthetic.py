@@ -1,11 +1,12 @@
 """A deterministic synthetic city of old residential communities, modelled on Changji (Xinjiang).
 
-:func:`make_city` returns the five layers of :mod:`geo.schema` (communities, pipelines, facilities,
-barriers, admin) in CGCS2000 / 3-degree Gauss-Kruger CM 87E (EPSG:4538). The city grows as a grid
+:func:`make_city` returns the six layers of :mod:`geo.schema` (communities, pipelines, facilities,
+barriers, admin, roads) in CGCS2000 / 3-degree Gauss-Kruger CM 87E (EPSG:4538). The city grows as a grid
 of superblocks between arterial roads, cut by a river and a railway; an old core of small
 work-unit compounds (家属院, 单栋楼) built 1975-1999 is ringed by newer gated compounds (2000-2020).
 Pipelines of six kinds run along every street as connected networks with a service line into each
-community; facilities are spread unevenly so that some areas lack services.
+community; facilities are spread unevenly so that some areas lack services; the roads layer holds
+the centrelines of the arterials and of the lanes of the built-up superblocks, as a network.
 
 Same ``(n_communities, seed)``, same city: only ``numpy.random.default_rng(seed)`` draws numbers.
 Everything is vectorised over superblocks, blocks, communities and segments, so
@@ -17,7 +18,7 @@ Example
 >>> from geo.synthetic import make_city
 >>> city = make_city(300, seed=1)
 >>> sorted(city)
-['admin', 'barriers', 'communities', 'facilities', 'pipelines']
+['admin', 'barriers', 'communities', 'facilities', 'pipelines', 'roads']
 >>> len(city["communities"])
 300
 """
@@ -38,6 +39,7 @@ from pyproj import Transformer
 from geo import _synthetic_names as nm
 from geo._synthetic_facilities import facilities as make_facilities
 from geo._synthetic_pipelines import Areas, Services, pipelines as make_pipelines
+from geo._synthetic_roads import roads as make_roads
 from geo._synthetic_plan import (
     RAILWAY_HALF_CORRIDOR_M, RIVER_BANK_M, Plan, Plots, clear_of, make_plan, make_plots,
     railway_line, river_polygon, smooth_field,
@@ -192,7 +194,12 @@ def _footprints(rng: np.random.Generator, town: _Town,
 
 def _communities(rng: np.random.Generator, plan: Plan, town: _Town, year: np.ndarray,
                  area: np.ndarray) -> dict[str, np.ndarray]:
-    """Attribute columns of the communities (but their names, admin units and statuses)."""
+    """Attribute columns of the communities (but their names, admin units and statuses).
+
+    Lifts are derived, not drawn: one per building where the tallest has 7 floors or more (the
+    threshold of GB 50096 for a lift), none for 6 floors or fewer (the walk-ups of before 2000
+    that the lift retrofit 加装电梯 is about).
+    """
     m = len(year)
     old = year < 2000
     floors_old = np.clip(np.rint(4.2 + 2.6 * (year - 1975) / 24.0 + rng.normal(0, 0.7, m)), 4, 7)
@@ -211,6 +218,7 @@ def _communities(rng: np.random.Generator, plan: Plan, town: _Town, year: np.nda
     buildings = np.rint(floor_area / (mean_floors * footprint))
     buildings = np.where(~old & (households >= 300), np.maximum(buildings, 5), buildings)
     buildings = np.clip(buildings, 1, 30).astype(np.int64)
+    lifts = np.where(floors >= 7, buildings, 0).astype(np.int64)
     small = households <= 250
     u = rng.random(m)
     mgmt = np.select(
@@ -229,7 +237,7 @@ def _communities(rng: np.random.Generator, plan: Plan, town: _Town, year: np.nda
     will = np.where(rng.random(m) < 0.03, np.nan, np.round(will, 2))
     part = np.where(rng.random(m) < 0.03, np.nan, np.round(part, 2))
     return {"build_year": year, "households": households, "buildings": buildings,
-            "floors_max": floors, "floor_area_m2": floor_area, "property_mgmt": mgmt,
+            "floors_max": floors, "lifts": lifts, "floor_area_m2": floor_area, "property_mgmt": mgmt,
             "willingness": will, "participation": part}
 
 
@@ -455,7 +463,7 @@ def make_city(n_communities: int = DEFAULT_COMMUNITIES, *, seed: int = DEFAULT_S
     Returns
     -------
     dict of str to geopandas.GeoDataFrame
-        ``communities``, ``pipelines``, ``facilities``, ``barriers`` and ``admin``, each with
+        ``communities``, ``pipelines``, ``facilities``, ``barriers``, ``admin`` and ``roads``, each with
         exactly the canonical columns of :mod:`geo.schema` plus ``geometry``, in EPSG:4538.
 
     Raises
@@ -541,12 +549,15 @@ def make_city(n_communities: int = DEFAULT_COMMUNITIES, *, seed: int = DEFAULT_S
     fac = make_facilities(rng, plan, town.built_blocks, town.block_is_old, town.block, anchor,
                           communities, committee, corridors, origin)
     fac["facility_id"] = _ids("FA", len(fac["kind"]))
+    road = make_roads(plan, built_sb, *_road_names(plan), origin)
+    road["road_id"] = _ids("RD", len(road["geometry"]))
     return {
         "communities": communities,
         "pipelines": _frame("pipelines", pipe, pipe["geometry"]),
         "facilities": _frame("facilities", fac, fac["geometry"]),
         "barriers": _barriers(plan, river, rail, origin),
         "admin": _admin(plan, street_of_sb, street_names, county_of_street, origin),
+        "roads": _frame("roads", road, road["geometry"]),
     }
 
 
@@ -571,7 +582,7 @@ def write_city(layers: dict[str, gpd.GeoDataFrame], path: str | os.PathLike) -> 
     >>> with tempfile.TemporaryDirectory() as tmp:
     ...     out = write_city(make_city(300), Path(tmp) / "city.gpkg")
     ...     [str(name) for name, _ in pyogrio.list_layers(out)]
-    ['communities', 'pipelines', 'facilities', 'barriers', 'admin']
+    ['communities', 'pipelines', 'facilities', 'barriers', 'admin', 'roads']
     """
     path = Path(path)
     path.unlink(missing_ok=True)

@@ -71,7 +71,7 @@ def legend_sections(
     ----------
     present
         layer name -> the values found in it: build years for ``communities``, kinds for
-        ``pipelines``, ``facilities`` and ``barriers``; anything (ignored) for ``admin``.
+        ``pipelines``, ``facilities``, ``barriers`` and ``roads``; anything (ignored) for ``admin``.
     lang
         ``"zh"`` or ``"en"``.
     overhead
@@ -132,7 +132,7 @@ def _kind_section(layer: str, kinds: Sequence[Any], lang: str, *, overhead: bool
             items.append(_kind_item(layer, kind, entry, lang))
     if other:
         fallback = {"pipelines": styles.PIPELINE_OTHER, "facilities": styles.FACILITY_OTHER,
-                    "barriers": styles.BARRIER_OTHER}[layer]
+                    "barriers": styles.BARRIER_OTHER, "roads": styles.ROAD_OTHER}[layer]
         items.append(_kind_item(layer, None, fallback, lang))
     note = label(styles.LEGEND_TEXT["overhead"], lang) if layer == "pipelines" and overhead else None
     return LegendSection(label(styles.LAYER_LABELS[layer], lang), tuple(items), note)
@@ -142,8 +142,8 @@ def _kind_item(layer: str, kind: str | None, entry: Mapping[str, Any], lang: str
     text = label(entry["label"], lang)
     if layer == "facilities":
         return LegendItem(text, "circle", "#ffffff", fill=entry["color"])
-    if layer == "barriers":
-        style = styles.barrier_style(kind)
+    if layer in ("barriers", "roads"):
+        style = styles.barrier_style(kind) if layer == "barriers" else styles.road_style(kind)
         return LegendItem(text, "line", style["color"], dash="dashArray" in style,
                           weight=min(int(style.get("weight", 3)), 6))
     return LegendItem(text, "line", entry["color"], weight=3)

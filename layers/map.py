@@ -1,7 +1,7 @@
 """Assemble the planning map: one feature group per layer, a layer control and a legend.
 
-Five layers are known (see :mod:`geo.schema`): ``communities``, ``pipelines``, ``facilities``,
-``barriers`` and ``admin``. Each becomes a :class:`folium.FeatureGroup` holding one GeoJson layer
+Six layers are known (see :mod:`geo.schema`): ``communities``, ``pipelines``, ``facilities``,
+``barriers``, ``admin`` and ``roads`` (off when the map opens). Each becomes a :class:`folium.FeatureGroup` holding one GeoJson layer
 styled from :mod:`layers.styles`, with a tooltip in the chosen language. No basemap is drawn unless
 an XYZ address is given (a Tianditu address with its key, an in-house tile server...), and with
 ``asset_base_url`` every script and stylesheet comes from the vendored copies
@@ -98,6 +98,8 @@ def _row_styles(name: str, gdf: gpd.GeoDataFrame, colour_by: str = "build_year")
         return [styles.facility_style(k) for k in _column(gdf, "kind")]
     if name == "barriers":
         return [styles.barrier_style(k) for k in _column(gdf, "kind")]
+    if name == "roads":
+        return [styles.road_style(k) for k in _column(gdf, "kind")]
     return [styles.admin_style()] * len(gdf)
 
 
@@ -135,7 +137,7 @@ def layer_group(
     Parameters
     ----------
     name
-        One of ``communities``, ``pipelines``, ``facilities``, ``barriers``, ``admin``.
+        One of ``communities``, ``pipelines``, ``facilities``, ``barriers``, ``admin``, ``roads``.
     gdf
         The layer with its canonical columns (missing columns show as blanks or the default
         style); any CRS, converted to EPSG:4326. Never modified.
@@ -249,7 +251,7 @@ def build_map(
     ----------
     layers
         Layer name -> GeoDataFrame, any subset of ``communities``, ``pipelines``, ``facilities``,
-        ``barriers``, ``admin``. Missing layers, ``None`` and layers with no drawable geometry are
+        ``barriers``, ``admin``, ``roads``. Missing layers, ``None`` and layers with no drawable geometry are
         simply absent. Any CRS (converted to EPSG:4326); inputs are never modified.
     basemap_url
         XYZ tile address (``{z}/{x}/{y}``, optionally ``{s}``), e.g. a Tianditu address with
@@ -263,8 +265,8 @@ def build_map(
         ``"zh"`` or ``"en"``: legend, layer names and tooltips.
     visible
         The layers shown when the map opens; the others are in the layer panel, unticked.
-        By default the communities with their barriers and streets: a city's pipelines and
-        facilities drawn all at once hide the communities under them.
+        By default the communities with their barriers and streets: a city's pipelines,
+        facilities and roads drawn all at once hide the communities under them.
     asset_base_url
         Where the browser finds ``layers/static`` (see :func:`layers.assets.localize`); ``None``
         leaves folium's CDN addresses (only for maps viewed with internet).
@@ -281,7 +283,7 @@ def build_map(
     -------
     folium.Map
         Fitted to the data, with one feature group per layer (bottom to top: admin, barriers,
-        communities, pipelines, facilities), a layer control and a legend. The layer control is
+        roads, communities, pipelines, facilities), a layer control and a legend. The layer control is
         added after the layers and lists every layer that is a direct child of the map when it
         renders: add further elements to one of the feature groups, or pass them to ``st_folium``
         as ``feature_group_to_add`` -- a layer added to the map after it breaks the control. An

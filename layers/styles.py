@@ -14,6 +14,8 @@ Colour choices
 * Facilities are small circles with one categorical colour per kind (no icon font needed).
 * Barriers: arterial roads thick grey, rivers blue, railways black dashed. Administrative
   boundaries are dashed outlines without fill.
+* Roads (the walking network): thin grey centrelines, thinner for lower grades, footpaths dotted;
+  off when a map opens (a city's lanes drawn at once are noise under the communities).
 
 Example
 -------
@@ -36,7 +38,7 @@ Lang = Literal["zh", "en"]
 LANGS: tuple[str, ...] = ("zh", "en")
 
 #: Drawing order, bottom to top; also the order of the legend and of the layer control.
-LAYER_ORDER: tuple[str, ...] = ("admin", "barriers", "communities", "pipelines", "facilities")
+LAYER_ORDER: tuple[str, ...] = ("admin", "barriers", "roads", "communities", "pipelines", "facilities")
 
 #: Layer names for the layer panel and the legend: the layer model's labels (geo.schema).
 LAYER_LABELS: dict[str, tuple[str, str]] = {
@@ -55,6 +57,7 @@ TOOLTIP_FIELDS: dict[str, tuple[str, ...]] = {
     "facilities": ("name", "kind"),
     "barriers": ("name", "kind"),
     "admin": ("county", "street"),
+    "roads": ("name", "kind"),
 }
 
 #: The id column of each layer (used as the GeoJSON feature id), where the layer has one.
@@ -62,6 +65,7 @@ ID_COLUMNS: dict[str, str] = {
     "communities": "community_id",
     "pipelines": "pipeline_id",
     "facilities": "facility_id",
+    "roads": "road_id",
 }
 
 _UNIT_SUFFIX = {"mm": "(mm)", "m2": "(m²)"}
@@ -163,6 +167,21 @@ BARRIER_OTHER: dict[str, Any] = {
     "color": "#969696", "weight": 3, "opacity": 0.8, "fillColor": "#d9d9d9", "fillOpacity": 0.4,
     "label": ("其他分隔", "other barrier"),
 }
+
+# --- roads -------------------------------------------------------------------------------------
+
+_ROAD_GREY = "#8c8c8c"
+ROAD_STYLES: dict[str, dict[str, Any]] = {
+    "arterial": {"color": _ROAD_GREY, "weight": 2.5, "opacity": 0.9, "label": CHOICE_LABELS["arterial"]},
+    "secondary": {"color": _ROAD_GREY, "weight": 2, "opacity": 0.9, "label": CHOICE_LABELS["secondary"]},
+    "branch": {"color": _ROAD_GREY, "weight": 1.5, "opacity": 0.9, "label": CHOICE_LABELS["branch"]},
+    "lane": {"color": _ROAD_GREY, "weight": 1, "opacity": 0.9, "label": CHOICE_LABELS["lane"]},
+    "path": {"color": _ROAD_GREY, "weight": 1, "opacity": 0.9, "dashArray": "2 3",
+             "label": CHOICE_LABELS["path"]},
+    "road": {"color": _ROAD_GREY, "weight": 1.5, "opacity": 0.9, "label": CHOICE_LABELS["road"]},
+}
+#: A road of a kind not in the table (or with no kind).
+ROAD_OTHER: dict[str, Any] = {"color": _ROAD_GREY, "weight": 1.5, "opacity": 0.9, "label": ("道路", "road")}
 
 ADMIN_STYLE: dict[str, Any] = {
     "color": "#252525", "weight": 2, "opacity": 0.8, "dashArray": "6 4", "fill": False,
@@ -373,6 +392,18 @@ def barrier_style(kind: Any) -> dict[str, Any]:
     return path_style(entry)
 
 
+def road_style(kind: Any) -> dict[str, Any]:
+    """Leaflet style of a road of ``kind``: a thin grey line.
+
+    Example
+    -------
+    >>> road_style("lane")
+    {'color': '#8c8c8c', 'weight': 1, 'opacity': 0.9}
+    """
+    entry = ROAD_STYLES.get(kind, ROAD_OTHER) if isinstance(kind, str) else ROAD_OTHER
+    return path_style(entry)
+
+
 def admin_style() -> dict[str, Any]:
     """Leaflet style of an administrative boundary: a dashed outline, no fill.
 
@@ -389,6 +420,7 @@ KIND_TABLES: dict[str, dict[str, dict[str, Any]]] = {
     "pipelines": PIPELINE_STYLES,
     "facilities": FACILITY_STYLES,
     "barriers": BARRIER_STYLES,
+    "roads": ROAD_STYLES,
 }
 
 

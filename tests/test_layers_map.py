@@ -102,9 +102,19 @@ def admin() -> gpd.GeoDataFrame:
                             geometry=[box(116.397, 39.897, 116.421, 39.917)], crs=4326)
 
 
+def roads() -> gpd.GeoDataFrame:
+    return gpd.GeoDataFrame(
+        {"road_id": ["R1", "R2", "R3"], "kind": ["arterial", "lane", None], "name": ["安定门外大街", "和平里三巷", None]},
+        geometry=[LineString([(116.4052, 39.899), (116.4052, 39.916)]),
+                  LineString([(116.4052, 39.905), (116.41, 39.905)]),
+                  LineString([(116.41, 39.905), (116.41, 39.91)])],
+        crs=4326,
+    )
+
+
 def all_layers() -> dict[str, gpd.GeoDataFrame]:
     return {"communities": communities(), "pipelines": pipelines(), "facilities": facilities(),
-            "barriers": barriers(), "admin": admin()}
+            "barriers": barriers(), "admin": admin(), "roads": roads()}
 
 
 def elements(m: folium.Element, cls: type) -> list:
@@ -175,7 +185,7 @@ def test_the_map_is_fitted_to_the_data():
     assert (east, north) == pytest.approx((116.421, 39.917))
 
 
-@pytest.mark.parametrize("name", ["communities", "pipelines", "facilities", "barriers", "admin"])
+@pytest.mark.parametrize("name", ["communities", "pipelines", "facilities", "barriers", "admin", "roads"])
 def test_each_layer_alone_renders(name):
     m = build_map({name: all_layers()[name]}, lang="en", asset_base_url=BASE)
     html = m.get_root().render()
@@ -222,8 +232,8 @@ def test_a_basemap_without_attribution_credits_its_host():
 
 
 def test_unknown_layer_name_and_language_are_refused():
-    with pytest.raises(SchemaError, match="roads"):
-        build_map({"roads": barriers()})
+    with pytest.raises(SchemaError, match="streetlights.*roads"):
+        build_map({"streetlights": barriers()})
     with pytest.raises(ValueError, match="fr"):
         build_map({"admin": admin()}, lang="fr")
 
@@ -521,6 +531,19 @@ def test_payload_is_small_for_many_polygons():
     html = build_map({"communities": gdf}, asset_base_url=BASE).get_root().render()
     assert "xxxxxxxxxx" not in html  # columns not shown are not sent
     assert len(html.encode()) < 500 * n
+
+
+def test_roads_are_thin_grey_lines_unticked_by_default():
+    m = build_map({"communities": communities(), "roads": roads()}, lang="en")
+    shown = {name: group.show for name, group in feature_groups(m).items()}
+    assert shown == {"Roads": False, "Communities": True}       # roads drawn under the communities
+    got = rendered_styles(m, "Roads")
+    assert {s["color"] for s in got.values()} == {"#8c8c8c"}
+    assert got["R1"]["weight"] > got["R2"]["weight"] and max(s["weight"] for s in got.values()) <= 3
+    assert got["R3"] == styles.road_style(None)                  # no kind: the default road
+    (legend,) = elements(m, Legend)
+    (section,) = [s for s in legend.sections if s.title == "Roads"]
+    assert [i.text for i in section.items] == ["arterial road", "lane", "road"]
 
 
 def test_pipelines_and_facilities_wait_unticked_by_default():

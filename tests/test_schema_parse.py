@@ -46,6 +46,11 @@ from geo.schema import LAYERS, guess_layer, layer_spec, match_columns, normalize
         ("barriers", "类型", "kind"),
         ("admin", "街道", "street"),
         ("admin", "区县", "county"),
+        ("communities", "电梯数量", "lifts"),
+        ("communities", "加装电梯", "lifts"),
+        ("roads", "道路等级", "kind"),
+        ("roads", "路名", "name"),
+        ("roads", "道路编号", "road_id"),
     ],
 )
 def test_alias_maps_to_canonical(layer, header, canonical):
@@ -72,7 +77,7 @@ def test_user_mapping_wins_and_is_checked():
 def test_every_layer_has_its_issue_columns():
     assert LAYERS["communities"].column_names == [
         "community_id", "name", "county", "street", "committee", "build_year", "households",
-        "buildings", "floors_max", "floor_area_m2", "property_mgmt", "willingness",
+        "buildings", "floors_max", "lifts", "floor_area_m2", "property_mgmt", "willingness",
         "participation", "status", "plan_year",
     ]
     assert LAYERS["pipelines"].column_names == [
@@ -85,8 +90,12 @@ def test_every_layer_has_its_issue_columns():
     }
     assert LAYERS["barriers"].column("kind").choices == ("arterial_road", "river", "railway")
     assert LAYERS["admin"].column_names == ["county", "street"]
-    with pytest.raises(SchemaError, match="expected one of"):
-        layer_spec("roads")
+    assert LAYERS["roads"].column_names == ["road_id", "kind", "name"]
+    assert LAYERS["roads"].column("kind").choices == (
+        "arterial", "secondary", "branch", "lane", "path", "road")
+    assert not LAYERS["roads"].column("kind").required     # an ungraded network still walks
+    with pytest.raises(SchemaError, match="expected one of.*roads"):
+        layer_spec("streetlights")
 
 
 def test_value_aliases_point_at_real_choices():
@@ -107,6 +116,10 @@ def test_normalize_header_folds_width_case_units():
         ("layer1", ["管线类型", "管径", "材质"], ["LineString"], "pipelines"),
         ("poi", ["设施类型", "名称"], ["Point"], "facilities"),
         ("streets", ["街道", "区县"], ["MultiPolygon"], "admin"),
+        ("roads", ["name", "kind"], ["LineString"], "roads"),
+        ("路网2023", ["道路名称", "道路等级"], ["MultiLineString"], "roads"),
+        ("road_network", [], ["LineString"], "roads"),
+        ("barriers", ["名称", "类型"], ["LineString", "Polygon"], "barriers"),
         ("whatever", ["foo"], ["Point"], None),
     ],
 )
@@ -171,6 +184,22 @@ def test_choice_aliases():
     assert parse_choice("给水", kind) == ("water_supply", None)
     assert parse_choice("Water_Supply", kind) == ("water_supply", None)
     assert parse_choice("中水", kind)[0] is None
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [("主干路", "arterial"), ("快速路", "arterial"), ("次干路", "secondary"), ("支路", "branch"),
+     ("巷道", "lane"), ("街巷", "lane"), ("小区道路", "lane"), ("步行道", "path"), ("人行道", "path"),
+     ("road", "road"), ("道路", "road")],
+)
+def test_road_kind_aliases(value, expected):
+    assert parse_choice(value, layer_spec("roads").column("kind")) == (expected, None)
+
+
+def test_arterial_roads_still_load_as_barriers():
+    kind = layer_spec("barriers").column("kind")
+    assert parse_choice("主干路", kind) == ("arterial_road", None)
+    assert parse_choice("arterial", kind) == ("arterial_road", None)
 
 
 def test_parse_column_reports_every_unreadable_value_and_keeps_alignment():

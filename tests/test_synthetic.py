@@ -218,6 +218,42 @@ def test_each_pipeline_kind_is_one_network(city):
     assert 10_000 <= len(pipes) <= 30_000
 
 
+def test_roads_are_one_network_of_the_streets(city):
+    roads, bar, com = city["roads"], city["barriers"], city["communities"]
+    assert set(roads["kind"]) == {"arterial", "lane"}
+    ends = shapely.get_coordinates(roads.geometry.values).reshape(-1, 2, 2)
+    graph = nx.Graph()
+    graph.add_edges_from(zip(map(tuple, ends[:, 0]), map(tuple, ends[:, 1])))
+    assert nx.number_connected_components(graph) == 1      # end points meet exactly
+    # split at every junction: no segment crosses another or runs on through a junction
+    tree = shapely.STRtree(roads.geometry.values)
+    assert tree.query(roads.geometry.values, predicate="crosses").shape[1] == 0
+    nodes = shapely.points(np.array(list(graph.nodes)))
+    r, _ = tree.query(nodes, predicate="contains_properly")
+    assert len(r) == 0
+    # the arterials are the barriers' centrelines, with their names
+    arterial = roads.loc[roads["kind"] == "arterial"]
+    barrier = bar.loc[bar["kind"] == "arterial_road"]
+    a, b = barrier.sindex.query(arterial.geometry.values, predicate="within")
+    assert np.array_equal(np.sort(a), np.arange(len(arterial)))
+    assert (arterial["name"].to_numpy()[a] == barrier["name"].to_numpy()[b]).all()
+    assert arterial.geometry.length.sum() == pytest.approx(barrier.geometry.length.sum())
+    # lanes border the communities: every community has a road within 25 m
+    near = np.unique(roads.sindex.query(com.geometry.values, predicate="dwithin", distance=25.0)[0])
+    assert len(near) == len(com)
+    assert roads.loc[roads["kind"] == "lane", "name"].str.endswith("巷").all()
+
+
+def test_lifts_follow_floors(city):
+    com = city["communities"]
+    assert com["lifts"].dtype == np.int64
+    tall = com["floors_max"] >= 7
+    assert (com.loc[tall, "lifts"] == com.loc[tall, "buildings"]).all()
+    assert (com.loc[~tall, "lifts"] == 0).all()
+    old = com["build_year"] < 2000
+    assert (com.loc[old, "lifts"] == 0).mean() > 0.5      # most old walk-ups have none
+
+
 def test_pipelines_reach_every_community(city):
     com, pipes = city["communities"], city["pipelines"]
     c, p = pipes.sindex.query(com.geometry.values, predicate="intersects")

@@ -100,7 +100,10 @@ def _layer_form(layer: str, lang: str, target_crs) -> tuple[object, object] | No
 
 
 def upload_panel(lang: str) -> Dataset | None:
-    """Upload forms for the five layers; a Dataset once the communities are read, else None."""
+    """Upload forms for the six layers; a Dataset once the communities are read, else None.
+
+    Every layer but the communities is optional (without roads, service distances are straight
+    lines, and the results say so)."""
     st.caption(text("upload_intro", lang))
     layers, reports = {}, {}
     target = None
