@@ -27,6 +27,24 @@ from geo.zones import ZoneRules, merge_candidates
 ELIGIBILITY = ("candidate", "eligible", "completed", "not_eligible", "unknown")
 
 
+def build_year_scope(communities: pd.DataFrame, *, cutoff_year: int = 2000) -> pd.Series:
+    """Whether each community's build year is in the programme: the one rule on build years.
+
+    ``in_scope``: built up to the end of ``cutoff_year``; ``too_new``: built after it;
+    ``unknown_year``: no (numeric) build year. Used by :func:`eligibility_class` (map classes)
+    and :func:`geo.priority.eligibility` (the priority queue).
+
+    Example
+    -------
+    >>> build_year_scope(pd.DataFrame({"build_year": [1990, 2000, 2001, None]})).tolist()
+    ['in_scope', 'in_scope', 'too_new', 'unknown_year']
+    """
+    year = pd.to_numeric(communities["build_year"], errors="coerce") if "build_year" in communities \
+        else pd.Series(np.nan, index=communities.index)
+    out = np.where(year.isna(), "unknown_year", np.where(year <= cutoff_year, "in_scope", "too_new"))
+    return pd.Series(out, index=communities.index, dtype=object, name="build_year_scope")
+
+
 def eligibility_class(communities: pd.DataFrame, rules: ZoneRules | None = None) -> pd.Series:
     """Eligibility class of every community (a Series of strings aligned to the input index).
 
@@ -43,10 +61,10 @@ def eligibility_class(communities: pd.DataFrame, rules: ZoneRules | None = None)
     """
     rules = rules or ZoneRules()
     index = communities.index
-    year = pd.to_numeric(communities["build_year"], errors="coerce") if "build_year" in communities \
-        else pd.Series(np.nan, index=index)
     status = communities["status"].astype(object) if "status" in communities else pd.Series(None, index=index)
-    out = np.where(year.isna(), "unknown", np.where(year <= rules.cutoff_year, "eligible", "not_eligible"))
+    scope = build_year_scope(communities, cutoff_year=rules.cutoff_year).to_numpy()
+    out = np.where(scope == "unknown_year", "unknown",
+                   np.where(scope == "in_scope", "eligible", "not_eligible"))
     out = np.where((status == "completed").to_numpy(), "completed", out)
     candidate = merge_candidates(communities, rules.__class__(**{**rules.__dict__, "eligible_only": True}))
     out = np.where(candidate.to_numpy(bool), "candidate", out)
