@@ -192,7 +192,7 @@ def reserve_projects(
     frame["score"] = pd.to_numeric(score_of["score"].reindex(frame["community_id"]), errors="coerce").to_numpy()
     frame["zone_id"] = frame["community_id"].map(zone_of)
     frame = frame[frame["zone_id"].notna() | frame["eligible"]].copy()
-    frame["project_id"] = frame["zone_id"].fillna(frame["community_id"])
+    frame["project_id"] = frame["zone_id"].astype(object).fillna(frame["community_id"].astype(object))
     frame = frame.sort_values("community_id", kind="mergesort")
     e = frame["eligible"]
     frame["hh_e"] = frame["households"].where(e, 0)
