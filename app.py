@@ -16,7 +16,7 @@ import streamlit as st
 
 from geo.errors import GeoError
 from geo.load import DEMO_PATH, Dataset, load_demo
-from ui import pipelines_panel, proposals_panel, zones_panel
+from ui import pipelines_panel, planning_panel, proposals_panel, zones_panel
 from ui.data_panel import upload_panel
 from ui.i18n import LANGS, default_lang, text
 
@@ -161,7 +161,8 @@ def main() -> None:
                 st.session_state["edit_session"] = session
                 st.session_state["selection"] = []
 
-    tab_names = ["tab_map", "tab_proposals", "tab_export", "tab_pipelines", "tab_data", "tab_check", "tab_tables"]
+    tab_names = ["tab_map", "tab_proposals", "tab_export", "tab_pipelines", "tab_plan", "tab_data", "tab_check",
+                 "tab_tables"]
     labels = [text(name, lang) for name in tab_names]
     # keyed and lazy: the open tab survives reruns, and only its content runs
     tabs = dict(zip(tab_names, st.tabs(labels, key=f"main_tab_{lang}", on_change="rerun")))
@@ -181,6 +182,7 @@ def main() -> None:
         "tab_proposals": lambda: proposals_panel.proposals_panel(workspace, dataset, key, lang),
         "tab_export": lambda: proposals_panel.export_panel(st.session_state.get("edit_session"), dataset, lang),
         "tab_pipelines": lambda: pipelines_panel.pipelines_panel(dataset, key, lang),
+        "tab_plan": lambda: planning_panel.planning_panel(dataset, key, lang, rules, basemap, datum, basemap_key),
         "tab_check": lambda: check_panel(dataset, lang),
         "tab_tables": lambda: tables_panel(dataset),
     }

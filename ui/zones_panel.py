@@ -88,6 +88,8 @@ def map_sidebar(lang: str) -> tuple[str, bool, bool, bool, tuple[str, ...]]:
         drawn.append("pipelines")
     if cols[1].checkbox(text("draw_facilities", lang), value=False, key="draw_facilities"):
         drawn.append("facilities")
+    if cols[0].checkbox(text("draw_roads", lang), value=False, key="draw_roads"):
+        drawn.append("roads")
     show_zones = st.sidebar.checkbox(text("show_zones", lang), value=True, key="show_zones")
     show_pairs = st.sidebar.checkbox(text("show_pairs", lang), value=False, key="show_pairs")
     show_pipes = st.sidebar.checkbox(text("show_pipes", lang), value=False, key="show_pipes")

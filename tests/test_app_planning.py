@@ -1,0 +1,110 @@
+"""The planning tab, driven with Streamlit's AppTest (the map component replaced by a stand-in)."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+
+import pandas as pd
+import pytest
+
+from tests.test_app_workbench import MapStandIn, goto, metrics, new_app, proposed
+from ui import mapview
+
+
+@pytest.fixture
+def stand_in(monkeypatch):
+    fake = MapStandIn()
+    monkeypatch.setattr(mapview, "show", fake)
+    return fake
+
+
+@pytest.fixture(autouse=True)
+def workspace(tmp_path, monkeypatch):
+    monkeypatch.setenv("PLANNER_WORKSPACE", str(tmp_path / "ws" / "proposals.gpkg"))
+
+
+def _number(value: str) -> float:
+    return float(value.replace(",", ""))
+
+
+def _plan_table(at) -> pd.DataFrame:
+    return next(d.value for d in at.dataframe if "project id" in getattr(d.value, "columns", []))
+
+
+def test_plan_with_zones_respects_the_budget_and_keeps_zones_whole(stand_in):
+    at = goto(proposed(), "Plans")
+    assert not at.exception
+    at.number_input(key="plan_budget").set_value(20000.0)  # 2 亿元
+    at.run()
+    assert not at.exception
+    figures = metrics(at)
+    assert 0 < _number(figures["Cost (10,000 yuan)"]) <= 20000
+    assert _number(figures["Eligible communities"]) > _number(figures["Communities planned"]) > 0
+    assert any("stopped by the budget" in c.value for c in at.caption)
+    plan = _plan_table(at)
+    assert plan["cost estimate (10,000 yuan)"].sum() <= 20000 + 1e-6
+    # a zone is planned whole: every member of a planned zone is in the plan's member list
+    zoning = at.session_state["edit_session"].zoning
+    planned_zones = [pid for pid in plan["project id"] if pid in zoning.zones]
+    assert planned_zones
+    for pid in planned_zones:
+        listed = plan.loc[plan["project id"] == pid, "community ids"].iloc[0].split(", ")
+        assert set(listed) == set(zoning.zones[pid])
+    # the map colours communities by the roadmap year and says how in a legend
+    assert stand_in.calls[-1]["key"] == "plan_map"
+    assert stand_in.layer_names() == ["Roadmap"]
+
+
+def test_preset_and_weights_change_the_ranking_and_scores_break_down(stand_in):
+    at = goto(new_app(), "Plans")
+    assert not at.exception
+    assert any("No zones yet" in i.value for i in at.info)
+    scores = next(d.value for d in at.dataframe if "points_build_year" in getattr(d.value, "columns", []))
+    points = scores[[c for c in scores.columns if c.startswith("points_")]].sum(axis=1)
+    assert (points - scores["score"]).abs().max() < 1e-9
+    policy_top = scores.iloc[0]["community_id"]
+    at.selectbox(key="plan_preset").set_value("yunnan")
+    at.run()
+    assert not at.exception
+    yunnan = next(d.value for d in at.dataframe if "points_service_gaps" in getattr(d.value, "columns", []))
+    assert yunnan["points_service_gaps"].sum() > 0 and scores["points_service_gaps"].sum() == 0
+    assert yunnan.iloc[0]["community_id"] != policy_top or yunnan["score"].iloc[0] != scores["score"].iloc[0]
+    explained = [m.value for m in at.markdown if m.value.startswith("score ")]
+    assert explained and "(rank 1)" in explained[0]
+
+
+def _reserve_cost(at, project: str) -> float:
+    reserve = next(d.value for d in at.dataframe
+                   if "reserve rank" in getattr(d.value, "columns", [])
+                   and not {"plan year", "limits exceeded"} & set(d.value.columns))
+    return float(reserve.loc[reserve["project id"] == project, "cost estimate (10,000 yuan)"].iloc[0])
+
+
+def test_an_added_item_is_costed_into_the_plan(stand_in):
+    from geo.costs import DEFAULT_UNIT_COSTS
+
+    at = goto(new_app(), "Plans")
+    project = at.selectbox(key="items_project").value
+    items = next(d.value for d in at.dataframe if "source" in getattr(d.value, "columns", []))
+    lift = items[(items["unit_id"] == project) & (items["label_en"] == "lift retrofit")]
+    before = _reserve_cost(at, project)
+    at.selectbox(key="item_unit").set_value(project)
+    at.selectbox(key="item_code").set_value("lift_retrofit")
+    at.number_input(key="item_qty").set_value(2.0)
+    at.button(key="item_add").click()
+    at.run()
+    assert not at.exception
+    assert at.session_state["item_edits"][-1]["item"] == "lift_retrofit"
+    items = next(d.value for d in at.dataframe if "source" in getattr(d.value, "columns", []))
+    assert "planner" in set(items.loc[items["unit_id"] == project, "source"])
+    unit_cost = DEFAULT_UNIT_COSTS.set_index("item").loc["lift_retrofit", "unit_cost_yuan"]
+    expected = (2 * unit_cost - lift["cost_yuan"].sum()) / 1e4
+    assert _reserve_cost(at, project) - before == pytest.approx(expected, abs=0.02)
+
+
+def test_exports_download_the_plan_the_workbook_and_the_sheets(stand_in):
+    at = goto(proposed(), "Plans")
+    assert not at.exception
+    buttons = {b.proto.label: b for b in at.get("download_button")}
+    assert {"Annual plan CSV", "Annual plan XLSX", "Plan sheets (HTML)", "Reserve CSV", "Roadmap CSV"} <= set(buttons)

@@ -1,0 +1,316 @@
+"""The planning tab: reserve, priority scores with their breakdown, service gaps, renovation items,
+the year's plan under the planner's limits, the roadmap, and the exports.
+
+Analysis is :func:`geo.planning.plan_city`; this module only reads the planner's settings, caches
+the result per dataset, zoning and settings, and shows it. The map reuses the workbench's cached
+base map and swaps one coloured layer (:func:`layers.planning.plan_group`).
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import hashlib
+import html
+import io
+import json
+import tempfile
+import zipfile
+from pathlib import Path
+
+import pandas as pd
+import streamlit as st
+
+from geo import costs, facilities, plan_sheets, priority
+from geo.errors import GeoError
+from geo.items import ITEMS
+from geo.load import Dataset
+from geo.plan_html import write_plan_sheets
+from geo.planning import PlanSettings, PlanningResult, plan_city, project_years
+from layers.geojson import for_basemap
+from layers.planning import SCHEMES, plan_group
+from ui import mapview, pipelines_panel
+from ui.i18n import text
+from ui.zones_panel import base_map
+
+PLAN_MAP_KEY = "plan_map"
+
+
+def _zoning(session) -> dict[str, str]:
+    return {} if session is None else dict(session.zoning.assignment())
+
+
+@st.cache_resource(show_spinner=False, max_entries=4)
+def _gaps(_dataset: Dataset, key: str) -> pd.DataFrame:
+    """Service gaps of the dataset (along its roads when it has them), once per dataset."""
+    layers = _dataset.layers
+    roads = layers.get("roads")
+    fac = layers.get("facilities")
+    if fac is None:
+        return None
+    return facilities.service_gaps(layers["communities"], fac,
+                                   roads=roads if roads is not None and len(roads) else None)
+
+
+@st.cache_resource(show_spinner=False, max_entries=6)
+def _plan(_dataset: Dataset, key: str, zoning_key: str, settings_key: str, _zone_of: dict,
+          _settings: PlanSettings) -> PlanningResult:
+    """The plan of one dataset, zoning and settings (cached: reruns that change nothing are free)."""
+    analysis = pipelines_panel.current_analysis(_dataset, key)
+    needs = analysis.communities if analysis is not None else None
+    return plan_city(_dataset.layers, zone_of=_zone_of, settings=_settings, needs=needs,
+                     gaps=_gaps(_dataset, key))
+
+
+def _wan(value: float | None) -> float | None:
+    return None if not value else float(value) * 1e4
+
+
+def settings_form(lang: str, cutoff_year: int) -> PlanSettings | None:
+    """The planner's settings: year, preset and weights, limits, roadmap, notice, costs."""
+    this_year = _dt.date.today().year
+    c = st.columns(4)
+    year = int(c[0].number_input(text("plan_year", lang), 2000, 2100, this_year + 1, key="plan_year"))
+    preset = c[1].selectbox(text("preset", lang), list(priority.PRESETS), key="plan_preset",
+                            format_func=lambda p: text(f"preset_{p}", lang), help=text("preset_help", lang))
+    target = int(c[2].number_input(text("target_year", lang), 0, 2100, year + 3, key="plan_target",
+                                   help=text("target_help", lang)))
+    notice = c[3].date_input(text("notice_start", lang), value=_dt.date(year, 3, 2), key="plan_notice")
+    c = st.columns(4)
+    budget = c[0].number_input(text("budget_wan", lang), 0.0, 1e9, 30000.0, step=1000.0, key="plan_budget",
+                               help=text("zero_no_limit", lang))
+    max_hh = int(c[1].number_input(text("max_households", lang), 0, 10**7, 0, step=1000, key="plan_max_hh",
+                                   help=text("zero_no_limit", lang)))
+    max_n = int(c[2].number_input(text("max_communities", lang), 0, 10**6, 0, step=10, key="plan_max_n",
+                                  help=text("zero_no_limit", lang)))
+    per_year = c[3].number_input(text("budget_per_year_wan", lang), 0.0, 1e9, 0.0, step=1000.0,
+                                 key="plan_per_year", help=text("zero_no_limit", lang))
+    base = priority.PRESETS[preset]
+    with st.expander(text("weights", lang)):
+        st.caption(text("weights_help", lang))
+        cols = st.columns(len(priority.FACTORS))
+        weights = {f: float(cols[i].number_input(priority.FACTOR_LABELS[f][0 if lang == "zh" else 1], 0.0, 10.0,
+                                                 float(base.weights()[f]), step=0.05, key=f"w_{preset}_{f}"))
+                   for i, f in enumerate(priority.FACTORS)}
+    with st.expander(text("unit_costs", lang)):
+        st.caption(text("unit_costs_help", lang))
+        upload = st.file_uploader(text("unit_costs_file", lang), type=["csv"], key="plan_costs")
+        unit_costs = None
+        if upload is not None:
+            with tempfile.TemporaryDirectory() as tmp:
+                path = Path(tmp) / upload.name
+                path.write_bytes(upload.getvalue())
+                try:
+                    unit_costs = costs.read_unit_costs(path)
+                except GeoError as exc:
+                    st.error(str(exc))
+        st.dataframe(costs.DEFAULT_UNIT_COSTS if unit_costs is None else unit_costs, hide_index=True,
+                     width="stretch")
+    if not any(weights.values()):
+        st.error(text("weights_zero", lang))
+        return None
+    return PlanSettings(
+        plan_year=year, cutoff_year=cutoff_year,
+        weights=preset if weights == base.weights() else {**base.weights(), **weights},
+        unit_costs=unit_costs, item_edits=tuple(st.session_state.get("item_edits", [])),
+        budget_yuan=_wan(budget), max_households=max_hh or None, max_communities=max_n or None,
+        target_year=target if target >= year else None, budget_per_year_yuan=_wan(per_year),
+        notice_start=notice,
+    )
+
+
+def _settings_key(settings: PlanSettings) -> str:
+    fields = {k: v for k, v in settings.__dict__.items() if k != "unit_costs"}
+    if settings.unit_costs is not None:
+        fields["unit_costs"] = settings.unit_costs.to_csv(index=False)
+    return hashlib.sha256(json.dumps(fields, default=str, sort_keys=True).encode()).hexdigest()[:16]
+
+
+def headline(result: PlanningResult, lang: str) -> None:
+    """The figures of the plan, its binding limit and its funding by source."""
+    scores, totals = result.scores, result.plan.totals
+    cols = st.columns(6)
+    cols[0].metric(text("eligible", lang), f"{int(scores['eligible'].sum()):,}")
+    cols[1].metric(text("reserve_projects", lang), f"{len(result.reserve):,}")
+    cols[2].metric(text("plan_projects", lang), f"{totals['projects']:,}")
+    cols[3].metric(text("plan_communities", lang), f"{totals['communities']:,}")
+    cols[4].metric(text("plan_households", lang), f"{totals['households']:,}")
+    cols[5].metric(text("plan_cost_wan", lang), f"{totals['cost_yuan'] / 1e4:,.0f}")
+    st.caption(result.plan.binding_text(lang))
+    funding = result.funding_totals()
+    names = {f"{k}_yuan": v[0 if lang == "zh" else 1] for k, v in costs.SOURCE_LABELS.items()}
+    table = pd.DataFrame({text("funding_source", lang): [names.get(k, k) for k in funding.index],
+                          text("amount_wan", lang): (funding.to_numpy() / 1e4).round(1)})
+    st.dataframe(table, hide_index=True, width="stretch")
+    for note in result.notes:
+        st.caption(note.get(lang, note.get("en", "")))
+
+
+def plan_map(dataset: Dataset, key: str, result: PlanningResult, lang: str, basemap: dict, datum: str,
+             basemap_key: str, cutoff: int, small_max: int) -> None:
+    """Communities coloured by roadmap year, priority score or the facility kinds out of reach."""
+    choices = [s for s in SCHEMES if s != "roadmap_year" or result.roadmap is not None]
+    scheme = st.radio(text("plan_map_by", lang), choices, horizontal=True, key="plan_map_scheme",
+                      format_func=lambda s: SCHEMES[s][0 if lang == "zh" else 1])
+    communities = dataset.layers["communities"]
+    if scheme == "roadmap_year":
+        values = project_years(result.roadmap)
+    elif scheme == "score":
+        values = pd.Series(result.scores["score"].to_numpy(), index=result.scores["community_id"].astype(str))
+    else:
+        values = facilities.gaps_wide(result.gaps).set_index("community_id")["n_gaps"]
+    base = base_map(dataset, key, lang, "build_year", cutoff, small_max, basemap_key, basemap, datum)
+    group, section = plan_group(for_basemap(communities, datum, layer="communities"), values, scheme=scheme,
+                                lang=lang, precision=5 if len(communities) >= 3000 else 6)
+    left, right = st.columns([5, 1])
+    with left:
+        mapview.show(base, key=PLAN_MAP_KEY, feature_groups=[group], returned_objects=(), height=520)
+    with right:
+        st.markdown(_legend(section), unsafe_allow_html=True)
+
+
+def _legend(section) -> str:
+    """The map's colours as plain HTML swatches (Streamlit's HTML element drops inline SVG)."""
+    rows = [f"**{html.escape(section.title)}**"]
+    for item in section.items:
+        swatch = (f'<span style="display:inline-block;width:14px;height:10px;margin-right:6px;'
+                  f'background:{html.escape(item.fill or item.color, quote=True)};border:1px solid #555"></span>')
+        rows.append(swatch + html.escape(item.text))
+    return "  \n".join(rows)
+
+
+def _gap_table(result: PlanningResult, lang: str) -> pd.DataFrame:
+    gaps = result.gaps
+    method = gaps["method"].value_counts(normalize=True)
+    by_kind = gaps.groupby("kind").agg(circle_m=("circle_m", "first"), served=("served", "mean"),
+                                       median_m=("distance_m", "median")).reset_index()
+    by_kind["not_served_share"] = (1 - by_kind.pop("served")).round(3)
+    st.caption(", ".join(f"{text('method_' + m, lang)}: {share:.0%}" for m, share in method.items()))
+    if result.zone_gaps is not None:
+        zone = result.zone_gaps.groupby("kind")["served"].mean()
+        by_kind["zones_not_served_share"] = (1 - by_kind["kind"].map(zone)).round(3)
+    return by_kind
+
+
+def items_editor(result: PlanningResult, lang: str) -> None:
+    """The renovation items of one project, and the planner's additions and removals."""
+    reserve = result.reserve
+    pid = st.selectbox(text("project", lang), reserve["project_id"].astype(str).tolist(), key="items_project")
+    row = reserve.loc[reserve["project_id"].astype(str) == pid].iloc[0]
+    units = {pid, *map(str, row["members"])}
+    items = result.items
+    mine = items[items["unit_id"].astype(str).isin(units)]
+    label = "label_zh" if lang == "zh" else "label_en"
+    reason = "reason_zh" if lang == "zh" else "reason_en"
+    show = [c for c in ("unit_id", "category", label, "quantity", "unit", "cost_yuan", reason, "source") if c in mine]
+    st.dataframe(mine[show], hide_index=True, width="stretch")
+    c = st.columns([2, 1, 1, 1])
+    unit_id = c[0].selectbox(text("item_unit", lang), sorted(units), key="item_unit")
+    code = c[1].selectbox(text("item", lang), list(ITEMS), key="item_code",
+                          format_func=lambda k: ITEMS[k][1 if lang == "zh" else 2])
+    qty = c[2].number_input(text("quantity", lang), 0.0, 1e7, 1.0, key="item_qty")
+    edits = st.session_state.setdefault("item_edits", [])
+    kind = "zone" if unit_id == pid and row["project_kind"] == "zone" else "community"
+    if c[3].button(text("add_item", lang), key="item_add"):
+        edits.append({"action": "add", "unit_id": unit_id, "item": code, "quantity": qty, "unit_kind": kind})
+        st.rerun()
+    if c[3].button(text("remove_item", lang), key="item_remove"):
+        edits.append({"action": "remove", "unit_id": unit_id, "item": code})
+        st.rerun()
+    if edits:
+        st.caption(text("item_edits", lang).format(n=len(edits)))
+        if st.button(text("clear_item_edits", lang), key="item_clear"):
+            st.session_state["item_edits"] = []
+            st.rerun()
+
+
+def _sheets_zip(result: PlanningResult, dataset: Dataset, zones, lang: str) -> bytes:
+    with tempfile.TemporaryDirectory() as tmp:
+        write_plan_sheets(result.plan, Path(tmp), communities=dataset.layers["communities"], items=result.items,
+                          funding=result.funding, pipelines=dataset.layers.get("pipelines"),
+                          notice_start=result.settings.notice_start, lang=lang, zones=zones)
+        buffer = io.BytesIO()
+        with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as bundle:
+            for path in sorted(Path(tmp).iterdir()):
+                bundle.write(path, f"plan_sheets/{path.name}")
+        return buffer.getvalue()
+
+
+def _xlsx(result: PlanningResult, lang: str) -> bytes:
+    with tempfile.TemporaryDirectory() as tmp:
+        path = plan_sheets.write_plan_xlsx(plan_sheets.plan_workbook(result.plan, lang=lang), Path(tmp) / "plan.xlsx")
+        return path.read_bytes()
+
+
+def exports(result: PlanningResult, dataset: Dataset, zones, lang: str) -> None:
+    """Downloads: the plan (CSV, XLSX), the plan sheets (HTML, zipped), the reserve, the roadmap."""
+    year = result.settings.plan_year
+    csv = lambda frame: frame.to_csv(index=False).encode("utf-8-sig")  # noqa: E731  (Excel: BOM)
+    c = st.columns(5)
+    c[0].download_button(text("dl_plan_csv", lang), lambda: csv(plan_sheets.plan_table(result.plan, lang=lang)),
+                         f"annual_plan_{year}.csv", "text/csv", key="dl_plan_csv")
+    c[1].download_button(text("dl_plan_xlsx", lang), lambda: _xlsx(result, lang), f"annual_plan_{year}.xlsx",
+                         key="dl_plan_xlsx")
+    c[2].download_button(text("dl_sheets", lang), lambda: _sheets_zip(result, dataset, zones, lang),
+                         f"plan_sheets_{year}.zip", "application/zip", key="dl_sheets")
+    c[3].download_button(text("dl_reserve", lang), lambda: csv(plan_sheets.plan_table(result.reserve, lang=lang)),
+                         "reserve.csv", "text/csv", key="dl_reserve")
+    if result.roadmap is not None:
+        c[4].download_button(text("dl_roadmap", lang), lambda: csv(plan_sheets.plan_table(result.roadmap, lang=lang)),
+                             "roadmap.csv", "text/csv", key="dl_roadmap")
+
+
+def planning_panel(dataset: Dataset, key: str, lang: str, rules, basemap: dict, datum: str,
+                   basemap_key: str) -> None:
+    """The planning tab."""
+    settings = settings_form(lang, rules.cutoff_year)
+    if settings is None:
+        return
+    session = st.session_state.get("edit_session")
+    if session is None:
+        st.info(text("plan_without_zones", lang))
+    zone_of = _zoning(session)
+    zoning_key = pipelines_panel.zoning_signature(session)
+    try:
+        with st.spinner(text("planning", lang)):
+            result = _plan(dataset, key, zoning_key, _settings_key(settings), zone_of, settings)
+    except (GeoError, ValueError) as exc:
+        st.error(str(exc))
+        return
+    headline(result, lang)
+    zones = session.zones if session is not None else None
+    names = ["plan_tab_plan", "plan_tab_reserve", "plan_tab_gaps", "plan_tab_roadmap", "plan_tab_items",
+             "plan_tab_export"]
+    tabs = dict(zip(names, st.tabs([text(n, lang) for n in names])))
+    with tabs["plan_tab_plan"]:
+        st.dataframe(plan_sheets.plan_table(result.plan, lang=lang), hide_index=True, width="stretch")
+        with st.expander(text("skipped", lang).format(n=len(result.plan.skipped))):
+            st.dataframe(plan_sheets.plan_table(result.plan.skipped, lang=lang), hide_index=True, width="stretch")
+        plan_map(dataset, key, result, lang, basemap, datum, basemap_key, rules.cutoff_year,
+                 rules.small_max_households)
+    with tabs["plan_tab_reserve"]:
+        eligible = result.scores[result.scores["eligible"]].sort_values("rank")
+        cid = st.selectbox(text("explain", lang), eligible["community_id"].astype(str).tolist(), key="explain_cid")
+        if cid:
+            row = eligible.loc[eligible["community_id"].astype(str) == cid].iloc[0]
+            st.write(priority.explain_score(row, lang))
+        points = [c for c in eligible.columns if c.startswith("points_")]
+        st.dataframe(eligible[["community_id", "score", "rank", *points, "missing_factors"]], hide_index=True,
+                     width="stretch")
+        if len(result.duplicates):
+            st.warning(text("duplicates", lang).format(n=len(result.duplicates)))
+            st.dataframe(result.duplicates, hide_index=True, width="stretch")
+        st.caption(text("reserve", lang))
+        st.dataframe(plan_sheets.plan_table(result.reserve, lang=lang), hide_index=True, width="stretch")
+    with tabs["plan_tab_gaps"]:
+        st.dataframe(_gap_table(result, lang), hide_index=True, width="stretch")
+    with tabs["plan_tab_roadmap"]:
+        if result.roadmap is None:
+            st.info(text("no_roadmap", lang))
+        else:
+            st.write(result.roadmap_shortfall["text_zh" if lang == "zh" else "text_en"])
+            st.dataframe(result.roadmap_summary, hide_index=True, width="stretch")
+    with tabs["plan_tab_items"]:
+        items_editor(result, lang)
+    with tabs["plan_tab_export"]:
+        exports(result, dataset, zones, lang)
+
