@@ -79,8 +79,9 @@ _T: dict[str, tuple[str, str]] = {
     "aged": ("老化长度（米）", "aged (m)"), "unknown": ("未注明", "not given"),
     "order": ("管线改造先地下、后地面、再空中。", "Pipeline works go underground first, then ground, then aerial."),
     "none_given": ("未提供。", "Not given."),
-    "notice_dates": ("公示期：{start} 起 {n} 个工作日，至 {end}（含调休安排）。",
-                     "Public notice: {n} working days from {start} to {end} (holiday schedule applied)."),
+    "notice_dates": ("公示期：{start} 起 {n} 个工作日，至 {end}{how}。",
+                     "Public notice: {n} working days from {start} to {end}{how}."),
+    "notice_full": ("（已扣除法定节假日，含调休安排）", " (statutory holidays and adjusted working days applied)"),
     "notice_tbd": ("公示期：不少于 {n} 个工作日，日期待定。", "Public notice: at least {n} working days, dates to be set."),
     "kind_label": ("项目类型", "type"), "street": ("街道", "street"), "county": ("县市区", "county"),
     "n_communities": ("改造小区数", "communities renovated"), "cost_total": ("投资估算（万元）", "cost estimate (10,000 yuan)"),
@@ -335,7 +336,8 @@ def _notice_html(notice_start: _dt.date | None, lang: str) -> str:
     if notice_start is None:
         return f"<p>{_t('notice_tbd', lang, n=NOTICE_WORKING_DAYS)}</p>"
     end = notice_end_date(notice_start)
-    text = _t("notice_dates", lang, start=notice_start.isoformat(), end=end.isoformat(), n=end.working_days)
+    how = _t("notice_full", lang) if end.calendar_complete else ""
+    text = _t("notice_dates", lang, start=notice_start.isoformat(), end=end.isoformat(), n=end.working_days, how=how)
     warn = "" if end.calendar_complete else f'<p class="note">{_e(end.note(lang))}</p>'
     return f"<p>{_e(text)}</p>{warn}"
 

@@ -114,6 +114,9 @@ class PlanningResult:
     roadmap: pd.DataFrame | None
     roadmap_summary: pd.DataFrame | None
     roadmap_shortfall: dict | None
+    #: Pipeline operators per project (``project_id``, kind, operator, lengths inside, within the
+    #: service distance and aged), from the zone outlines and the stand-alone communities.
+    operators: pd.DataFrame | None = None
     #: What the plan could not use or derive, as ``{"zh": ..., "en": ...}``.
     notes: list[dict] = field(default_factory=list)
 
@@ -132,6 +135,28 @@ def _needs(layers: Mapping[str, gpd.GeoDataFrame]) -> pd.DataFrame | None:
     return pl.renovation_needs(pl.pipeline_table(layers["communities"], pipes, rules=rules), rules=rules)
 
 
+def _project_operators(layers: Mapping[str, gpd.GeoDataFrame], reserve: pd.DataFrame,
+                       zones: gpd.GeoDataFrame | None) -> pd.DataFrame | None:
+    """Operators and their lengths per project: a zone measured over its outline (a lane between
+    two members counted once), a stand-alone community over its footprint."""
+    pipes = layers.get("pipelines")
+    if pipes is None or not len(pipes):
+        return None
+    communities = layers["communities"]
+    parts = []
+    kind = reserve["project_kind"].astype(str)
+    if zones is not None and len(zones):
+        mine = zones[zones["zone_id"].astype(str).isin(set(reserve.loc[kind == "zone", "project_id"].astype(str)))]
+        if len(mine):
+            table = pl.operator_table(mine.to_crs(communities.crs), pipes, id_column="zone_id")
+            parts.append(table.rename(columns={"zone_id": "project_id"}))
+    alone = set(reserve.loc[kind == "community", "project_id"].astype(str))
+    mine = communities[communities["community_id"].astype(str).isin(alone)]
+    if len(mine):
+        parts.append(pl.operator_table(mine, pipes).rename(columns={"community_id": "project_id"}))
+    return pd.concat(parts, ignore_index=True) if parts else None
+
+
 def _community_gap(cost_units: pd.DataFrame, communities: pd.DataFrame, zone_of: Mapping[str, str],
                    shares: costs.FundingShares) -> pd.Series:
     """Funding gap per community: its zone's when it is in one (a zone is funded as one project)."""
@@ -148,6 +173,7 @@ def plan_city(
     settings: PlanSettings | None = None,
     needs: pd.DataFrame | None = None,
     gaps: pd.DataFrame | None = None,
+    zones: gpd.GeoDataFrame | None = None,
     earlier: gpd.GeoDataFrame | None = None,
     progress: Callable[[str], None] | None = None,
 ) -> PlanningResult:
@@ -165,6 +191,8 @@ def plan_city(
     needs, gaps
         :func:`geo.pipelines.renovation_needs` and :func:`geo.facilities.service_gaps` tables
         already computed (the app caches them); computed here when not given.
+    zones
+        The zones' outlines (``zone_id``), for the pipeline operators of each zone project.
     earlier
         Footprints of earlier years' projects for the duplicate check (besides the communities'
         own ``status`` and ``plan_year``).
@@ -245,7 +273,8 @@ def plan_city(
         shortfall = multiyear.roadmap_shortfall(reserve, start_year=settings.plan_year,
                                                 target_year=settings.target_year, **yearly)
     return PlanningResult(settings, gaps, zone_gaps, needs, items, unit_costs, duplicates, scores, reserve,
-                          funding, plan, road, summary, shortfall, notes)
+                          funding, plan, road, summary, shortfall, _project_operators(layers, reserve, zones),
+                          notes)
 
 
 def project_years(roadmap: pd.DataFrame) -> pd.Series:

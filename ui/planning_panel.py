@@ -53,12 +53,12 @@ def _gaps(_dataset: Dataset, key: str) -> pd.DataFrame:
 
 @st.cache_resource(show_spinner=False, max_entries=6)
 def _plan(_dataset: Dataset, key: str, zoning_key: str, settings_key: str, _zone_of: dict,
-          _settings: PlanSettings) -> PlanningResult:
+          _settings: PlanSettings, _zones=None) -> PlanningResult:
     """The plan of one dataset, zoning and settings (cached: reruns that change nothing are free)."""
     analysis = pipelines_panel.current_analysis(_dataset, key)
     needs = analysis.communities if analysis is not None else None
     return plan_city(_dataset.layers, zone_of=_zone_of, settings=_settings, needs=needs,
-                     gaps=_gaps(_dataset, key))
+                     gaps=_gaps(_dataset, key), zones=_zones)
 
 
 def _wan(value: float | None) -> float | None:
@@ -226,7 +226,8 @@ def items_editor(result: PlanningResult, lang: str) -> None:
 def _sheets_zip(result: PlanningResult, dataset: Dataset, zones, lang: str) -> bytes:
     with tempfile.TemporaryDirectory() as tmp:
         write_plan_sheets(result.plan, Path(tmp), communities=dataset.layers["communities"], items=result.items,
-                          funding=result.funding, pipelines=dataset.layers.get("pipelines"),
+                          funding=result.funding, operators=result.operators,
+                          pipelines=dataset.layers.get("pipelines"),
                           notice_start=result.settings.notice_start, lang=lang, zones=zones)
         buffer = io.BytesIO()
         with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as bundle:
@@ -272,7 +273,8 @@ def planning_panel(dataset: Dataset, key: str, lang: str, rules, basemap: dict, 
     zoning_key = pipelines_panel.zoning_signature(session)
     try:
         with st.spinner(text("planning", lang)):
-            result = _plan(dataset, key, zoning_key, _settings_key(settings), zone_of, settings)
+            result = _plan(dataset, key, zoning_key, _settings_key(settings), zone_of, settings,
+                           session.zones if session is not None else None)
     except (GeoError, ValueError) as exc:
         st.error(str(exc))
         return
