@@ -357,6 +357,10 @@ def build_parser() -> argparse.ArgumentParser:
                        help="the planner's lead telecom operator of a zone; repeatable")
     pipes.set_defaults(func=cmd_pipelines)
 
+    from geo.cli_plan import add_plan_parser  # here, not at the top: geo.cli_plan imports this module
+
+    add_plan_parser(sub)
+
     demo = sub.add_parser("demo", help="generate a synthetic city GeoPackage")
     demo.add_argument("--communities", type=int, default=1100, help="number of communities (default 1100)")
     demo.add_argument("--seed", type=int, default=20211015)
