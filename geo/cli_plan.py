@@ -461,8 +461,8 @@ def summary_lines(result, *, lang: str = "zh") -> list[str]:
         pad = " " * max(18 - sum(2 if ord(ch) > 0x2E7F else 1 for ch in label), 1)  # CJK: two columns
         lines.append(f"  {label}{pad}{_wan(yuan):>18s} {share:6.1%}")
     if result.roadmap_summary is not None:
-        lines.append(f"roadmap {result.settings.plan_year}-{result.settings.target_year} (the reserve spread "
-                     "over the years; the year's plan above is what its own limits allow):")
+        lines.append(f"roadmap {result.settings.plan_year}-{result.settings.target_year} (the first year is "
+                     "the plan above; the rest of the reserve spread over the later years):")
         for _, r in result.roadmap_summary.iterrows():
             year = "no year" if r["unassigned"] else str(r["year"])
             lines.append(f"  {year:>7s}: {r['projects']:4,} projects, {r['households']:7,} households, "

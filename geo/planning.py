@@ -65,7 +65,8 @@ class PlanSettings:
         The year's limits (upper bounds; at least one is needed for a plan, else the whole
         reserve is the plan).
     target_year, budget_per_year_yuan, households_per_year
-        The roadmap: every eligible community covered from ``plan_year`` to ``target_year``.
+        The roadmap: every eligible community covered from ``plan_year`` to ``target_year``; its
+        first year is the year's plan, the later years spread the rest of the reserve.
     notice_start
         First day of the public notice of the plans (its end is 14 working days later).
     min_overlap_share
@@ -166,6 +167,30 @@ def _community_gap(cost_units: pd.DataFrame, communities: pd.DataFrame, zone_of:
     return pd.Series(unit.map(gap).to_numpy(dtype=float), index=ids.to_numpy())
 
 
+def _roadmap(reserve: pd.DataFrame, plan: ap.PlanResult, settings: PlanSettings
+             ) -> tuple[pd.DataFrame, pd.DataFrame, dict]:
+    """The roadmap from the plan year to the target year: its first year is the year's plan, the
+    later years spread the rest of the reserve evenly under the yearly limits."""
+    yearly = {"budget_per_year": settings.budget_per_year_yuan, "households_per_year": settings.households_per_year}
+    start, target = settings.plan_year, settings.target_year
+    if target <= start:
+        road = multiyear.roadmap(reserve, start_year=start, target_year=target, **yearly)
+        return road, multiyear.roadmap_summary(road), multiyear.roadmap_shortfall(
+            reserve, start_year=start, target_year=target, **yearly)
+    chosen = set(plan.chosen["project_id"].astype(str))
+    first = plan.chosen[list(reserve.columns)].copy()
+    first["plan_year"] = pd.array([start] * len(first), dtype="Int64")
+    for column in ("reason_code", "reason_zh", "reason_en"):
+        first[column] = pd.Series([None] * len(first), index=first.index, dtype=object)
+    rest = reserve[~reserve["project_id"].astype(str).isin(chosen)]
+    later = multiyear.roadmap(rest, start_year=start + 1, target_year=target, **yearly)
+    road = pd.concat([first, later.drop(columns="roadmap_order")], ignore_index=True)
+    road.insert(road.columns.get_loc("plan_year"), "roadmap_order", range(1, len(road) + 1))
+    road.attrs["roadmap"] = {**later.attrs["roadmap"], "start_year": start}
+    shortfall = multiyear.roadmap_shortfall(rest, start_year=start + 1, target_year=target, **yearly)
+    return road, multiyear.roadmap_summary(road), shortfall
+
+
 def plan_city(
     layers: Mapping[str, gpd.GeoDataFrame],
     *,
@@ -238,6 +263,10 @@ def plan_city(
     step("items")
     items = it.renovation_items(communities, needs=needs, gaps=gaps, zone_of=zone_of or None,
                                 facilities=layers.get("facilities"), year=settings.plan_year)
+    eligible = priority.eligibility(communities, cutoff_year=settings.cutoff_year, plan_year=settings.plan_year)
+    eligible_ids = set(communities.loc[eligible["eligible"].to_numpy(bool), "community_id"].astype(str))
+    keep = (items["unit_kind"] == "zone") | items["unit_id"].astype(str).isin(eligible_ids)
+    items = items[keep.to_numpy()].reset_index(drop=True)  # completed or too new: nothing to renovate
     notes.extend(items.attrs.get("notes", []))
     if settings.item_edits:
         items = it.apply_edits(items, settings.item_edits)
@@ -265,13 +294,7 @@ def plan_city(
     plan = ap.annual_plan(reserve, year=settings.plan_year, **limits)
     road = summary = shortfall = None
     if settings.target_year is not None:
-        yearly = {"budget_per_year": settings.budget_per_year_yuan,
-                  "households_per_year": settings.households_per_year}
-        road = multiyear.roadmap(reserve, start_year=settings.plan_year, target_year=settings.target_year,
-                                 **yearly)
-        summary = multiyear.roadmap_summary(road)
-        shortfall = multiyear.roadmap_shortfall(reserve, start_year=settings.plan_year,
-                                                target_year=settings.target_year, **yearly)
+        road, summary, shortfall = _roadmap(reserve, plan, settings)
     return PlanningResult(settings, gaps, zone_gaps, needs, items, unit_costs, duplicates, scores, reserve,
                           funding, plan, road, summary, shortfall, _project_operators(layers, reserve, zones),
                           notes)
