@@ -21,7 +21,6 @@ import math
 import os
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from functools import lru_cache
 
 import numpy as np
 import shapely
@@ -55,12 +54,19 @@ class Problem:
     def __post_init__(self) -> None:
         sizes = [len(p) for p in self.points]
         self._span_matrix = None
+        self._span_rows: list[list[float]] | None = None
         if sum(sizes) <= 2500:  # all pairwise spans at once: one small distance matrix
             pts = np.vstack(self.points) if self.points else np.zeros((0, 2))
             d = np.sqrt(((pts[:, None, :] - pts[None, :, :]) ** 2).sum(axis=2))
             starts = np.cumsum([0, *sizes[:-1]])
             per_row = np.maximum.reduceat(d, starts, axis=0) if len(pts) else d
             self._span_matrix = np.maximum.reduceat(per_row, starts, axis=1) if len(pts) else per_row
+            self._span_rows = self._span_matrix.tolist()  # plain floats: faster to index one by one
+            self._coords = pts
+        else:
+            self._coords = None  # every node's hull points, stacked (see zone_coords), when first needed
+        self._counts = np.array(sizes, dtype=np.int64)
+        self._starts = np.concatenate([[0], np.cumsum(self._counts)[:-1]]).astype(np.int64)
 
     def pair_span(self, u: int, v: int) -> float:
         """Largest distance between a point of node u and a point of node v (u == v: diameter)."""
@@ -88,13 +94,22 @@ class Problem:
 
     def slacks(self, zones: list[list[int]]) -> np.ndarray:
         """:meth:`slack` of many zones in one vectorised GEOS call."""
-        if not zones:
-            return np.zeros(0)
-        coords = np.vstack([self.points[m] for z in zones for m in z])
-        counts = [sum(len(self.points[m]) for m in z) for z in zones]
-        hulls = shapely.convex_hull(shapely.multipoints(coords, indices=np.repeat(np.arange(len(zones)), counts)))
-        footprint = np.array([sum(self.area[m] for m in z) for z in zones])
-        return np.maximum(shapely.area(hulls) - footprint, 0.0)
+        return zone_slacks([(self, zones)])
+
+    def zone_coords(self, zones: list[list[int]]) -> tuple[np.ndarray, np.ndarray]:
+        """The members' hull points of each zone, stacked zone after zone, and per-zone counts."""
+        if self._coords is None:
+            self._coords = np.vstack(self.points) if self.points else np.zeros((0, 2))
+        flat = np.fromiter((m for z in zones for m in z), dtype=np.int64)
+        lengths = self._counts[flat]
+        total = int(lengths.sum())
+        # row k of a member's block is its start + k: one arange, shifted per block
+        shift = np.repeat(self._starts[flat] - (np.cumsum(lengths) - lengths), lengths)
+        rows = shift + np.arange(total, dtype=np.int64)
+        zone_len = np.fromiter((len(z) for z in zones), dtype=np.int64, count=len(zones))
+        ends = np.cumsum(zone_len)
+        per_zone = np.add.reduceat(lengths, ends - zone_len) if len(flat) else np.zeros(len(zones), np.int64)
+        return self._coords[rows], per_zone
 
     def year_spread(self, members: Iterable[int]) -> float:
         members = list(members)
@@ -173,6 +188,46 @@ def hull_area(points: list[tuple[float, float]]) -> float:
     return abs(area) / 2.0
 
 
+def zone_slacks(batches: list[tuple[Problem, list[list[int]]]]) -> np.ndarray:
+    """Hull slack of every zone of every problem, in order, in one vectorised GEOS call.
+
+    Each zone's hull is GEOS's convex hull of its members' hull points in member order, taken
+    of a line through them (built from a ragged array: no point objects; the same hull as of
+    the multipoint), its footprint the members' areas summed in the same order.
+    """
+    batches = [(p, zones) for p, zones in batches if zones]
+    if not batches:
+        return np.zeros(0)
+    # every problem's points stacked; each zone's rows gathered in one pass
+    flat: list[int] = []
+    zone_len: list[int] = []
+    footprint: list[float] = []
+    base = 0
+    for p, zones in batches:
+        if p._coords is None:
+            p._coords = np.vstack(p.points) if p.points else np.zeros((0, 2))
+        area = p.area
+        flat.extend(m + base for z in zones for m in z)
+        zone_len.extend(len(z) for z in zones)
+        footprint.extend(sum(area[m] for m in z) for z in zones)
+        base += p.n
+    all_coords = np.concatenate([p._coords for p, _ in batches])
+    node_counts = np.concatenate([p._counts for p, _ in batches])
+    node_starts = np.concatenate([[0], np.cumsum(node_counts)[:-1]]).astype(np.int64)
+    flat = np.array(flat, dtype=np.int64)
+    lengths = node_counts[flat]
+    rows = np.repeat(node_starts[flat] - (np.cumsum(lengths) - lengths), lengths) + np.arange(int(lengths.sum()))
+    coords = all_coords[rows]
+    zone_len = np.array(zone_len, dtype=np.int64)
+    counts = np.bincount(np.repeat(np.arange(len(zone_len)), zone_len), weights=lengths,
+                         minlength=len(zone_len)).astype(np.int64)
+    offsets = (np.concatenate([[0], np.cumsum(counts)]),)
+    # a line through the points has their hull, and is far cheaper to build than a multipoint
+    kind = shapely.GeometryType.LINESTRING if (counts >= 2).all() else shapely.GeometryType.MULTIPOINT
+    shapes = shapely.from_ragged_array(kind, coords, offsets)
+    return np.maximum(shapely.area(shapely.convex_hull(shapes)) - np.array(footprint, dtype=float), 0.0)
+
+
 def connected(members: set[int], nbrs: list[set[int]]) -> bool:
     """True when ``members`` form one connected piece of the graph."""
     members = set(members)
@@ -193,60 +248,102 @@ def connected(members: set[int], nbrs: list[set[int]]) -> bool:
 # --- exact: every feasible zone, then a dynamic programme over subsets ---------------------
 
 
-def enumerate_zones(p: Problem) -> dict[int, list[tuple[int, tuple]]]:
-    """Feasible zones by lowest node: {v: [(bitmask, cost tuple), ...]} (ESU enumeration)."""
-    found: list[tuple[int, int, list[int]]] = []  # (root, mask, members)
+def _feasible_zones(p: Problem) -> list[tuple[int, int, list[int], int, float]]:
+    """Every feasible zone, by ESU enumeration: (lowest node, bitmask, members, candidates,
+    build-year spread), in the order the search finds them (the order breaks ties later).
 
-    def extend(members: list[int], mask: int, ext: set[int], hh: int, size: int, anchors: int,
-               span: float, root: int) -> None:
-        if hh >= p.min_households and size >= 2 and any(p.candidates[m] for m in members):
-            found.append((root, mask, list(members)))
+    Sets of neighbours are kept as bitmasks for the tests (ESU's exclusive neighbourhood, the
+    forbidden pairs); the sets that decide the order of the search are built as before.
+    """
+    found: list[tuple[int, int, list[int], int, float]] = []
+    households, size, anchor, candidates = p.households, p.size, p.anchor, p.candidates
+    year_min, year_max, nbrs = p.year_min, p.year_max, p.nbrs
+    min_hh, max_hh, max_members, max_span = p.min_households, p.max_households, p.max_members, p.max_span_m
+    nbr_mask = [sum(1 << x for x in nb) for nb in nbrs]
+    forbidden_mask = [sum(1 << x for x in fb) for fb in p.forbidden]
+    rows = p._span_rows
+    if rows is None:  # too many points for one matrix: spans pair by pair, cached
+        rows = [_LazySpanRow(p, v) for v in range(p.n)]
+
+    def extend(members: list[int], mask: int, near: int, ext: set[int], hh: int, n_size: int, anchors: int,
+               span: float, cands: int, y_lo: float, y_hi: float, root: int) -> None:
+        if hh >= min_hh and n_size >= 2 and cands:
+            found.append((root, mask, members, cands, y_hi - y_lo))
         ext = set(ext)
         while ext:
             w = ext.pop()
-            new_span = p.can_join(set(members), hh, size, anchors, span, w)
-            if new_span is None:
+            # Problem.can_join, with masks
+            if hh + households[w] > max_hh or n_size + size[w] > max_members:
                 continue
-            new_ext = ext | {x for x in p.nbrs[w] if x > root and not (mask >> x) & 1
-                             and all(x not in p.nbrs[m] for m in members) and x not in ext}
-            extend(members + [w], mask | (1 << w), new_ext, hh + p.households[w], size + p.size[w],
-                   anchors + p.anchor[w], new_span, root)
+            if anchors + anchor[w] > 1 or forbidden_mask[w] & mask:
+                continue
+            row = rows[w]
+            new_span = max(span, row[w], *[row[m] for m in members])
+            if new_span > max_span:
+                continue
+            excluded = mask | near  # members and their neighbours: ESU's exclusive neighbourhood
+            new_ext = ext | {x for x in nbrs[w] if x > root and not (excluded >> x) & 1 and x not in ext}
+            extend(members + [w], mask | (1 << w), near | nbr_mask[w], new_ext, hh + households[w],
+                   n_size + size[w], anchors + anchor[w], new_span, cands + candidates[w],
+                   min(y_lo, year_min[w]), max(y_hi, year_max[w]), root)
 
     for v in range(p.n):
-        extend([v], 1 << v, {x for x in p.nbrs[v] if x > v}, p.households[v], p.size[v],
-               int(p.anchor[v]), p.pair_span(v, v), v)
-    slacks = p.slacks([members for _, _, members in found])
+        extend([v], 1 << v, nbr_mask[v], {x for x in nbrs[v] if x > v}, households[v], size[v],
+               int(anchor[v]), p.pair_span(v, v), candidates[v], year_min[v], year_max[v], v)
+    return found
+
+
+class _LazySpanRow:
+    """``row[m]`` = ``p.pair_span(v, m)``, for problems too large for one span matrix."""
+
+    def __init__(self, p: Problem, v: int):
+        self.p, self.v = p, v
+
+    def __getitem__(self, m: int) -> float:
+        return self.p.pair_span(self.v, m)
+
+
+def _zones_by_root(p: Problem, found, slacks: np.ndarray) -> dict[int, list[tuple[int, tuple]]]:
     by_root: dict[int, list[tuple[int, tuple]]] = {v: [] for v in range(p.n)}
-    for (root, mask, members), slack in zip(found, slacks):
-        cost = (-sum(p.candidates[m] for m in members), round(float(slack), 3), p.year_spread(members), -1)
-        by_root[root].append((mask, cost))
+    for (root, mask, _, cands, years), slack in zip(found, slacks.tolist()):
+        by_root[root].append((mask, (-cands, round(slack, 3), years, -1)))
     return by_root
+
+
+def enumerate_zones(p: Problem) -> dict[int, list[tuple[int, tuple]]]:
+    """Feasible zones by lowest node: {v: [(bitmask, cost tuple), ...]} (ESU enumeration)."""
+    found = _feasible_zones(p)
+    return _zones_by_root(p, found, p.slacks([members for _, _, members, _, _ in found]))
+
+
+def _best_zoning(p: Problem, zones: dict[int, list[tuple[int, tuple]]]) -> list[set[int]]:
+    """Dynamic programme over subsets: the lowest node is left out or opens one of its zones."""
+    memo: dict[int, tuple[tuple, tuple[int, ...]]] = {0: ((0, 0.0, 0.0, 0), ())}
+
+    def best(mask: int) -> tuple[tuple, tuple[int, ...]]:
+        low = mask & -mask
+        rest_mask = mask ^ low
+        hit = memo.get(rest_mask)
+        cost, chosen = hit if hit is not None else best(rest_mask)
+        for zmask, (z0, z1, z2, z3) in zones[low.bit_length() - 1]:
+            if zmask & mask != zmask:
+                continue
+            rest_mask = mask & ~zmask
+            hit = memo.get(rest_mask)
+            (r0, r1, r2, r3), rest = hit if hit is not None else best(rest_mask)
+            total = (z0 + r0, round(z1 + r1, 3), z2 + r2, z3 + r3)
+            if total < cost:
+                cost, chosen = total, (zmask, *rest)
+        memo[mask] = (cost, chosen)
+        return cost, chosen
+
+    _, chosen = best((1 << p.n) - 1)
+    return [{i for i in range(p.n) if (m >> i) & 1} for m in chosen]
 
 
 def solve_exact(p: Problem) -> list[set[int]]:
     """The best zoning of a small group (see the module docstring for the objective)."""
-    zones = enumerate_zones(p)
-    full = (1 << p.n) - 1
-
-    @lru_cache(maxsize=None)
-    def best(mask: int) -> tuple[tuple, tuple[int, ...]]:
-        if mask == 0:
-            return (0, 0.0, 0.0, 0), ()
-        v = (mask & -mask).bit_length() - 1
-        cost, chosen = best(mask & ~(1 << v))
-        for zmask, zcost in zones[v]:
-            if zmask & mask != zmask:
-                continue
-            rest_cost, rest = best(mask & ~zmask)
-            total = tuple(a + b for a, b in zip(zcost, rest_cost))
-            total = (total[0], round(total[1], 3), total[2], total[3])
-            if total < cost:
-                cost, chosen = total, (zmask, *rest)
-        return cost, chosen
-
-    _, chosen = best(full)
-    best.cache_clear()
-    return [{i for i in range(p.n) if (m >> i) & 1} for m in chosen]
+    return _best_zoning(p, enumerate_zones(p))
 
 
 # --- heuristic: seeded growth, enclaves, repair, local search ------------------------------
@@ -449,9 +546,26 @@ def solve(p: Problem, *, seed: int = 0, exact_max_nodes: int = 12) -> list[set[i
 PARALLEL_MIN_GROUPS = 5_000
 
 
+def solve_many(problems: list[Problem], *, seed: int = 0, exact_max_nodes: int = 12) -> list[list[set[int]]]:
+    """:func:`solve` of each problem, with the hull slacks of every exactly solved group's
+    feasible zones computed in one vectorised call (the same zones as one at a time)."""
+    exact = [p.n <= exact_max_nodes for p in problems]
+    found = [_feasible_zones(p) if small else None for p, small in zip(problems, exact)]
+    slacks = zone_slacks([(p, [z[2] for z in f]) for p, f in zip(problems, found) if f is not None])
+    out: list[list[set[int]]] = []
+    at = 0
+    for p, f in zip(problems, found):
+        if f is None:
+            out.append(solve_heuristic(p, seed=seed))
+            continue
+        out.append(_best_zoning(p, _zones_by_root(p, f, slacks[at:at + len(f)])))
+        at += len(f)
+    return out
+
+
 def _solve_chunk(args: tuple[list[Problem], int, int]) -> list[list[set[int]]]:
     problems, seed, exact_max_nodes = args
-    return [solve(p, seed=seed, exact_max_nodes=exact_max_nodes) for p in problems]
+    return solve_many(problems, seed=seed, exact_max_nodes=exact_max_nodes)
 
 
 def solve_all(
@@ -478,10 +592,10 @@ def solve_all(
         workers = (os.cpu_count() or 1) if total >= PARALLEL_MIN_GROUPS else 1
     if workers <= 1 or total < 400:
         out = []
-        for done, p in enumerate(problems, 1):
-            out.append(solve(p, seed=seed, exact_max_nodes=exact_max_nodes))
-            if progress is not None and (done % 200 == 0 or done == total):
-                progress(done, total)
+        for k in range(0, total, 200):  # progress every 200 groups
+            out.extend(solve_many(problems[k:k + 200], seed=seed, exact_max_nodes=exact_max_nodes))
+            if progress is not None:
+                progress(len(out), total)
         return out
     size = max(50, total // (workers * 8))
     chunks = [problems[k:k + size] for k in range(0, total, size)]

@@ -27,6 +27,7 @@ True
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -36,7 +37,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from geo._zone_search import connected, hull_area, hull_points, span_of
+from geo._zone_search import connected, hull_area, hull_points
 from geo.adjacency import community_pairs
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -143,10 +144,17 @@ def zone_outlines(
     """
     if not members:
         return []
-    bases = np.array([
-        shapely.union_all(np.concatenate([m, shapely.buffer(c, 0.5)]) if len(c) else m)
-        for m, c in zip(members, connectors)
-    ], dtype=object)
+    lengths = [len(m) + len(c) for m, c in zip(members, connectors)]
+    # every zone's members then its connecting lines (thickened to 1 m), one row per zone;
+    # union_all along the rows is the union of each zone's parts, vectorised over zones
+    parts = np.full((len(members), max(lengths)), None, dtype=object)
+    flat_links = [c for c in connectors if len(c)]
+    thick = iter(shapely.buffer(np.concatenate(flat_links), 0.5) if flat_links else [])
+    for z, (m, c) in enumerate(zip(members, connectors)):
+        parts[z, :len(m)] = m
+        for k in range(len(m), len(m) + len(c)):
+            parts[z, k] = next(thick)
+    bases = shapely.union_all(parts, axis=1)
     reach = max(gap_m / 2.0, 1.0) + 0.5
     closed = shapely.buffer(shapely.buffer(bases, reach, join_style="mitre", quad_segs=2),
                             -reach, join_style="mitre", quad_segs=2)
@@ -155,12 +163,19 @@ def zone_outlines(
     if cutter is not None:
         cut_geoms, tree = cutter
         zi, bi = tree.query(closed, predicate="intersects")
-        for z in np.unique(zi):
-            cut = shapely.union_all(cut_geoms[bi[zi == z]])
-            kept = shapely.union(shapely.difference(closed[z], cut), bases[z])
-            if kept.geom_type == "MultiPolygon":  # a sliver cut off by a barrier: keep the members' part
-                kept = shapely.union_all([g for g in shapely.get_parts(kept) if shapely.intersects(g, bases[z])])
-            closed[z] = kept
+        if len(zi):
+            order = np.argsort(zi, kind="stable")  # by zone, each zone's barriers as the tree gave them
+            zi, bi = zi[order], bi[order]
+            hit, first, counts = np.unique(zi, return_index=True, return_counts=True)
+            cuts = np.full((len(hit), counts.max()), None, dtype=object)
+            cuts[np.repeat(np.arange(len(hit)), counts), np.arange(len(zi)) - np.repeat(first, counts)] = \
+                cut_geoms[bi]
+            kept = shapely.union(shapely.difference(closed[hit], shapely.union_all(cuts, axis=1)), bases[hit])
+            for k in np.flatnonzero(shapely.get_type_id(kept) == 6):
+                # a sliver cut off by a barrier: keep the members' part
+                pieces = shapely.get_parts(kept[k])
+                kept[k] = shapely.union_all(pieces[shapely.intersects(pieces, bases[hit[k]])])
+            closed[hit] = kept
     return list(shapely.make_valid(closed))
 
 
@@ -211,12 +226,12 @@ class ScoringContext:
             if "build_year" in frame else np.full(len(frame), np.nan)
         self.streets = frame["street"].astype(object).where(frame["street"].notna(), None).to_numpy(dtype=object) \
             if "street" in frame else np.full(len(frame), None, dtype=object)
-        self.is_cand = np.array([bool(candidates.get(cid, False)) for cid in self.ids])
+        self.is_cand = _flags_for(candidates, self.ids)
         self.forbidden = sorted({frozenset(p) for p in self.overrides.forbidden_pairs}, key=sorted)
         reason = pairs["reason"].astype(object)
         usable = (reason.isna() | ((reason == "street") & (not self.rules.same_street))).to_numpy(dtype=bool)
-        self.pair_a = np.array([self.pos.get(a, -1) for a in pairs["a"].astype(str)], dtype=np.int64)
-        self.pair_b = np.array([self.pos.get(b, -1) for b in pairs["b"].astype(str)], dtype=np.int64)
+        self.pair_a = _positions(self.ids, self.pos, pairs["a"])
+        self.pair_b = _positions(self.ids, self.pos, pairs["b"])
         self.usable = usable & (self.pair_a >= 0) & (self.pair_b >= 0)
         self.link_geoms = np.asarray(pairs.geometry.array, dtype=object)
         self.cutter = barrier_cutter(barriers)
@@ -234,6 +249,38 @@ class ScoringContext:
             cuts = np.searchsorted(ends, np.arange(1, len(self.ids)))
             self._links_of = np.split(links, cuts)
         return self._links_of
+
+
+def _flags_for(candidates: pd.Series, ids: np.ndarray) -> np.ndarray:
+    """``bool(candidates.get(cid, False))`` for every id, in one reindex."""
+    if candidates.index.is_unique:
+        return np.array(candidates.reindex(pd.Index(ids, dtype=object), fill_value=False).to_numpy(dtype=object),
+                        dtype=bool)
+    return np.array([bool(candidates.get(cid, False)) for cid in ids])
+
+
+def _positions(ids: np.ndarray, pos: dict, values: pd.Series) -> np.ndarray:
+    """Position of each value (as str) among ``ids``, -1 when absent."""
+    values = values.astype(str).to_numpy(dtype=object)
+    if len(pos) == len(ids):  # unique ids: one vectorised lookup
+        return pd.Index(ids, dtype=object).get_indexer(values).astype(np.int64)
+    return np.array([pos.get(v, -1) for v in values], dtype=np.int64)
+
+
+def zone_hulls(points: list[np.ndarray], member_pos: list[np.ndarray]) -> list[np.ndarray]:
+    """The convex-hull vertices (as GEOS gives them) of each zone's members' hull points.
+
+    One vectorised GEOS call for every zone (a line through each zone's points has their hull
+    and is far cheaper to build than a multipoint).
+    """
+    counts = np.array([sum(len(points[k]) for k in ks) for ks in member_pos], dtype=np.int64)
+    if not len(counts):
+        return []
+    coords = np.vstack([points[k] for ks in member_pos for k in ks])
+    kind = shapely.GeometryType.LINESTRING if (counts >= 2).all() else shapely.GeometryType.MULTIPOINT
+    shapes = shapely.from_ragged_array(kind, coords, (np.concatenate([[0], np.cumsum(counts)]),))
+    hc, owner = shapely.get_coordinates(shapely.convex_hull(shapes), return_index=True)
+    return np.split(hc, np.searchsorted(owner, np.arange(1, len(counts))))
 
 
 @dataclass(frozen=True)
@@ -254,6 +301,7 @@ def zone_figures(
     zones: Mapping[str, Iterable[str]],
     *,
     links: Mapping[str, list[int]] | None = None,
+    outlines: bool = True,
 ) -> list[ZoneFigures]:
     """Figures, outline and broken rules of the given zones only, in zone id order.
 
@@ -268,6 +316,9 @@ def zone_figures(
         zone id -> member community ids.
     links
         zone id -> indices of the pairs inside it (found from ``context.links_of`` when None).
+    outlines
+        When False, every ``outline`` is None (the other figures do not depend on it); draw them
+        later with :func:`figure_outlines`.
 
     Returns
     -------
@@ -284,6 +335,26 @@ def zone_figures(
     ['min_households']
     """
     ctx = context
+    zone_ids, member_pos, zone_links = _zone_parts(ctx, zones, links)
+    shapes = _outlines_of(ctx, member_pos, zone_links) if outlines else [None] * len(zone_ids)
+    hulls = zone_hulls(ctx.points, member_pos)
+    return [_one_zone(ctx, zid, ks, ls, outline, hull)
+            for zid, ks, ls, outline, hull in zip(zone_ids, member_pos, zone_links, shapes, hulls)]
+
+
+def figure_outlines(
+    context: ScoringContext,
+    zones: Mapping[str, Iterable[str]],
+    *,
+    links: Mapping[str, list[int]] | None = None,
+) -> list[shapely.Geometry]:
+    """The outlines :func:`zone_figures` would give the same zones, in zone id order."""
+    _, member_pos, zone_links = _zone_parts(context, zones, links)
+    return _outlines_of(context, member_pos, zone_links)
+
+
+def _zone_parts(ctx: ScoringContext, zones, links) -> tuple[list[str], list[np.ndarray], list[list[int]]]:
+    """Zone ids in order, each zone's member positions (sorted by id) and inside pairs."""
     pos = ctx.pos
     zone_ids = sorted(map(str, zones))
     member_pos = [np.array(sorted((pos[str(c)] for c in zones[z]), key=ctx.ids.__getitem__), dtype=np.int64)
@@ -297,16 +368,22 @@ def zone_figures(
             zone_links.append(sorted(found))
     else:
         zone_links = [list(links.get(z, [])) for z in zone_ids]
-    outlines = zone_outlines([ctx.geoms[ks] for ks in member_pos],
-                             [ctx.link_geoms[ls] for ls in zone_links],
-                             None, gap_m=ctx.rules.gap_m, cutter=ctx.cutter)
-    return [_one_zone(ctx, zid, ks, ls, outline)
-            for zid, ks, ls, outline in zip(zone_ids, member_pos, zone_links, outlines)]
+    return zone_ids, member_pos, zone_links
 
 
-def _one_zone(ctx: ScoringContext, zid: str, ks: np.ndarray, links: list[int], outline) -> ZoneFigures:
-    """Figures and broken rules of one zone (members ``ks``: positions sorted by id)."""
+def _outlines_of(ctx: ScoringContext, member_pos: list[np.ndarray], zone_links: list[list[int]]) -> list:
+    return zone_outlines([ctx.geoms[ks] for ks in member_pos], [ctx.link_geoms[ls] for ls in zone_links],
+                         None, gap_m=ctx.rules.gap_m, cutter=ctx.cutter)
+
+
+def _one_zone(ctx: ScoringContext, zid: str, ks: np.ndarray, links: list[int], outline,
+              hull_coords: np.ndarray) -> ZoneFigures:
+    """Figures and broken rules of one zone (members ``ks``: positions sorted by id; hull
+    vertices of their points from :func:`zone_hulls`)."""
     rules, ids = ctx.rules, ctx.ids
+    area = float(ctx.areas[ks].sum())
+    total = int(np.nansum(ctx.hh[ks]))
+    zone_years = ctx.years[ks]
     ks = ks.tolist()
     members = [ids[k] for k in ks]
     local = {k: n for n, k in enumerate(ks)}
@@ -315,14 +392,15 @@ def _one_zone(ctx: ScoringContext, zid: str, ks: np.ndarray, links: list[int], o
         a, b = local[int(ctx.pair_a[link])], local[int(ctx.pair_b[link])]
         nbrs[a].add(b)
         nbrs[b].add(a)
-    pts = [ctx.points[k] for k in ks]
-    span = span_of(pts)
-    hull = hull_area([(float(x), float(y)) for p_ in pts for x, y in p_])
-    area = float(ctx.areas[ks].sum())
-    total = int(np.nansum(ctx.hh[ks]))
+    # span_of and hull_area of the members' points, from their hull's vertices (the same values)
+    if len(hull_coords) >= 2:
+        d = hull_coords[:, None, :] - hull_coords[None, :, :]
+        span = float(math.sqrt((d * d).sum(axis=2).max()))
+    else:
+        span = 0.0
+    hull = hull_area([(float(x), float(y)) for x, y in hull_coords.tolist()])
     anchors = [ids[k] for k in ks if not ctx.is_cand[k]]
     zone_streets = sorted({ctx.streets[k] for k in ks if ctx.streets[k] is not None})
-    zone_years = ctx.years[ks]
     known_years = np.isfinite(zone_years).any()
     row = {
         "zone_id": zid, "members": members, "anchor_id": anchors[0] if len(anchors) == 1 else None,
@@ -429,6 +507,26 @@ def score_zoning(
     ZoningScore
         ``violations`` has ``zone_id``, ``rule`` and ``detail`` (the rule's words and the facts).
     """
+    score, outlines = score_zoning_deferred(communities, assignment, pairs=pairs, barriers=barriers,
+                                            rules=rules, candidates=candidates, overrides=overrides)
+    return outlines_drawn(score, outlines())
+
+
+def score_zoning_deferred(
+    communities: gpd.GeoDataFrame,
+    assignment: Mapping[str, str],
+    *,
+    pairs: gpd.GeoDataFrame | None = None,
+    barriers: gpd.GeoDataFrame | None = None,
+    rules: ZoneRules | None = None,
+    candidates: pd.Series | None = None,
+    overrides: Overrides | None = None,
+):
+    """:func:`score_zoning` without the outlines: the score with every zone's geometry None, and
+    a function that draws the outlines (in the zones' order; :func:`outlines_drawn` puts them in).
+
+    Every other figure is computed now; the outlines, the costliest part, only when asked for.
+    """
     ctx = ScoringContext(communities, pairs=pairs, barriers=barriers, rules=rules, candidates=candidates,
                          overrides=overrides)
     unknown = sorted({str(c) for c in assignment} - set(ctx.pos))
@@ -447,10 +545,16 @@ def score_zoning(
     links: dict[str, list[int]] = {}
     for k in np.flatnonzero(inside):
         links.setdefault(za[k], []).append(int(k))
-    figures = zone_figures(ctx, by_zone, links=links)
+    figures = zone_figures(ctx, by_zone, links=links, outlines=False)
     score = figures_frames(figures, locked_split_violations(zone_of, ctx.overrides), communities.crs)
     score.violations = score.violations[["zone_id", "rule", "detail"]]
-    return score
+    return score, lambda: figure_outlines(ctx, by_zone, links=links)
+
+
+def outlines_drawn(score: ZoningScore, outlines: list) -> ZoningScore:
+    """``score`` with its zones' geometry set to ``outlines`` (in the zones' order)."""
+    table = pd.DataFrame(score.zones.drop(columns=score.zones.geometry.name))
+    return ZoningScore(gpd.GeoDataFrame(table, geometry=list(outlines), crs=score.zones.crs), score.violations)
 
 
 def _int_or_none(value) -> int | None:

@@ -44,11 +44,10 @@ Example
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 
 import geopandas as gpd
-import networkx as nx
 import numpy as np
 import pandas as pd
 import shapely
@@ -56,7 +55,7 @@ import shapely
 from geo._zone_search import Problem, hull_points, solve_all, span_of
 from geo.adjacency import DEFAULT_GAP_M, community_pairs, require_metric
 from geo.errors import SchemaError
-from geo.zone_score import ZoningScore, score_zoning
+from geo.zone_score import ZoningScore, outlines_drawn, score_zoning_deferred
 
 
 @dataclass(frozen=True)
@@ -160,14 +159,17 @@ class ZoningResult:
     Attributes
     ----------
     zones
-        One row per zone (see :func:`geo.zone_score.score_zoning`), outline geometry.
+        One row per zone (see :func:`geo.zone_score.score_zoning`), outline geometry. The
+        outlines, the costliest figure, are drawn when ``zones`` is first read (then kept): a
+        caller that needs only the assignment, the reasons or :meth:`summary` does not pay for
+        them, and what is read is the same as when they were drawn at once.
     assignments
         One row per community: ``community_id``, ``zone_id`` (None when unplaced), ``role``
         (member / anchor / None), ``candidate``, ``reason_code``, ``reason``, ``relaxation``.
     violations
         Every rule a zone breaks (empty for a proposal: fixed zones may break rules).
     rules, seconds
-        The rules used and the time taken.
+        The rules used and the time :func:`propose_zones` took (outlines not drawn yet).
     """
 
     zones: gpd.GeoDataFrame
@@ -176,17 +178,27 @@ class ZoningResult:
     rules: ZoneRules
     seconds: float = 0.0
 
+    def _zone_table(self) -> pd.DataFrame:
+        """The zones' figures, without drawing the outlines when they are not drawn yet."""
+        zones = self.__dict__["_zones"]
+        return zones.table if isinstance(zones, _DeferredOutlines) else zones
+
+    def __getstate__(self) -> dict:  # a pickle or a deep copy holds the drawn outlines
+        self.zones  # noqa: B018 - draws them
+        return dict(self.__dict__)
+
     def summary(self) -> dict:
         """Zones, candidates placed and left out by reason, households covered, time."""
         cand = self.assignments[self.assignments["candidate"]]
         placed = cand["zone_id"].notna()
+        table = self._zone_table()
         return {
-            "zones": len(self.zones),
+            "zones": len(table),
             "candidates": int(len(cand)),
             "placed": int(placed.sum()),
             "left_out": int((~placed).sum()),
             "left_out_by_reason": cand.loc[~placed, "reason_code"].value_counts().to_dict(),
-            "households_in_zones": int(self.zones["households"].sum()) if len(self.zones) else 0,
+            "households_in_zones": int(table["households"].sum()) if len(table) else 0,
             "violations": int(len(self.violations)),
             "seconds": round(self.seconds, 2),
         }
@@ -195,6 +207,35 @@ class ZoningResult:
         """community id -> zone id for every placed community."""
         placed = self.assignments.dropna(subset=["zone_id"])
         return dict(zip(placed["community_id"], placed["zone_id"]))
+
+
+@dataclass(frozen=True)
+class _DeferredOutlines:
+    """Zones whose figures are known and whose outlines are drawn when first asked for."""
+
+    score: ZoningScore  # geometry None
+    draw: Callable[[], list]
+
+    @property
+    def table(self) -> gpd.GeoDataFrame:
+        return self.score.zones
+
+    def drawn(self) -> gpd.GeoDataFrame:
+        return outlines_drawn(self.score, self.draw()).zones
+
+
+def _get_zones(self: ZoningResult) -> gpd.GeoDataFrame:
+    zones = self.__dict__["_zones"]
+    if isinstance(zones, _DeferredOutlines):
+        zones = self.__dict__["_zones"] = zones.drawn()
+    return zones
+
+
+def _set_zones(self: ZoningResult, value) -> None:
+    self.__dict__["_zones"] = value
+
+
+ZoningResult.zones = property(_get_zones, _set_zones, doc="One row per zone, outline geometry.")
 
 
 # --- building the search problems ------------------------------------------------------------
@@ -218,6 +259,50 @@ class _UnionFind:
             if rb < ra:
                 ra, rb = rb, ra
             self.parent[rb] = ra
+
+
+class _Graph:
+    """Undirected graph as dicts of neighbours (what :func:`propose_zones` needs of networkx:
+    ``neighbors`` in the order edges were added, components; a fraction of its cost)."""
+
+    def __init__(self, nodes: Iterable[str]):
+        self.adj: dict[str, dict[str, None]] = {n: {} for n in nodes}
+        self._component: dict[str, set[str]] | None = None
+
+    def add_edge(self, a: str, b: str) -> None:
+        if b not in self.adj[a]:
+            self.adj[a][b] = None
+            self.adj[b][a] = None
+            self._component = None
+
+    def neighbors(self, node: str):
+        return iter(self.adj[node])
+
+    def components(self) -> list[set[str]]:
+        """Connected components (each a set of nodes), also kept for :meth:`component`."""
+        seen: dict[str, set[str]] = {}
+        out = []
+        for start in self.adj:
+            if start in seen:
+                continue
+            comp = {start}
+            stack = [start]
+            while stack:
+                for w in self.adj[stack.pop()]:
+                    if w not in comp:
+                        comp.add(w)
+                        stack.append(w)
+            for n in comp:
+                seen[n] = comp
+            out.append(comp)
+        self._component = seen
+        return out
+
+    def component(self, node: str) -> set[str]:
+        """The connected component holding ``node``."""
+        if self._component is None:
+            self.components()
+        return self._component[node]
 
 
 def _usable_edges(pairs: pd.DataFrame, rules: ZoneRules) -> pd.DataFrame:
@@ -297,11 +382,17 @@ def propose_zones(
         raise SchemaError(f"overrides name communities that are not in the layer: {', '.join(unknown[:10])}")
 
     edges = _usable_edges(pairs, rules)
-    edges = edges[edges["a"].isin(pos) & edges["b"].isin(pos)]
+    index = pd.Index(ids, dtype=object)
+    ea, eb = (edges[c].to_numpy(dtype=object) for c in ("a", "b"))
+    if len(pos) == len(ids):  # unique ids (the usual case): one vectorised lookup
+        known = (index.get_indexer(ea) >= 0) & (index.get_indexer(eb) >= 0)
+    else:
+        known = np.array([a in pos and b in pos for a, b in zip(ea, eb)], dtype=bool)
+    ea, eb = ea[known].tolist(), eb[known].tolist()
     # nodes: candidates and (when allowed) anchors; locked groups contracted into one node
     # an anchor is a larger neighbour that takes small ones in: more than small, at most a zone
     anchor_ok = (~is_cand) & (hh > rules.small_max_households) & (hh <= rules.max_households) & rules.allow_anchor
-    in_pool = np.array([(is_cand[k] or anchor_ok[k]) and ids[k] not in fixed_members for k in range(len(ids))])
+    in_pool = (is_cand | anchor_ok) & ~np.isin(np.asarray(ids, dtype=object), list(fixed_members))
     uf = _UnionFind(ids)
     for group in overrides.locked_together:
         group = sorted(group)
@@ -311,25 +402,24 @@ def propose_zones(
         if any(in_pool[pos[c]] or is_cand[pos[c]] for c in group) and not (set(group) & fixed_members):
             for c in group:
                 in_pool[pos[c]] = True
-    node_of = {cid: uf.find(cid) for cid in ids if in_pool[pos[cid]]}
+    node_of = {cid: uf.find(cid) for cid, keep in zip(ids, in_pool.tolist()) if keep}
     node_members: dict[str, list[str]] = {}
     for cid, root in node_of.items():
         node_members.setdefault(root, []).append(cid)
 
-    graph = nx.Graph()
-    graph.add_nodes_from(node_members)
-    for a, b in zip(edges["a"], edges["b"]):
-        if a in node_of and b in node_of and node_of[a] != node_of[b]:
-            na, nb = node_of[a], node_of[b]
-            anchor_a = any(not is_cand[pos[c]] for c in node_members[na])
-            anchor_b = any(not is_cand[pos[c]] for c in node_members[nb])
-            if anchor_a and anchor_b:
+    # the graph: neighbours in the order their first pair comes (as networkx keeps them)
+    node_anchor = {n: any(not is_cand[pos[c]] for c in ms) for n, ms in node_members.items()}
+    graph = _Graph(node_members)
+    for a, b in zip(ea, eb):
+        na, nb = node_of.get(a), node_of.get(b)
+        if na is not None and nb is not None and na != nb:
+            if node_anchor[na] and node_anchor[nb]:
                 continue  # two anchors never share a zone: no edge between them
             graph.add_edge(na, nb)
     forbidden = {frozenset((node_of.get(a), node_of.get(b))) for a, b in overrides.forbidden_pairs
                  if a in node_of and b in node_of}
 
-    components = [sorted(c) for c in nx.connected_components(graph)]
+    components = [sorted(c) for c in graph.components()]
     components = [c for c in components if any(is_cand[pos[m]] for n in c for m in node_members[n])]
     components.sort(key=lambda c: c[0])
     columns = (hh.tolist(), years.tolist(), areas.tolist(), is_cand.tolist())
@@ -355,11 +445,12 @@ def propose_zones(
         for m in members:
             assignment[m] = str(zid)
 
-    score = score_zoning(frame, assignment, pairs=pairs, barriers=barriers, rules=rules,
-                         candidates=pd.Series(is_cand, index=frame["community_id"]), overrides=overrides)
+    score, draw = score_zoning_deferred(frame, assignment, pairs=pairs, barriers=barriers, rules=rules,
+                                        candidates=pd.Series(is_cand, index=frame["community_id"]),
+                                        overrides=overrides)
     assignments = _assignments(frame, assignment, is_cand, score, pairs, rules, overrides, graph,
                                node_of, node_members, pos, hh, points)
-    return ZoningResult(score.zones, assignments, score.violations, rules,
+    return ZoningResult(_DeferredOutlines(score, draw), assignments, score.violations, rules,
                         seconds=time.perf_counter() - start)
 
 
@@ -411,15 +502,20 @@ def _assignments(frame, assignment, is_cand, score: ZoningScore, pairs, rules, o
     }
     anchors = set(score.zones["anchor_id"].dropna()) if len(score.zones) else set()
     fixed = {m for ms in overrides.fixed_zones.values() for m in ms}
-    by_id_pairs: dict[str, list[tuple[str, str | None, float]]] = {cid: [] for cid in ids}
-    for a, b, reason, gap in zip(pairs["a"], pairs["b"], pairs["reason"].astype(object), pairs["gap_m"]):
-        if a in by_id_pairs:
-            by_id_pairs[a].append((b, reason, gap))
-        if b in by_id_pairs:
-            by_id_pairs[b].append((a, reason, gap))
-    rows = []
-    for k, cid in enumerate(ids):
-        zid = assignment.get(cid)
+    zone_ids = [assignment.get(cid) for cid in ids]
+    # the pairs of each candidate left out (the only ones a reason is looked for), in pair order
+    by_id_pairs: dict[str, list[tuple[str, str | None, float]]] = {
+        cid: [] for cid, zid, cand in zip(ids, zone_ids, is_cand.tolist()) if zid is None and cand}
+    if by_id_pairs:
+        for a, b, reason, gap in zip(pairs["a"].to_numpy(dtype=object).tolist(),
+                                     pairs["b"].to_numpy(dtype=object).tolist(),
+                                     pairs["reason"].astype(object).tolist(), pairs["gap_m"].tolist()):
+            if a in by_id_pairs:
+                by_id_pairs[a].append((b, reason, gap))
+            if b in by_id_pairs:
+                by_id_pairs[b].append((a, reason, gap))
+    roles, codes, relaxations = [], [], []
+    for k, (cid, zid) in enumerate(zip(ids, zone_ids)):
         role = None if zid is None else ("anchor" if cid in anchors else "member")
         code = relax = None
         if zid is None and is_cand[k]:
@@ -427,16 +523,17 @@ def _assignments(frame, assignment, is_cand, score: ZoningScore, pairs, rules, o
                                pos, hh, is_cand, assignment, points, extra)
         elif zid is not None and cid in fixed:
             code = "fixed"
-        rows.append({
-            "community_id": cid, "zone_id": zid, "role": role, "candidate": bool(is_cand[k]),
-            "reason_code": code, "reason": None if code is None else reason_text(code),
-            "relaxation": relax,
-        })
-    isolated = [k for k, row in enumerate(rows) if row["reason_code"] == "isolated"]
+        roles.append(role)
+        codes.append(code)
+        relaxations.append(relax)
+    isolated = [k for k, code in enumerate(codes) if code == "isolated"]
     for k, text in zip(isolated, _nearest_relaxations(frame, isolated)):
-        rows[k]["relaxation"] = text
-    out = pd.DataFrame(rows, columns=["community_id", "zone_id", "role", "candidate", "reason_code",
-                                      "reason", "relaxation"])
+        relaxations[k] = text
+    out = pd.DataFrame({
+        "community_id": ids, "zone_id": zone_ids, "role": roles, "candidate": is_cand.astype(bool).tolist(),
+        "reason_code": codes, "reason": [None if code is None else reason_text(code) for code in codes],
+        "relaxation": relaxations,
+    }, columns=["community_id", "zone_id", "role", "candidate", "reason_code", "reason", "relaxation"])
     for column in ("zone_id", "role", "reason_code", "reason", "relaxation"):
         out[column] = out[column].astype(object).where(out[column].notna(), None)
     return out
@@ -448,7 +545,12 @@ def _nearest_relaxations(frame: gpd.GeoDataFrame, positions: list[int]) -> list[
         return []
     geoms = np.asarray(frame.geometry.array, dtype=object)
     tree = shapely.STRtree(geoms)
-    src, dst = tree.query(geoms[positions], predicate="dwithin", distance=1000.0)
+    # only the others within the nearest one's distance can be the nearest: find that distance
+    # first (query_nearest), then the same search as within 1 km, over that radius only
+    radius = np.full(len(positions), 1000.0)
+    qi, _, qd = _nearest_other(tree, geoms[positions])
+    radius[qi] = np.minimum(qd * (1 + 1e-9) + 1e-6, 1000.0)
+    src, dst = tree.query(geoms[positions], predicate="dwithin", distance=radius)
     src = np.asarray(positions)[src]
     keep = src != dst
     src, dst = src[keep], dst[keep]
@@ -466,6 +568,17 @@ def _nearest_relaxations(frame: gpd.GeoDataFrame, positions: list[int]) -> list[
         j, d = nearest[k]
         out.append(f"gap_m >= {math.ceil(d + 0.01)} would reach {ids[j]}")
     return out
+
+
+def _nearest_other(tree: shapely.STRtree, geoms: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per geometry (by position in ``geoms``): the distance to the nearest other one within 1 km.
+
+    ``exclusive`` leaves out equal geometries as well as the geometry itself: an equal twin, at
+    0 m, is within any such radius and is still found by the search that follows.
+    """
+    (qi, qj), qd = tree.query_nearest(geoms, max_distance=1000.0, return_distance=True, exclusive=True,
+                                      all_matches=False)
+    return qi, qj, qd
 
 
 def _partner_relaxation(cid, my_pairs, rules, node_of, pos, hh, extra) -> str | None:
@@ -518,7 +631,7 @@ def _why(cid, my_pairs, rules, overrides, graph, node_of, node_members, pos, hh,
     if neighbours and all(set(node_members[n]) & forbidden_partners for n in neighbours):
         return "forbidden", None
     # what the connected group could reach, with at most one anchor
-    comp = nx.node_connected_component(graph, node)
+    comp = graph.component(node)
     members = [m for n in comp for m in node_members[n]]
     cand_hh = sum(max(hh[pos[m]], 0) for m in members if is_cand[pos[m]])
     anchor_hh = [max(hh[pos[m]], 0) for m in members if not is_cand[pos[m]]]
