@@ -1,0 +1,78 @@
+"""End to end, in headless Chromium: from zones to the year's plan on the demo city.
+
+Propose zones, open the planning tab, set a budget, see the plan and the roadmap map, download
+the plan workbook and the plan sheets and check them; no request may leave localhost.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import re
+import zipfile
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from tests.browser.harness import CHROMIUM, ROOT, app_server, chromium_browser, is_local, wait_idle
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    work = tmp_path_factory.mktemp("plan_e2e")
+    with app_server(ROOT / "app.py", work, env={"PLANNER_WORKSPACE": str(work / "ws.gpkg")}) as url:
+        yield url
+
+
+def test_plan_a_year_and_download_it(server, tmp_path):
+    assert CHROMIUM.exists(), f"{CHROMIUM} is missing: apt-get install chromium (.ci/run installs it)"
+    shots = Path(os.environ.get("E2E_SCREENSHOTS", tmp_path))
+    shots.mkdir(parents=True, exist_ok=True)
+    with chromium_browser() as browser:
+        context = browser.new_context(viewport={"width": 1500, "height": 1000}, accept_downloads=True,
+                                      locale="en-US")
+        outside: list[str] = []
+        context.on("request", lambda r: None if is_local(r.url) else outside.append(r.url))
+        page = context.new_page()
+        try:
+            page.goto(server)
+            wait_idle(page)
+            page.get_by_role("button", name=re.compile("^Propose zones$")).first.click()
+            wait_idle(page)
+            page.get_by_text("Candidates placed").first.wait_for(timeout=60_000)
+            page.get_by_role("tab", name="Plans").click()
+            wait_idle(page, 120_000)
+            budget = page.get_by_role("spinbutton", name="Budget of the year (10,000 yuan)")
+            budget.fill("20000")
+            budget.press("Enter")
+            wait_idle(page, 120_000)
+            page.get_by_text("stopped by the budget").first.wait_for(timeout=60_000)
+            cost = page.locator("[data-testid='stMetric']").filter(has_text="Cost (10,000 yuan)")
+            assert 0 < float(cost.locator("[data-testid='stMetricValue']").inner_text().replace(",", "")) <= 20000
+            frame = page.frame_locator("iframe[title='streamlit_folium.st_folium']")
+            frame.locator("path.leaflet-interactive").first.wait_for(state="attached", timeout=60_000)
+            page.get_by_text("Map shows").scroll_into_view_if_needed()
+            page.screenshot(path=str(shots / "plan_1_map.png"))
+            page.get_by_role("tab", name="Export").last.click()
+            with page.expect_download(timeout=60_000) as info:
+                page.get_by_role("button", name="Annual plan XLSX").click()
+            workbook = Path(info.value.path()).read_bytes()
+            with page.expect_download(timeout=120_000) as info:
+                page.get_by_role("button", name="Plan sheets (HTML)").click()
+            sheets = Path(info.value.path()).read_bytes()
+            page.screenshot(path=str(shots / "plan_2_export.png"))
+        finally:
+            context.close()
+    tables = pd.read_excel(io.BytesIO(workbook), sheet_name=None)
+    assert list(tables) == ["plan", "skipped", "totals"]
+    plan = tables["plan"]
+    assert len(plan) > 0 and plan["cost estimate (10,000 yuan)"].sum() <= 20000 + 1e-6
+    with zipfile.ZipFile(io.BytesIO(sheets)) as bundle:
+        pages = [n for n in bundle.namelist() if n.endswith(".html")]
+        assert "plan_sheets/index.html" in pages and len(pages) == len(plan) + 1
+        one = bundle.read(next(p for p in pages if not p.endswith("index.html"))).decode("utf-8")
+    assert "<svg" in one and not re.search(r'(src|href)="https?:', one)
+    assert not outside, f"the page requested addresses outside this machine: {outside[:5]}"
