@@ -37,12 +37,15 @@ SCHEMES: dict[str, tuple[str, str]] = {
     "roadmap_year": ("改造年度路线图", "Roadmap"),
     "score": ("优先级得分", "Priority score"),
     "n_gaps": ("未覆盖的配套设施类型数", "Facility kinds not within reach"),
+    "gap": ("该类设施是否在服务半径内", "This facility within reach"),
 }
 
 TEXT: dict[str, tuple[str, str]] = {
     "none_year": ("未列入路线图", "not in the roadmap"),
     "none_score": ("不符合改造条件", "not eligible"),
     "none_gaps": ("无数据", "no data"),
+    "served": ("在服务半径内", "within reach"),
+    "not_served": ("服务半径内没有", "not within reach"),
     "community_id": ("小区编号", "Community"),
     "name": ("名称", "Name"),
     "value": ("数值", "Value"),
@@ -52,13 +55,14 @@ TEXT: dict[str, tuple[str, str]] = {
 _SEQUENTIAL = ("#ffffb2", "#fed976", "#feb24c", "#fd8d3c", "#f03b20", "#bd0026")
 _YEARS = ("#08519c", "#3182bd", "#6baed6", "#9ecae1", "#c6dbef", "#deebf7", "#f7fbff")
 _MISSING = "#d9d9d9"
+_SERVED, _GAP = "#1a9850", "#d73027"
 
 
 def plan_colours(values: pd.Series, *, scheme: str) -> tuple[pd.Series, list[tuple[str, str | None]]]:
     """A colour per value and the legend's (colour, value text) rows; missing values grey.
 
     Roadmap years get one colour each, earliest darkest (at most seven years, later ones share the
-    lightest); scores (0-100) six classes (0-20, 20-40, 40-60, 60-80, 80-90, 90-100), highest
+    lightest); a gap of one kind (1 = not within reach, 0 = within) red or green; scores (0-100) six classes (0-20, 20-40, 40-60, 60-80, 80-90, 90-100), highest
     darkest; gap counts one class per count up to 5+.
 
     Example
@@ -86,6 +90,10 @@ def plan_colours(values: pd.Series, *, scheme: str) -> tuple[pd.Series, list[tup
         for i in range(6):
             upper = 100 if i == 5 else edges[i + 1]
             rows.append((_SEQUENTIAL[i], f"{edges[i]:g}–{upper:g}"))
+    elif scheme == "gap":
+        gap = numbers[present].to_numpy(float) > 0
+        colours[present] = np.where(gap, _GAP, _SERVED)
+        rows = [(_SERVED, "served"), (_GAP, "not_served")]
     else:
         count = np.clip(numbers[present].to_numpy(float), 0, 5).astype(int)
         colours[present] = np.asarray(_SEQUENTIAL, dtype=object)[count]
@@ -110,7 +118,7 @@ def plan_group(
         ``community_id``, ``name`` and footprints, any CRS.
     values
         community id -> the figure (roadmap year, score 0-100, number of facility kinds not
-        reached); missing ids are drawn grey.
+        reached, or 1/0 for a kind not reached / reached); missing ids are drawn grey.
     scheme
         One of :data:`SCHEMES`.
     lang
@@ -137,7 +145,8 @@ def plan_group(
     folium.GeoJson(data, style_function=style, control=False,
                    tooltip=folium.GeoJsonTooltip(fields=fields, aliases=aliases, localize=False,
                                                  sticky=True)).add_to(group)
-    missing = label(TEXT[{"roadmap_year": "none_year", "score": "none_score", "n_gaps": "none_gaps"}[scheme]], lang)
-    items = tuple(LegendItem(text if text is not None else missing, "fill", "#555555", fill=colour)
-                  for colour, text in rows)
+    missing = label(TEXT[{"roadmap_year": "none_year", "score": "none_score"}.get(scheme, "none_gaps")], lang)
+    words = {"served": label(TEXT["served"], lang), "not_served": label(TEXT["not_served"], lang)}
+    items = tuple(LegendItem(words.get(text, text) if text is not None else missing, "fill", "#555555",
+                             fill=colour) for colour, text in rows)
     return group, LegendSection(title, items)

@@ -108,3 +108,19 @@ def test_exports_download_the_plan_the_workbook_and_the_sheets(stand_in):
     assert not at.exception
     buttons = {b.proto.label: b for b in at.get("download_button")}
     assert {"Annual plan CSV", "Annual plan XLSX", "Plan sheets (HTML)", "Reserve CSV", "Roadmap CSV"} <= set(buttons)
+
+
+def test_the_map_shows_one_facility_kind_within_reach_or_not(stand_in):
+    at = goto(new_app(), "Plans")
+    at.radio(key="plan_map_scheme").set_value("n_gaps")
+    at.run()
+    at.selectbox(key="plan_gap_kind").set_value("kindergarten")
+    at.run()
+    assert not at.exception
+    group = stand_in.groups()[0]
+    assert group.layer_name == "This facility within reach"
+    geojson = next(iter(group._children.values()))
+    values = [f["properties"]["value"] for f in geojson.data["features"]]
+    assert set(values) <= {0, 1, None} and 0 in values and 1 in values
+    legend = [m.value for m in at.markdown if "This facility within reach" in m.value]
+    assert legend and "not within reach" in legend[0]

@@ -194,6 +194,8 @@ TEXT: dict[str, tuple[str, str]] = {
     "funding_source": ("资金来源", "Funding source"),
     "amount_wan": ("金额（万元）", "Amount (10,000 yuan)"),
     "plan_map_by": ("地图显示", "Map shows"),
+    "gap_kind": ("设施类型", "Facility kind"),
+    "gap_all": ("全部类型（未覆盖数）", "all kinds (how many not within reach)"),
     "method_network": ("沿道路网络测距", "measured along the roads"),
     "method_straight_line": ("直线距离", "straight line"),
     "project": ("项目", "Project"),

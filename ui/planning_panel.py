@@ -26,6 +26,7 @@ from geo.items import ITEMS
 from geo.load import Dataset
 from geo.plan_html import write_plan_sheets
 from geo.planning import PlanSettings, PlanningResult, plan_city, project_years
+from geo.schema import choice_label
 from layers.geojson import for_basemap
 from layers.planning import SCHEMES, plan_group
 from ui import mapview, pipelines_panel
@@ -148,7 +149,7 @@ def headline(result: PlanningResult, lang: str) -> None:
 def plan_map(dataset: Dataset, key: str, result: PlanningResult, lang: str, basemap: dict, datum: str,
              basemap_key: str, cutoff: int, small_max: int) -> None:
     """Communities coloured by roadmap year, priority score or the facility kinds out of reach."""
-    choices = [s for s in SCHEMES if s != "roadmap_year" or result.roadmap is not None]
+    choices = [s for s in SCHEMES if s != "gap" and (s != "roadmap_year" or result.roadmap is not None)]
     scheme = st.radio(text("plan_map_by", lang), choices, horizontal=True, key="plan_map_scheme",
                       format_func=lambda s: SCHEMES[s][0 if lang == "zh" else 1])
     communities = dataset.layers["communities"]
@@ -157,7 +158,14 @@ def plan_map(dataset: Dataset, key: str, result: PlanningResult, lang: str, base
     elif scheme == "score":
         values = pd.Series(result.scores["score"].to_numpy(), index=result.scores["community_id"].astype(str))
     else:
-        values = facilities.gaps_wide(result.gaps).set_index("community_id")["n_gaps"]
+        kinds = sorted(result.gaps["kind"].unique())
+        kind = st.selectbox(text("gap_kind", lang), ["all", *kinds], key="plan_gap_kind",
+                            format_func=lambda k: text("gap_all", lang) if k == "all" else choice_label(k, lang))
+        wide = facilities.gaps_wide(result.gaps).set_index("community_id")
+        if kind != "all":
+            scheme, values = "gap", wide[f"gap_{kind}"].astype(int)
+        else:
+            values = wide["n_gaps"]
     base = base_map(dataset, key, lang, "build_year", cutoff, small_max, basemap_key, basemap, datum)
     group, section = plan_group(for_basemap(communities, datum, layer="communities"), values, scheme=scheme,
                                 lang=lang, precision=5 if len(communities) >= 3000 else 6)
