@@ -251,21 +251,22 @@ def _xlsx(result: PlanningResult, lang: str) -> bytes:
 
 
 def exports(result: PlanningResult, dataset: Dataset, zones, lang: str) -> None:
-    """Downloads: the plan (CSV, XLSX), the plan sheets (HTML, zipped), the reserve, the roadmap."""
+    """Downloads: the plan (CSV, XLSX), the plan sheets (HTML, zipped), the reserve, the roadmap; each
+    file is built when its button is clicked, and a download does not rerun the page."""
     year = result.settings.plan_year
     csv = lambda frame: frame.to_csv(index=False).encode("utf-8-sig")  # noqa: E731  (Excel: BOM)
     c = st.columns(5)
     c[0].download_button(text("dl_plan_csv", lang), lambda: csv(plan_sheets.plan_table(result.plan, lang=lang)),
-                         f"annual_plan_{year}.csv", "text/csv", key="dl_plan_csv")
+                         f"annual_plan_{year}.csv", "text/csv", key="dl_plan_csv", on_click="ignore")
     c[1].download_button(text("dl_plan_xlsx", lang), lambda: _xlsx(result, lang), f"annual_plan_{year}.xlsx",
-                         key="dl_plan_xlsx")
+                         key="dl_plan_xlsx", on_click="ignore")
     c[2].download_button(text("dl_sheets", lang), lambda: _sheets_zip(result, dataset, zones, lang),
-                         f"plan_sheets_{year}.zip", "application/zip", key="dl_sheets")
+                         f"plan_sheets_{year}.zip", "application/zip", key="dl_sheets", on_click="ignore")
     c[3].download_button(text("dl_reserve", lang), lambda: csv(plan_sheets.plan_table(result.reserve, lang=lang)),
-                         "reserve.csv", "text/csv", key="dl_reserve")
+                         "reserve.csv", "text/csv", key="dl_reserve", on_click="ignore")
     if result.roadmap is not None:
         c[4].download_button(text("dl_roadmap", lang), lambda: csv(plan_sheets.plan_table(result.roadmap, lang=lang)),
-                             "roadmap.csv", "text/csv", key="dl_roadmap")
+                             "roadmap.csv", "text/csv", key="dl_roadmap", on_click="ignore")
 
 
 def planning_panel(dataset: Dataset, key: str, lang: str, rules, basemap: dict, datum: str,

@@ -27,6 +27,18 @@ def server(tmp_path_factory):
         yield url
 
 
+def download(page, label: str) -> bytes:
+    """Click a download button once the page is idle (a click during a rerun is lost); the file."""
+    wait_idle(page, 120_000)
+    button = page.get_by_role("button", name=label)
+    button.scroll_into_view_if_needed()
+    with page.expect_download(timeout=120_000) as info:
+        button.click()
+    data = Path(info.value.path()).read_bytes()
+    wait_idle(page, 120_000)
+    return data
+
+
 def test_plan_a_year_and_download_it(server, tmp_path):
     assert CHROMIUM.exists(), f"{CHROMIUM} is missing: apt-get install chromium (.ci/run installs it)"
     shots = Path(os.environ.get("E2E_SCREENSHOTS", tmp_path))
@@ -56,13 +68,10 @@ def test_plan_a_year_and_download_it(server, tmp_path):
             frame.locator("path.leaflet-interactive").first.wait_for(state="attached", timeout=60_000)
             page.get_by_text("Map shows").scroll_into_view_if_needed()
             page.screenshot(path=str(shots / "plan_1_map.png"))
-            page.get_by_role("tab", name="Export").last.click()
-            with page.expect_download(timeout=60_000) as info:
-                page.get_by_role("button", name="Annual plan XLSX").click()
-            workbook = Path(info.value.path()).read_bytes()
-            with page.expect_download(timeout=120_000) as info:
-                page.get_by_role("button", name="Plan sheets (HTML)").click()
-            sheets = Path(info.value.path()).read_bytes()
+            page.get_by_role("tab", name="Export").last.click()  # the planning tab's own export tab
+            wait_idle(page, 120_000)
+            workbook = download(page, "Annual plan XLSX")
+            sheets = download(page, "Plan sheets (HTML)")
             page.screenshot(path=str(shots / "plan_2_export.png"))
         finally:
             context.close()
