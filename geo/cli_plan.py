@@ -67,6 +67,8 @@ def add_plan_parser(sub) -> argparse.ArgumentParser:
     opts.add_argument("--preset", choices=("policy", "yunnan"), default="policy", help="priority weights")
     opts.add_argument("--weight", action="append", metavar="FACTOR=W", help="a factor's weight; repeatable")
     opts.add_argument("--unit-costs", metavar="CSV", help="item, unit, unit_cost_yuan over the defaults")
+    opts.add_argument("--item-edits", metavar="JSON",
+                      help="the planner's added and removed items (the file the app's Items tab saves)")
     opts.add_argument("--shares", action="append", metavar="SOURCE=SHARE",
                       help="funding share of a source (0.3 or 30%%); the local budget takes the rest")
     opts.add_argument("--budget-wan", help="the year's budget, 万元 (10,000 yuan)")
@@ -178,6 +180,7 @@ def _date(text: str | None, flag: str) -> _dt.date | None:
 
 def plan_settings(args: argparse.Namespace, unit_costs: pd.DataFrame | None = None):
     """The :class:`geo.planning.PlanSettings` of the command's options (money in 万元 -> yuan)."""
+    from geo.items import read_item_edits
     from geo.planning import PlanSettings
 
     wan = {name: _number(getattr(args, name), "--" + name.replace("_", "-"))
@@ -193,6 +196,7 @@ def plan_settings(args: argparse.Namespace, unit_costs: pd.DataFrame | None = No
         cutoff_year=2000 if cutoff is None else cutoff,
         weights=_weights(args.preset, args.weight), circles=_circles(args.circle), unit_costs=unit_costs,
         shares=_shares(args.shares),
+        item_edits=tuple(read_item_edits(args.item_edits)) if args.item_edits else (),
         budget_yuan=None if wan["budget_wan"] is None else wan["budget_wan"] * 1e4,
         max_households=_number(args.max_households, "--max-households", integer=True),
         max_projects=_number(args.max_projects, "--max-projects", integer=True),

@@ -39,8 +39,11 @@ Example
 from __future__ import annotations
 
 import datetime as _dt
+import json
+import os
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
@@ -467,3 +470,40 @@ def apply_edits(items: pd.DataFrame, edits: Iterable[Mapping]) -> pd.DataFrame:
         else:
             raise SchemaError(f"edit {n + 1} has action {action!r}; expected 'add' or 'remove'")
     return out
+
+
+def read_item_edits(path: str | os.PathLike) -> list[dict]:
+    """A planner's saved item edits (a JSON list, as the app downloads them), checked.
+
+    Raises
+    ------
+    SchemaError
+        When the file is not JSON, not a list of edits, or an edit lacks ``action``, ``unit_id``
+        or ``item`` or has an unknown action or item (the message names the file and the edit).
+
+    Example
+    -------
+    >>> import json, tempfile
+    >>> with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as f:
+    ...     json.dump([{"action": "remove", "unit_id": "CJ000001", "item": "fitness"}], f)
+    >>> read_item_edits(f.name)[0]["item"]
+    'fitness'
+    """
+    try:
+        edits = json.loads(Path(path).read_text(encoding="utf-8-sig"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise SchemaError(f"{path}: cannot read the item edits ({exc}); give the JSON file the app's "
+                          "'item edits' button saves") from None
+    if not isinstance(edits, list) or not all(isinstance(e, dict) for e in edits):
+        raise SchemaError(f"{path}: expected a JSON list of edits like "
+                          '[{"action": "add", "unit_id": "CJ000001", "item": "lift_retrofit", "quantity": 2}]')
+    for n, edit in enumerate(edits, 1):
+        missing = [k for k in ("action", "unit_id", "item") if k not in edit]
+        if missing:
+            raise SchemaError(f"{path}: edit {n} lacks {', '.join(missing)}; every edit has action, unit_id, item")
+        if edit["action"] not in ("add", "remove"):
+            raise SchemaError(f"{path}: edit {n} has action {edit['action']!r}; expected 'add' or 'remove'")
+        if edit["action"] == "add" and edit["item"] not in ITEMS and not edit.get("label_zh"):
+            raise SchemaError(f"{path}: edit {n} adds the unknown item {edit['item']!r} without a label; "
+                              f"known items: {', '.join(ITEMS)} (or give label_zh, label_en, category, unit)")
+    return edits

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import io
-import zipfile
+import json
 
 import pandas as pd
 import pytest
@@ -124,3 +123,24 @@ def test_the_map_shows_one_facility_kind_within_reach_or_not(stand_in):
     assert set(values) <= {0, 1, None} and 0 in values and 1 in values
     legend = [m.value for m in at.markdown if "This facility within reach" in m.value]
     assert legend and "not within reach" in legend[0]
+
+
+def test_item_edits_are_saved_as_json_and_loaded_again(stand_in):
+    at = goto(new_app(), "Plans")
+    project = at.selectbox(key="items_project").value
+    at.selectbox(key="item_unit").set_value(project)
+    at.selectbox(key="item_code").set_value("parcel_locker")
+    at.button(key="item_add").click()
+    at.run()
+    saved = list(at.session_state["item_edits"])
+    assert saved and "Save the item edits (JSON)" in {b.proto.label for b in at.get("download_button")}
+    at.button(key="item_clear").click()
+    at.run()
+    assert at.session_state["item_edits"] == []
+    at.file_uploader(key="item_load").set_value(("item_edits.json", json.dumps(saved).encode(), "application/json"))
+    at.run()
+    assert not at.exception
+    assert at.session_state["item_edits"] == saved
+    at.file_uploader(key="item_load").set_value(("bad.json", b"[{\"action\": \"move\"}]", "application/json"))
+    at.run()
+    assert any("lacks unit_id, item" in e.value for e in at.error)

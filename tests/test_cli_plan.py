@@ -228,3 +228,40 @@ def test_zones_from_the_members_the_outlines_or_the_assignments(demo, tmp_path):
     twice.to_csv(path, index=False)
     with pytest.raises(Exception, match="CJ000001 are in two zones"):
         _zones_from_assignments(str(path), communities)
+
+
+def test_item_edits_from_the_app_are_applied_and_costed(run, tmp_path):
+    """The JSON the app's Items tab saves: a lift added to the first project, an item removed."""
+    _, _, _, out = run
+    items = read_csv(out / "items.csv")
+    plan = read_csv(out / "annual_plan.csv")
+    first = plan["小区编号"].iloc[0].split("、")[0]
+    mine = items[items["unit_id"] == first]
+    removed = mine["item"].iloc[0]
+    edits = tmp_path / "item_edits.json"
+    edits.write_text(json.dumps([{"action": "add", "unit_id": first, "item": "lift_retrofit", "quantity": 3,
+                                  "unit_kind": "community"},
+                                 {"action": "remove", "unit_id": first, "item": removed}]), encoding="utf-8")
+    again = tmp_path / "again"
+    code, _, stderr = run_cli("plan", str(DEMO_PATH), "--out", str(again), *ARGS, "--item-edits", str(edits))
+    assert code == 0, stderr
+    after = read_csv(again / "items.csv")
+    lift = after[(after["unit_id"] == first) & (after["item"] == "lift_retrofit")]
+    assert len(lift) == 1 and lift["quantity"].iloc[0] == 3 and lift["source"].iloc[0] == "planner"
+    assert lift["cost_yuan"].iloc[0] == 3 * lift["unit_cost_yuan"].iloc[0]
+    assert removed not in set(after.loc[after["unit_id"] == first, "item"])
+    assert len(after) == len(items) - 1 + (0 if "lift_retrofit" in set(mine["item"]) else 1)
+
+
+@pytest.mark.parametrize("content, words", [
+    ("not json", "cannot read the item edits"),
+    ('{"action": "add"}', "expected a JSON list"),
+    ('[{"action": "add", "unit_id": "CJ000001"}]', "edit 1 lacks item"),
+    ('[{"action": "move", "unit_id": "CJ000001", "item": "fitness"}]', "expected 'add' or 'remove'"),
+])
+def test_bad_item_edits_are_one_clear_line(tmp_path, content, words):
+    edits = tmp_path / "edits.json"
+    edits.write_text(content, encoding="utf-8")
+    code, stdout, stderr = run_cli("plan", str(DEMO_PATH), "--out", str(tmp_path / "o"), "--item-edits", str(edits))
+    assert code == 1 and words in stderr and str(edits) in stderr
+    assert not (tmp_path / "o").exists()

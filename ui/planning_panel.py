@@ -22,7 +22,7 @@ import streamlit as st
 
 from geo import costs, facilities, plan_sheets, priority
 from geo.errors import GeoError
-from geo.items import ITEMS
+from geo.items import ITEMS, read_item_edits
 from geo.load import Dataset
 from geo.plan_html import write_plan_sheets
 from geo.planning import PlanSettings, PlanningResult, plan_city, project_years
@@ -224,11 +224,26 @@ def items_editor(result: PlanningResult, lang: str) -> None:
     if c[3].button(text("remove_item", lang), key="item_remove"):
         edits.append({"action": "remove", "unit_id": unit_id, "item": code})
         st.rerun()
+    c = st.columns([1, 1, 2])
     if edits:
-        st.caption(text("item_edits", lang).format(n=len(edits)))
-        if st.button(text("clear_item_edits", lang), key="item_clear"):
+        c[0].caption(text("item_edits", lang).format(n=len(edits)))
+        c[0].download_button(text("save_item_edits", lang), json.dumps(edits, ensure_ascii=False, indent=1),
+                             "item_edits.json", "application/json", key="item_save", on_click="ignore")
+        if c[1].button(text("clear_item_edits", lang), key="item_clear"):
             st.session_state["item_edits"] = []
             st.rerun()
+    upload = c[2].file_uploader(text("load_item_edits", lang), type=["json"], key="item_load")
+    if upload is not None and st.session_state.get("_item_load_id") != upload.file_id:
+        st.session_state["_item_load_id"] = upload.file_id
+        with tempfile.TemporaryDirectory() as tmp:
+            path = Path(tmp) / upload.name
+            path.write_bytes(upload.getvalue())
+            try:
+                st.session_state["item_edits"] = read_item_edits(path)
+            except GeoError as exc:
+                c[2].error(str(exc))
+                return
+        st.rerun()
 
 
 def _sheets_zip(result: PlanningResult, dataset: Dataset, zones, lang: str) -> bytes:
