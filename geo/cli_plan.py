@@ -404,10 +404,11 @@ def _write(result, out: Path, layers, outlines, lang: str) -> list[Path]:
                write_plan_xlsx(plan_workbook(result.plan, lang=lang), out / "annual_plan.xlsx"),
                write_plan_csv(plan_table(result.reserve, lang=lang), out / "reserve.csv"),
                _csv(_scores(result, communities), out / "scores.csv"),
-               _csv(result.gaps, out / "service_gaps.csv"),
-               _csv(gaps_wide(result.gaps), out / "service_gaps_wide.csv"),
                _csv(result.items, out / "items.csv"), _csv(_funding(result), out / "funding.csv"),
                _csv(result.duplicates, out / "duplicates.csv")]
+    if result.gaps is not None:  # none without a facilities layer
+        written += [_csv(result.gaps, out / "service_gaps.csv"),
+                    _csv(gaps_wide(result.gaps), out / "service_gaps_wide.csv")]
     if outlines is not None:
         from geo.export import write_geojson
 

@@ -102,7 +102,8 @@ class PlanningResult:
     """Every table of a plan, each one also a stand-alone export."""
 
     settings: PlanSettings
-    gaps: pd.DataFrame
+    #: Service gaps per community and kind; None without a facilities layer.
+    gaps: pd.DataFrame | None
     zone_gaps: pd.DataFrame | None
     needs: pd.DataFrame | None
     items: pd.DataFrame
@@ -242,17 +243,19 @@ def plan_city(
     notes: list[dict] = []
 
     step("service_gaps")
-    if gaps is None:
-        fac = layers.get("facilities")
-        if fac is None or not len(fac):
-            fac = gpd.GeoDataFrame({"facility_id": [], "kind": []}, geometry=[], crs=communities.crs)
-            notes.append({"zh": "无配套设施图层：各类设施均按未覆盖计", "en": "no facilities layer: every facility kind counts as not within reach"})
+    fac = layers.get("facilities")
+    if gaps is None and (fac is None or not len(fac)):
+        # unknown is not missing: no facility items and no service-gap points from a layer not given
+        notes.append({"zh": "无配套设施图层：不计算设施服务缺口，不列设施类改造内容，设施缺口因素计0分",
+                      "en": "no facilities layer: no service gaps, no facility items, the service-gap factor "
+                            "counts 0"})
+    elif gaps is None:
         roads = layers.get("roads")
         if roads is None or not len(roads):
             roads = None
             notes.append({"zh": "无道路图层：步行距离按直线计", "en": "no roads layer: walking distances are straight lines"})
         gaps = facilities.service_gaps(communities, fac, roads=roads, circles=settings.circles)
-    zone_gaps = facilities.zone_service(gaps, zone_of) if zone_of else None
+    zone_gaps = facilities.zone_service(gaps, zone_of) if zone_of and gaps is not None else None
 
     step("pipelines")
     if needs is None:

@@ -227,6 +227,8 @@ TEXT: dict[str, tuple[str, str]] = {
     "explain": ("查看小区得分构成", "Explain a community's score"),
     "duplicates": ("{n} 个小区与以往年度项目重叠，请核查是否重复申报", "{n} communities overlap earlier projects: check for duplicate applications"),
     "reserve": ("储备库（按优先级排序）", "Project reserve (by priority)"),
+    "no_facilities": ("未载入配套设施图层：无法计算服务缺口。请在“数据导入”页上传设施图层。",
+                      "No facilities layer: service gaps cannot be measured. Upload one on the Data in tab."),
     "no_roadmap": ("设置目标年度以编制多年路线图。", "Set a target year for a multi-year roadmap."),
     "no_pipelines": ("没有管线图层。", "There is no pipelines layer."),
     "analysing_pipelines": ("正在分析管线…", "Analysing the pipelines…"),

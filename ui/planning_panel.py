@@ -149,7 +149,8 @@ def headline(result: PlanningResult, lang: str) -> None:
 def plan_map(dataset: Dataset, key: str, result: PlanningResult, lang: str, basemap: dict, datum: str,
              basemap_key: str, cutoff: int, small_max: int) -> None:
     """Communities coloured by roadmap year, priority score or the facility kinds out of reach."""
-    choices = [s for s in SCHEMES if s != "gap" and (s != "roadmap_year" or result.roadmap is not None)]
+    choices = [s for s in SCHEMES if s != "gap" and (s != "roadmap_year" or result.roadmap is not None)
+               and (s != "n_gaps" or result.gaps is not None)]
     scheme = st.radio(text("plan_map_by", lang), choices, horizontal=True, key="plan_map_scheme",
                       format_func=lambda s: SCHEMES[s][0 if lang == "zh" else 1])
     communities = dataset.layers["communities"]
@@ -328,7 +329,10 @@ def planning_panel(dataset: Dataset, key: str, lang: str, rules, basemap: dict, 
         st.caption(text("reserve", lang))
         st.dataframe(plan_sheets.plan_table(result.reserve, lang=lang), hide_index=True, width="stretch")
     with tabs["plan_tab_gaps"]:
-        st.dataframe(_gap_table(result, lang), hide_index=True, width="stretch")
+        if result.gaps is None:
+            st.info(text("no_facilities", lang))
+        else:
+            st.dataframe(_gap_table(result, lang), hide_index=True, width="stretch")
     with tabs["plan_tab_roadmap"]:
         if result.roadmap is None:
             st.info(text("no_roadmap", lang))
