@@ -30,7 +30,7 @@ from layers.geojson import to_display_geojson
 from layers.legend import LegendItem, LegendSection
 from layers.styles import label
 
-__all__ = ["SCHEMES", "plan_colours", "plan_group"]
+__all__ = ["SCHEMES", "plan_colours", "plan_group", "plan_legend"]
 
 #: What a planning map can colour communities by, with its layer title.
 SCHEMES: dict[str, tuple[str, str]] = {
@@ -145,8 +145,23 @@ def plan_group(
     folium.GeoJson(data, style_function=style, control=False,
                    tooltip=folium.GeoJsonTooltip(fields=fields, aliases=aliases, localize=False,
                                                  sticky=True)).add_to(group)
+    return group, _section(rows, scheme, lang)
+
+
+def plan_legend(values: pd.Series | Mapping[str, Any], *, scheme: str, lang: str = "zh") -> LegendSection:
+    """The legend section :func:`plan_group` gives for ``values``, without building the layer.
+
+    Example
+    -------
+    >>> [item.text for item in plan_legend({"a": 1, "b": 0}, scheme="gap", lang="en").items]
+    ['within reach', 'not within reach', 'no data']
+    """
+    return _section(plan_colours(pd.Series(values, dtype=object), scheme=scheme)[1], scheme, lang)
+
+
+def _section(rows: list[tuple[str, str | None]], scheme: str, lang: str) -> LegendSection:
     missing = label(TEXT[{"roadmap_year": "none_year", "score": "none_score"}.get(scheme, "none_gaps")], lang)
     words = {"served": label(TEXT["served"], lang), "not_served": label(TEXT["not_served"], lang)}
     items = tuple(LegendItem(words.get(text, text) if text is not None else missing, "fill", "#555555",
                              fill=colour) for colour, text in rows)
-    return group, LegendSection(title, items)
+    return LegendSection(label(SCHEMES[scheme], lang), items)

@@ -28,7 +28,7 @@ from geo.plan_html import write_plan_sheets
 from geo.planning import PlanSettings, PlanningResult, plan_city, project_years
 from geo.schema import choice_label
 from layers.geojson import for_basemap
-from layers.planning import SCHEMES, plan_group
+from layers.planning import SCHEMES, plan_group, plan_legend
 from ui import mapview, pipelines_panel
 from ui.i18n import text
 from ui.zones_panel import base_map
@@ -168,13 +168,19 @@ def plan_map(dataset: Dataset, key: str, result: PlanningResult, lang: str, base
         else:
             values = wide["n_gaps"]
     base = base_map(dataset, key, lang, "build_year", cutoff, small_max, basemap_key, basemap, datum)
-    group, section = plan_group(for_basemap(communities, datum, layer="communities"), values, scheme=scheme,
-                                lang=lang, precision=5 if len(communities) >= 3000 else 6)
+    values = pd.Series(values, dtype=object)
+    layer_key = hashlib.sha256(f"{key}|{datum}|{lang}|{scheme}|{values.to_json()}".encode()).hexdigest()[:16]
+
+    def build():  # only when the figures shown changed: a rerun that changes nothing sends the stored script
+        return plan_group(for_basemap(communities, datum, layer="communities"), values, scheme=scheme, lang=lang,
+                          precision=5 if len(communities) >= 3000 else 6)[0]
+
     left, right = st.columns([5, 1])
     with left:
-        mapview.show(base, key=PLAN_MAP_KEY, feature_groups=[group], returned_objects=(), height=520)
+        mapview.show(base, key=PLAN_MAP_KEY, feature_groups=[(layer_key, build)], returned_objects=(), height=520,
+                     js_cache=st.session_state.setdefault("_plan_layer_js", {}))
     with right:
-        st.markdown(_legend(section), unsafe_allow_html=True)
+        st.markdown(_legend(plan_legend(values, scheme=scheme, lang=lang)), unsafe_allow_html=True)
 
 
 def _legend(section) -> str:
