@@ -46,7 +46,7 @@ def _gaps(_dataset: Dataset, key: str) -> pd.DataFrame:
     layers = _dataset.layers
     roads = layers.get("roads")
     fac = layers.get("facilities")
-    if fac is None:
+    if fac is None or not len(fac):  # unknown, not missing: plan_city says so in its notes
         return None
     return facilities.service_gaps(layers["communities"], fac,
                                    roads=roads if roads is not None and len(roads) else None)
@@ -111,7 +111,7 @@ def settings_form(lang: str, cutoff_year: int) -> PlanSettings | None:
         return None
     return PlanSettings(
         plan_year=year, cutoff_year=cutoff_year,
-        weights=preset if weights == base.weights() else {**base.weights(), **weights},
+        weights=preset if weights == base.weights() else weights,
         unit_costs=unit_costs, item_edits=tuple(st.session_state.get("item_edits", [])),
         budget_yuan=_wan(budget), max_households=max_hh or None, max_communities=max_n or None,
         target_year=target if target >= year else None, budget_per_year_yuan=_wan(per_year),
