@@ -295,7 +295,7 @@ def build_parser() -> argparse.ArgumentParser:
     """The argument parser of ``python -m geo``."""
     parser = argparse.ArgumentParser(
         prog="python -m geo",
-        description="Old-community renovation planning: inspect files, make demo data.",
+        description="Old-community renovation planning: inspect files, propose zones, pipelines work lists, the year's plan, demo data.",
     )
     parser.add_argument("--debug", action="store_true", help="show tracebacks")
     sub = parser.add_subparsers(dest="command", required=True)
