@@ -14,23 +14,13 @@ Usage
 
 from __future__ import annotations
 
-import argparse
 import sys
-import textwrap
 from pathlib import Path
 
-import nbformat
-from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _generator import code as _code, main, md as _md, render_cells  # noqa: E402
 
 NOTEBOOK = Path(__file__).resolve().with_name("planning_walkthrough.ipynb")
-
-
-def _md(cell_id: str, text: str) -> nbformat.NotebookNode:
-    return new_markdown_cell(textwrap.dedent(text).strip(), id=cell_id)
-
-
-def _code(cell_id: str, text: str) -> nbformat.NotebookNode:
-    return new_code_cell(textwrap.dedent(text).strip(), id=cell_id)
 
 
 CELLS = [
@@ -453,35 +443,10 @@ CELLS = [
 ]
 
 
-def build() -> nbformat.NotebookNode:
-    """The notebook, without outputs."""
-    nb = new_notebook(cells=CELLS, metadata={
-        "kernelspec": {"name": "python3", "display_name": "Python 3 (ipykernel)", "language": "python"},
-        "language_info": {"name": "python"},
-    })
-    nbformat.validate(nb)
-    return nb
-
-
 def render() -> str:
     """The notebook file's exact text."""
-    return nbformat.writes(build()) + "\n"
-
-
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--check", action="store_true", help="exit 1 if the stored notebook is stale")
-    args = parser.parse_args(argv)
-    text = render()
-    if args.check:
-        stale = not NOTEBOOK.exists() or NOTEBOOK.read_text(encoding="utf-8") != text
-        if stale:
-            print(f"{NOTEBOOK.name} is stale: run {Path(__file__).name}", file=sys.stderr)
-        return int(stale)
-    NOTEBOOK.write_text(text, encoding="utf-8")
-    print(f"wrote {NOTEBOOK}")
-    return 0
+    return render_cells(CELLS)
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    raise SystemExit(main(NOTEBOOK, render, __doc__))
