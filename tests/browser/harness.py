@@ -89,6 +89,19 @@ def chromium_browser():
             browser.close()
 
 
+@contextmanager
+def planner_page(browser, *, locale: str = "en-US"):
+    """A page as a planner opens it (1500 x 1000, downloads on) and the list that records every
+    request leaving this machine; the context is always closed."""
+    context = browser.new_context(viewport={"width": 1500, "height": 1000}, accept_downloads=True, locale=locale)
+    outside: list[str] = []
+    context.on("request", lambda r: None if is_local(r.url) else outside.append(r.url))
+    try:
+        yield context.new_page(), outside
+    finally:
+        context.close()
+
+
 def wait_idle(page, timeout_ms: int = 60_000) -> None:
     """Wait until the Streamlit script has finished running (no 'running' indicator)."""
     page.wait_for_function(

@@ -14,8 +14,9 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from playwright.sync_api import expect
 
-from tests.browser.harness import CHROMIUM, ROOT, app_server, chromium_browser, is_local, wait_idle
+from tests.browser.harness import CHROMIUM, ROOT, app_server, chromium_browser, planner_page, wait_idle
 
 pytestmark = pytest.mark.browser
 
@@ -44,12 +45,7 @@ def test_plan_a_year_and_download_it(server, tmp_path):
     shots = Path(os.environ.get("E2E_SCREENSHOTS", tmp_path))
     shots.mkdir(parents=True, exist_ok=True)
     with chromium_browser() as browser:
-        context = browser.new_context(viewport={"width": 1500, "height": 1000}, accept_downloads=True,
-                                      locale="en-US")
-        outside: list[str] = []
-        context.on("request", lambda r: None if is_local(r.url) else outside.append(r.url))
-        page = context.new_page()
-        try:
+        with planner_page(browser) as (page, outside):
             page.goto(server)
             wait_idle(page)
             page.get_by_role("button", name=re.compile("^Propose zones$")).first.click()
@@ -57,13 +53,22 @@ def test_plan_a_year_and_download_it(server, tmp_path):
             page.get_by_text("Candidates placed").first.wait_for(timeout=60_000)
             page.get_by_role("tab", name="Plans").click()
             wait_idle(page, 120_000)
+            cost = page.locator("[data-testid='stMetric']").filter(has_text="Cost (10,000 yuan)")
+            cost.wait_for(timeout=120_000)  # the first plan of this session is drawn
             budget = page.get_by_role("spinbutton", name="Budget of the year (10,000 yuan)")
             budget.fill("20000")
             budget.press("Enter")
             wait_idle(page, 120_000)
-            page.get_by_text("stopped by the budget").first.wait_for(timeout=60_000)
-            cost = page.locator("[data-testid='stMetric']").filter(has_text="Cost (10,000 yuan)")
-            assert 0 < float(cost.locator("[data-testid='stMetricValue']").inner_text().replace(",", "")) <= 20000
+            try:
+                expect(budget).to_have_value(re.compile(r"^20000(\.00)?$"), timeout=30_000)
+                page.get_by_text("stopped by the budget").first.wait_for(timeout=120_000)
+                expect(cost.locator("[data-testid='stMetricValue']")).to_have_text(  # the new budget's figures
+                    re.compile(r"^(1?\d,\d{3}|\d{1,3}|20,000)$"), timeout=120_000)        # 1 ... 20,000
+            except Exception:
+                page.screenshot(path=str(shots / "plan_failed.png"), full_page=True)
+                raise
+            shown = cost.locator("[data-testid='stMetricValue']").inner_text()
+            assert 0 < float(shown.replace(",", "")) <= 20000
             frame = page.frame_locator("iframe[title='streamlit_folium.st_folium']")
             frame.locator("path.leaflet-interactive").first.wait_for(state="attached", timeout=60_000)
             page.get_by_text("Map shows").scroll_into_view_if_needed()
@@ -73,8 +78,6 @@ def test_plan_a_year_and_download_it(server, tmp_path):
             workbook = download(page, "Annual plan XLSX")
             sheets = download(page, "Plan sheets (HTML)")
             page.screenshot(path=str(shots / "plan_2_export.png"))
-        finally:
-            context.close()
     tables = pd.read_excel(io.BytesIO(workbook), sheet_name=None)
     assert list(tables) == ["plan", "skipped", "totals"]
     plan = tables["plan"]

@@ -18,8 +18,8 @@ import geopandas as gpd
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.harness import (CHROMIUM, ROOT, app_server, chromium_browser, click_free_path, is_local,
-                                   map_frame, wait_idle)
+from tests.browser.harness import (CHROMIUM, ROOT, app_server, chromium_browser, click_free_path, map_frame,
+                                   planner_page, wait_idle)
 
 pytestmark = pytest.mark.browser
 
@@ -56,12 +56,7 @@ def test_planner_day(server, browser, tmp_path):
     url, workspace = server
     shots = Path(os.environ.get("E2E_SCREENSHOTS", tmp_path))
     shots.mkdir(parents=True, exist_ok=True)
-    context = browser.new_context(viewport={"width": 1500, "height": 1000}, accept_downloads=True,
-                                  locale="en-US")
-    outside: list[str] = []
-    context.on("request", lambda r: None if is_local(r.url) else outside.append(r.url))
-    page = context.new_page()
-    try:
+    with planner_page(browser) as (page, outside):
         page.goto(url)
         frame = map_frame(page)
         wait_idle(page)
@@ -125,8 +120,6 @@ def test_planner_day(server, browser, tmp_path):
             page.get_by_role("button", name=re.compile(r"^Download ")).click()
         data = Path(info.value.path()).read_bytes()
         shoot(page, "7_export", shots)
-    finally:
-        context.close()
 
     with zipfile.ZipFile(io.BytesIO(data)) as bundle:
         names = bundle.namelist()
