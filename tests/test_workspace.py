@@ -96,8 +96,9 @@ def test_the_file_is_a_geopackage_other_tools_read(zoning, tmp_path):
     ws = Workspace(tmp_path / "w.gpkg")
     saved = ws.save(demo_proposal(zoning))
     layers = dict(pyogrio.list_layers(ws.path).tolist())
-    assert set(layers) == {"proposals", "proposal_zones", "proposal_assignments"}
+    assert set(layers) == {"proposals", "proposal_zones", "proposal_assignments", "proposal_revisions"}
     assert layers["proposals"] is None and layers["proposal_assignments"] is None
+    assert layers["proposal_revisions"] is None  # the history: an attribute table
     info = pyogrio.read_info(ws.path, layer="proposal_zones")
     assert info["features"] == len(zoning.zones) and info["crs"] == "EPSG:4538"
     zones = gpd.read_file(ws.path, layer="proposal_zones")
@@ -195,7 +196,7 @@ def test_saving_a_proposal_deleted_meanwhile_is_a_conflict(tmp_path):
     with pytest.raises(ConflictError, match="was deleted") as caught:
         ws.save(saved)
     assert caught.value.kind == "deleted" and caught.value.disk_revision is None
-    assert ws.save(saved, overwrite=True).revision == 1
+    assert ws.save(saved, overwrite=True).revision == 3  # 1 saved, 2 the deletion (kept in the history), 3
 
 
 def test_rename_and_delete(tmp_path):
