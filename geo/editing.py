@@ -17,13 +17,23 @@ whole-city tables (:attr:`EditSession.zones`, :attr:`EditSession.violations`,
 A planner may break a rule: the edit is made, and the zone's broken rules are listed
 (:meth:`EditSession.violations_of`, in Chinese or English); a note
 (:meth:`EditSession.note`) records why a rule-breaking zone is kept. A locked zone cannot be
-edited (:class:`LockedZoneError`: unlock it first) and a re-run keeps it exactly.
+edited (:class:`LockedZoneError`: unlock it first) and a re-run keeps it exactly. Every error
+an edit raises is an :class:`EditError` with a ``code`` and ``params`` a page words in its
+language; ``str(error)`` is the English message.
 
-Zone ids: the engine numbers its zones ``Z0001``, ``Z0002``...; a zone a planner makes
-(:meth:`~EditSession.new_zone`, :meth:`~EditSession.split_zone`,
-:meth:`~EditSession.split_zone_auto`) is numbered ``P001``, ``P002``... in the order they are
-made (``P1000`` after ``P999``), never clashing with an engine id; merging keeps the first zone's
-id. Undoing the edit that made a ``P`` id frees the number again.
+Reasons: every candidate out of every zone has one. The engine's (``ZoningResult.assignments``,
+or :func:`geo.zones.explain_zoning` of the first zoning when a session is opened without them),
+or the edit's (``taken_out``, ``split_out``); :meth:`EditSession.engine_reasons` gives them for
+a saved proposal to keep.
+
+Zone ids are stable: a zone keeps its id through every edit that leaves its members alone and
+through a re-run that makes the same zone again, and an id is never given to another zone. The
+engine numbers its zones ``Z0001``, ``Z0002``...; a re-run's new zones continue after the largest
+``Z`` number the session ever used. A zone a planner makes (:meth:`~EditSession.new_zone`,
+:meth:`~EditSession.split_zone`, :meth:`~EditSession.split_zone_auto`) is numbered ``P001``,
+``P002``... after the largest ``P`` number ever used (``P1000`` after ``P999``); merging keeps
+the first zone's id. The ids used are part of the history (:attr:`EditSession.used_zone_ids`):
+undoing an edit frees the ids it made, so a log replays to the same ids.
 
 Example
 -------
@@ -48,6 +58,7 @@ True
 from __future__ import annotations
 
 import dataclasses
+import inspect
 import math
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
@@ -75,10 +86,22 @@ from geo.zone_score import (
     rule_text,
     zone_figures,
 )
-from geo.zones import REASONS, Overrides, ZoneRules, ZoningResult, _problem, merge_candidates, propose_zones
+from geo.zones import (
+    REASONS,
+    Overrides,
+    ZoneRules,
+    ZoningResult,
+    _problem,
+    explain_zoning,
+    merge_candidates,
+    propose_zones,
+)
 
 #: Prefix of the zones a planner makes (the engine's are ``Z0001``...).
 PLANNER_PREFIX = "P"
+
+#: Prefix of the zones the engine makes (:func:`geo.zones.propose_zones`).
+ENGINE_PREFIX = "Z"
 
 #: Reasons a candidate is out of every zone because of a planner's edit, with their words.
 EDIT_REASONS: dict[str, tuple[str, str]] = {
@@ -90,11 +113,43 @@ _CUT_WORDS = {"street": ("分属不同街道", "in another street")}
 
 
 class EditError(GeoError, ValueError):
-    """An edit names a community or zone that does not exist, or cannot be made as asked."""
+    """An edit names a community or zone that does not exist, or cannot be made as asked.
+
+    Attributes
+    ----------
+    code
+        What went wrong, for a page to word it in its language: ``unknown_communities``
+        (params ``ids``), ``no_selection``, ``unknown_zone`` (``zone_id``), ``zone_locked``
+        (``zones``), ``not_in_zone`` (``zone_id``, ``ids``), ``split_empties_zone``
+        (``zone_id``), ``too_few_zones`` (``zone_ids``), ``nothing_to_undo``,
+        ``nothing_to_redo``, ``unknown_edit`` (``op``, ``allowed``), ``bad_log_entry``
+        (``entry``), ``unknown_reasons`` (``codes``), ``bad_polygon``.
+    params
+        The facts the words name (JSON-able).
+
+    Example
+    -------
+    >>> error = EditError("there is no zone Z9", code="unknown_zone", params={"zone_id": "Z9"})
+    >>> str(error), error.code, error.params, isinstance(error, ValueError)
+    ('there is no zone Z9', 'unknown_zone', {'zone_id': 'Z9'}, True)
+    """
+
+    default_code = "edit_refused"
+
+    def __init__(self, message: str = "", *, code: str | None = None,
+                 params: Mapping[str, Any] | None = None) -> None:
+        super().__init__(message)
+        self.code = code or self.default_code
+        self.params = dict(params or {})
+
+    def __reduce__(self):  # a pickled error (a process pool, a page's session store) keeps its code
+        return type(self), (str(self),), {"code": self.code, "params": self.params}
 
 
 class LockedZoneError(EditError):
-    """An edit would change a locked zone."""
+    """An edit would change a locked zone (code ``zone_locked``, params ``zones``)."""
+
+    default_code = "zone_locked"
 
 
 def reason_words(code: str, lang: str = "en") -> str:
@@ -204,17 +259,82 @@ def changed_zones(before: Zoning, after: Zoning) -> set[str]:
     return {z for z in keys if before.zones.get(z) != after.zones.get(z)}
 
 
-def next_zone_id(zoning: Zoning) -> str:
-    """The next planner zone id: ``P`` and one more than the largest ``P`` number in use.
+def _largest_number(prefix: str, zone_ids: Iterable[str]) -> int:
+    """The largest number of the ids ``prefix`` + digits (0 when there is none)."""
+    return max((int(z[len(prefix):]) for z in zone_ids if z.startswith(prefix) and z[len(prefix):].isdigit()),
+               default=0)
+
+
+def next_zone_id(zoning: Zoning, *, used: Iterable[str] = ()) -> str:
+    """The next planner zone id: ``P`` and one more than the largest ``P`` number in use or used.
+
+    Parameters
+    ----------
+    zoning
+        The zoning the new zone goes into.
+    used
+        Every zone id used before (:attr:`EditSession.used_zone_ids`): none is given again.
 
     Example
     -------
     >>> next_zone_id(Zoning({"Z0001": {"a"}, "P007": {"b"}}))
     'P008'
+    >>> next_zone_id(Zoning({"Z0001": {"a"}}), used=["P001", "P003"])
+    'P004'
     """
-    numbers = [int(z[len(PLANNER_PREFIX):]) for z in zoning.zones
-               if z.startswith(PLANNER_PREFIX) and z[len(PLANNER_PREFIX):].isdigit()]
-    return f"{PLANNER_PREFIX}{max(numbers, default=0) + 1:03d}"
+    largest = _largest_number(PLANNER_PREFIX, [*zoning.zones, *used])
+    return f"{PLANNER_PREFIX}{largest + 1:03d}"
+
+
+def stable_zone_ids(
+    zones: Mapping[str, frozenset[str]],
+    *,
+    previous: Mapping[str, frozenset[str]],
+    used: Iterable[str] = (),
+    keep: Iterable[str] = (),
+) -> dict[str, str]:
+    """Ids for a re-run's zones: a zone with the same members as a previous one takes its id.
+
+    Parameters
+    ----------
+    zones
+        The engine's zones: engine id -> members.
+    previous
+        The zones before the re-run: id -> members.
+    used
+        Every id used before; a zone that is new gets ``Z`` and a number after the largest ``Z``
+        number among them (in the engine's order), so no id is given to another zone.
+    keep
+        Ids kept as they are (the locked zones, which the engine kept).
+
+    Returns
+    -------
+    dict
+        engine id -> id.
+
+    Example
+    -------
+    >>> stable_zone_ids({"Z0001": frozenset("ab"), "Z0002": frozenset("cd"), "Z0003": frozenset("ef")},
+    ...                 previous={"P002": frozenset("cd"), "Z0001": frozenset("abx")},
+    ...                 used=["Z0001", "Z0004", "P002"])
+    {'Z0001': 'Z0005', 'Z0002': 'P002', 'Z0003': 'Z0006'}
+    """
+    keep = set(keep)
+    used = set(used) | set(previous) | keep
+    by_members = {ms: z for z, ms in previous.items() if z not in keep}
+    serial = _largest_number(ENGINE_PREFIX, used)
+    out: dict[str, str] = {}
+    for zid in sorted(zones, key=lambda z: (len(z), z)):  # the engine's order (Z9999 before Z10000)
+        if zid in keep:
+            out[zid] = zid
+            continue
+        same = by_members.pop(zones[zid], None)
+        if same is not None:
+            out[zid] = same
+        else:
+            serial += 1
+            out[zid] = f"{ENGINE_PREFIX}{serial:04d}"
+    return out
 
 
 # --- the session -----------------------------------------------------------------------------
@@ -227,6 +347,7 @@ class _Step:
     zoning: Zoning
     rules: ZoneRules
     engine: Mapping[str, tuple[str, str | None]]  # candidate -> (reason code, relaxation), last run
+    used: frozenset[str]  # every zone id used up to this step (the zoning's included)
     entry: dict | None = None
 
 
@@ -236,16 +357,22 @@ def _now() -> str:
 
 def _ids_arg(community_ids: str | Iterable[str]) -> list[str]:
     ids = [community_ids] if isinstance(community_ids, str) else [str(c) for c in community_ids]
-    return list(dict.fromkeys(ids))
+    return list(dict.fromkeys(c for c in ids if c))  # an empty id is no selection
 
 
-def _engine_reasons(assignments: pd.DataFrame | None) -> Mapping[str, tuple[str, str | None]]:
-    if assignments is None or not len(assignments):
+def _engine_reasons(reasons: pd.DataFrame | Mapping | None) -> Mapping[str, tuple[str, str | None]]:
+    """candidate -> (code, relaxation) from an assignments table or a saved mapping (``fixed``,
+    None and NaN codes dropped: a locked zone's members are ``fixed`` by the session itself)."""
+    if reasons is None or not len(reasons):
         return MappingProxyType({})
-    rows = assignments[assignments["reason_code"].notna() & (assignments["reason_code"] != "fixed")]
-    relax = rows["relaxation"] if "relaxation" in rows else pd.Series(None, index=rows.index)
-    return MappingProxyType({str(c): (str(code), None if pd.isna(r) else str(r))
-                             for c, code, r in zip(rows["community_id"], rows["reason_code"], relax)})
+    if isinstance(reasons, pd.DataFrame):
+        rows = reasons[reasons["reason_code"].notna()]
+        relax = rows["relaxation"] if "relaxation" in rows else pd.Series(None, index=rows.index)
+        items = list(zip(rows["community_id"], rows["reason_code"], relax))
+    else:  # code, (code, relaxation) or [code, relaxation]
+        items = [(c, v, None) if isinstance(v, str) or v is None else (c, *[*v, None][:2]) for c, v in reasons.items()]
+    return MappingProxyType({str(c): (str(code), None if _plain(r) is None else str(r))
+                             for c, code, r in items if _plain(code) is not None and code != "fixed"})
 
 
 def _plain(value: Any) -> Any:
@@ -279,8 +406,14 @@ class EditSession:
         Forbidden pairs and locked groups, checked and kept by re-runs (``fixed_zones`` is
         ignored: lock zones instead).
     reasons
-        The engine's per-community table (``ZoningResult.assignments``): the reasons of
-        candidates left out. None: no reasons.
+        Why each candidate out of every zone is out: the engine's per-community table
+        (``ZoningResult.assignments``) or a mapping community id -> (reason code, relaxation)
+        (what a saved proposal keeps: :meth:`engine_reasons`). The candidates out of every zone
+        it does not give a reason for (all, when None) get the engine's reasons for the first
+        zoning (:func:`geo.zones.explain_zoning`, its locked zones fixed), unless the zoning is
+        empty (nothing proposed yet: no reasons).
+    used_zone_ids
+        Zone ids used before (a re-opened proposal's :attr:`used_zone_ids`): no new zone gets one.
     clock
         Returns the time written in the edit log (UTC ISO 8601 by default).
     max_undo
@@ -289,7 +422,8 @@ class EditSession:
     Raises
     ------
     CRSError, SchemaError, EditError
-        Communities in degrees or without ids/households; a zoning naming unknown communities.
+        Communities in degrees or without ids/households; a zoning or reasons naming unknown
+        communities (``unknown_communities``); an unknown reason code (``unknown_reasons``).
     """
 
     def __init__(
@@ -301,7 +435,8 @@ class EditSession:
         barriers: gpd.GeoDataFrame | None = None,
         rules: ZoneRules | None = None,
         overrides: Overrides | None = None,
-        reasons: pd.DataFrame | None = None,
+        reasons: pd.DataFrame | Mapping[str, tuple[str, str | None]] | None = None,
+        used_zone_ids: Iterable[str] = (),
         clock: Callable[[], str] = _now,
         max_undo: int = 500,
     ) -> None:
@@ -330,12 +465,36 @@ class EditSession:
         if not isinstance(zoning, Zoning):
             zoning = Zoning.from_assignment(zoning or {})
         self._check_known([c for ms in zoning.zones.values() for c in ms], "the first zoning")
-        self._history = [_Step(zoning, rules, _engine_reasons(reasons))]
+        engine = self._first_reasons(zoning, rules, _engine_reasons(reasons))
+        used = frozenset(map(str, [used_zone_ids] if isinstance(used_zone_ids, str) else used_zone_ids))
+        self._history = [_Step(zoning, rules, engine, used | frozenset(zoning.zones))]
         self._cursor = 0
         self._dropped_log: list[dict] = []
         self._view: dict[str, Any] = {}
         self._last_touched: set[str] = set(zoning.zones)
         self._ensure_figures(self._history[0])
+
+    def _first_reasons(self, zoning: Zoning, rules: ZoneRules,
+                       given: Mapping[str, tuple[str, str | None]]) -> Mapping[str, tuple[str, str | None]]:
+        """The reasons given, checked, and the engine's for the candidates out they leave out."""
+        self._check_known(given, "the reasons")
+        unknown = sorted({code for code, _ in given.values()} - set(REASONS) - set(EDIT_REASONS))
+        if unknown:
+            raise EditError(f"the reasons name unknown reason codes ({', '.join(unknown[:10])}): expected "
+                            f"the engine's or an edit's reason codes, as a saved proposal keeps them",
+                            code="unknown_reasons", params={"codes": unknown})
+        if not zoning.zones:
+            return given
+        placed = {c for ms in zoning.zones.values() for c in ms}
+        is_cand = self._context(rules).is_cand
+        if all(c in placed or c in given or c in zoning.left_out for c in self._ids[is_cand]):
+            return given
+        fixed = {z: tuple(sorted(zoning.zones[z])) for z in sorted(zoning.locked)}
+        overrides = Overrides(locked_together=self._overrides.locked_together,
+                              forbidden_pairs=self._overrides.forbidden_pairs, fixed_zones=fixed)
+        table = explain_zoning(self._frame, zoning.assignment(), pairs=self._pairs(rules),
+                               barriers=self._barriers, rules=rules, overrides=overrides)
+        return MappingProxyType({**_engine_reasons(table), **given})
 
     @classmethod
     def from_result(
@@ -346,18 +505,27 @@ class EditSession:
         pairs: gpd.GeoDataFrame | None = None,
         barriers: gpd.GeoDataFrame | None = None,
         overrides: Overrides | None = None,
+        used_zone_ids: Iterable[str] = (),
         clock: Callable[[], str] = _now,
         max_undo: int = 500,
     ) -> EditSession:
         """A session starting from the engine's proposal (its rules and reasons; its fixed zones locked).
 
         ``communities``, ``pairs`` and ``barriers`` must be those the proposal was made from.
+        ``used_zone_ids``: ids used before (a previous session's :attr:`used_zone_ids`); the
+        proposal's zones (but its fixed ones) are then numbered after the largest ``Z`` number
+        among them, so that no id names another zone than it did.
         """
         a = result.assignments
-        fixed = a.loc[a["reason_code"] == "fixed", "zone_id"].dropna().astype(str)
-        zoning = Zoning.from_assignment(result.assignment(), locked=set(fixed))
+        fixed = set(a.loc[a["reason_code"] == "fixed", "zone_id"].dropna().astype(str))
+        used = {str(z) for z in ([used_zone_ids] if isinstance(used_zone_ids, str) else used_zone_ids)}
+        engine = Zoning.from_assignment(result.assignment())
+        ids = {z: z for z in engine.zones}
+        if used - fixed:
+            ids = stable_zone_ids(engine.zones, previous={}, used=used, keep=fixed)
+        zoning = Zoning({ids[z]: ms for z, ms in engine.zones.items()}, locked=fixed)
         return cls(communities, zoning, pairs=pairs, barriers=barriers, rules=result.rules,
-                   overrides=overrides, reasons=a, clock=clock, max_undo=max_undo)
+                   overrides=overrides, reasons=a, used_zone_ids=used, clock=clock, max_undo=max_undo)
 
     # --- state -----------------------------------------------------------------------------
 
@@ -379,6 +547,43 @@ class EditSession:
     def crs(self):
         """The communities' (metric) CRS."""
         return self._frame.crs
+
+    @property
+    def used_zone_ids(self) -> tuple[str, ...]:
+        """Every zone id used up to the current step (the first zoning's and those given at the
+        start included), sorted: a saved proposal keeps them to continue its own numbering."""
+        return tuple(sorted(self._step.used))
+
+    def engine_reasons(self) -> dict[str, list]:
+        """Why each candidate out of every zone is out, now: community id -> ``[code, relaxation]``.
+
+        JSON-ready, by community id: what a saved proposal keeps and ``EditSession(...,
+        reasons=...)`` takes back. The engine's reasons (of its last run, or of the first zoning),
+        or the edit's code (``taken_out``, ``split_out``, relaxation None).
+
+        Example
+        -------
+        >>> import geopandas as gpd
+        >>> from shapely import box
+        >>> homes = gpd.GeoDataFrame({"community_id": ["a", "b", "c"], "households": [150, 160, 140],
+        ...     "build_year": [1985, 1988, 1990], "status": ["candidate"] * 3},
+        ...     geometry=[box(0, 0, 50, 50), box(50, 0, 100, 50), box(300, 0, 350, 50)], crs=4538)
+        >>> session = EditSession(homes, {"a": "Z0001", "b": "Z0001"})
+        >>> session.engine_reasons()
+        {'c': ['isolated', 'gap_m >= 201 would reach b']}
+        >>> _ = session.take_out("a")
+        >>> session.engine_reasons()
+        {'a': ['taken_out', None], 'c': ['isolated', 'gap_m >= 201 would reach b']}
+        """
+        zone_of = self._zone_of()
+        cand = self._ids[self._context(self.rules).is_cand]
+        out = {}
+        for cid in cand:
+            if cid not in zone_of:
+                _, _, _, _, code, _, _, relax = self._place(cid)
+                if code is not None:
+                    out[cid] = [code, relax]
+        return out
 
     @property
     def can_undo(self) -> bool:
@@ -409,7 +614,7 @@ class EditSession:
             Nothing to undo.
         """
         if not self.can_undo:
-            raise EditError("there is no edit to undo")
+            raise EditError("there is no edit to undo", code="nothing_to_undo")
         self._move_cursor(self._cursor - 1)
         return self.zoning
 
@@ -422,7 +627,7 @@ class EditSession:
             Nothing to redo.
         """
         if not self.can_redo:
-            raise EditError("there is no undone edit to redo")
+            raise EditError("there is no undone edit to redo", code="nothing_to_redo")
         self._move_cursor(self._cursor + 1)
         return self.zoning
 
@@ -550,7 +755,7 @@ class EditSession:
 
     def zone_of(self, community_id: str) -> str | None:
         """The zone a community is in (None: in no zone)."""
-        self._check_known([community_id], "zone_of")
+        self._check_known([community_id], "looking up a community")
         return self._zone_of().get(str(community_id))
 
     def community_details(self, community_id: str, *, lang: str = "en") -> dict:
@@ -568,7 +773,7 @@ class EditSession:
             and ``cut`` (the cut in words).
         """
         cid = str(community_id)
-        self._check_known([cid], "community_details")
+        self._check_known([cid], "community details")
         k = self._pos[cid]
         record = self._frame.iloc[k]
         fields = {col: _plain(record[col]) for col in self._frame.columns if col != self._frame.geometry.name}
@@ -621,7 +826,8 @@ class EditSession:
         dict
             ``zones``, ``locked_zones``, ``communities_in_zones``, ``households_in_zones``,
             ``candidates``, ``candidates_placed``, ``candidates_left_out``, ``left_out_by_reason``
-            (code -> count), ``zones_breaking_rules`` and ``zones_kept_with_note`` (zone ids),
+            (code -> count; ``unknown`` for candidates with no reason: the engine has not run on
+            an empty first zoning), ``zones_breaking_rules`` and ``zones_kept_with_note`` (zone ids),
             ``violations`` (count, locked groups split included), ``edits`` (in the log).
         """
         step = self._step
@@ -631,7 +837,7 @@ class EditSession:
         is_cand = self._context(step.rules).is_cand
         cand_ids = self._ids[is_cand]
         left = [c for c in cand_ids if c not in zone_of]
-        codes = Counter(self._place(c)[4] for c in left)
+        codes = Counter(self._place(c)[4] or "unknown" for c in left)
         breaking = [z for z in sorted(zoning.zones) if self._figures(z).violations]
         extra = locked_split_violations(zone_of, self._overrides)
         return {
@@ -664,10 +870,19 @@ class EditSession:
         -------
         list of str
             Sorted ids (points on the polygon's edge count as inside).
+
+        Raises
+        ------
+        EditError
+            ``polygon`` is no geometry (``bad_polygon``).
         """
-        if isinstance(polygon, Mapping) and polygon.get("type") == "Feature":  # a draw tool's Feature
-            polygon = polygon["geometry"]
-        geom = polygon if isinstance(polygon, shapely.Geometry) else shapely.geometry.shape(polygon)
+        try:
+            if isinstance(polygon, Mapping) and polygon.get("type") == "Feature":  # a draw tool's Feature
+                polygon = polygon["geometry"]
+            geom = polygon if isinstance(polygon, shapely.Geometry) else shapely.geometry.shape(polygon)
+        except (KeyError, TypeError, ValueError, AttributeError, IndexError, shapely.errors.ShapelyError):
+            raise EditError(f"the selection shape is not a polygon (got {_short(polygon)}): draw a polygon "
+                            f"on the map", code="bad_polygon") from None
         if crs is not None:
             geom = gpd.GeoSeries([geom], crs=crs).to_crs(self.crs).iloc[0]
         if self._points is None:
@@ -708,7 +923,7 @@ class EditSession:
         EditError, LockedZoneError
             Unknown community; a community in a locked zone.
         """
-        ids = self._selection(community_ids, "take_out")
+        ids = self._selection(community_ids, "take out")
         zone_of = self._zone_of()
         placed = [c for c in ids if c in zone_of]
         self._require_unlocked({zone_of[c] for c in placed})
@@ -728,10 +943,10 @@ class EditSession:
         EditError, LockedZoneError
             Unknown community; a community in a locked zone.
         """
-        ids = self._selection(community_ids, "new_zone")
+        ids = self._selection(community_ids, "new zone")
         zone_of = self._zone_of()
         self._require_unlocked({zone_of.get(c) for c in ids} - {None})
-        new_id = next_zone_id(self.zoning)
+        new_id = next_zone_id(self.zoning, used=self._step.used)
         zones = self._without(ids)
         zones[new_id] = frozenset(ids)
         chosen = set(ids)
@@ -749,7 +964,8 @@ class EditSession:
         """
         zone_ids = list(dict.fromkeys([zone_ids] if isinstance(zone_ids, str) else map(str, zone_ids)))
         if len(zone_ids) < 2:
-            raise EditError(f"merging needs at least two zones, got {zone_ids}: select another zone")
+            raise EditError(f"merging needs at least two zones, got {len(zone_ids)} ({', '.join(zone_ids)}): "
+                            f"select another zone", code="too_few_zones", params={"zone_ids": zone_ids})
         for z in zone_ids:
             self._require_zone(z, unlocked=True)
         zones = dict(self.zoning.zones)
@@ -771,15 +987,17 @@ class EditSession:
             Unknown or locked zone; a community not in it; all its members or none.
         """
         zone_id = self._require_zone(zone_id, unlocked=True)
-        ids = self._selection(community_ids, "split_zone")
+        ids = self._selection(community_ids, "split")
         members = self.zoning.zones[zone_id]
         outside = [c for c in ids if c not in members]
         if outside:
-            raise EditError(f"{', '.join(outside[:10])} not in zone {zone_id}: split only moves its own members "
-                            f"(use move for others)")
+            raise EditError(f"{', '.join(outside[:10])} not in zone {zone_id}: a split takes only the zone's "
+                            f"own members (move the others instead)",
+                            code="not_in_zone", params={"zone_id": zone_id, "ids": outside})
         if len(ids) == len(members):
-            raise EditError(f"splitting all members of {zone_id} off leaves it empty: select fewer members")
-        new_id = next_zone_id(self.zoning)
+            raise EditError(f"splitting all members of {zone_id} off leaves it empty: select fewer members",
+                            code="split_empties_zone", params={"zone_id": zone_id})
+        new_id = next_zone_id(self.zoning, used=self._step.used)
         zones = dict(self.zoning.zones)
         zones[zone_id] = members - set(ids)
         zones[new_id] = frozenset(ids)
@@ -814,9 +1032,9 @@ class EditSession:
             return [zone_id]
         zones = dict(self.zoning.zones)
         del zones[zone_id]
-        ids = []
+        ids: list[str] = []
         for k, part in enumerate(parts):
-            zid = zone_id if k == 0 else next_zone_id(Zoning._of(zones, frozenset(), {}, {}))
+            zid = zone_id if k == 0 else next_zone_id(self.zoning, used=[*self._step.used, *ids])
             zones[zid] = frozenset(part)
             ids.append(zid)
         placed = {c for p in parts for c in p}
@@ -863,7 +1081,7 @@ class EditSession:
             Unknown zone.
         """
         zone_id = self._require_zone(zone_id)
-        text = (text or "").strip()
+        text = ("" if text is None else str(text)).strip()
         notes = {z: t for z, t in self.zoning.notes.items() if z != zone_id}
         if text:
             notes[zone_id] = text
@@ -875,9 +1093,25 @@ class EditSession:
 
         The engine (:func:`geo.zones.propose_zones`) runs with the locked zones as
         ``Overrides.fixed_zones`` and the session's forbidden pairs and locked groups. Zones that
-        are not locked are replaced (their notes go; the engine numbers them ``Z0001``... around
-        the locked ids), the reasons of candidates left out are the engine's again, and
+        are not locked are replaced (their notes go); a new zone with the same members as a zone
+        before keeps that zone's id, the others get ``Z`` ids never used in the session
+        (:func:`stable_zone_ids`). The reasons of candidates left out are the engine's again, and
         ``rules`` (when given) are in force from now on. Undoable like any edit.
+
+        Example
+        -------
+        >>> import geopandas as gpd
+        >>> from shapely import box
+        >>> homes = gpd.GeoDataFrame({"community_id": list("abcdef"), "households": [150] * 6,
+        ...     "build_year": [1990] * 6, "status": ["candidate"] * 6},
+        ...     geometry=[box(50 * k, 0, 50 * k + 50, 50) for k in range(6)], crs=4538)
+        >>> session = EditSession.from_result(propose_zones(homes), homes)
+        >>> session.zoning.assignment()
+        {'a': 'Z0001', 'b': 'Z0001', 'c': 'Z0002', 'd': 'Z0002', 'e': 'Z0003', 'f': 'Z0003'}
+        >>> _ = session.lock("Z0003")
+        >>> _ = session.take_out("b")  # Z0001 is {a} now
+        >>> session.rerun().assignment()  # Z0002 as it was keeps its id; {a, b} is new: a new id
+        {'a': 'Z0004', 'b': 'Z0004', 'c': 'Z0002', 'd': 'Z0002', 'e': 'Z0003', 'f': 'Z0003'}
         """
         step = self._step
         rules = rules or step.rules
@@ -887,35 +1121,52 @@ class EditSession:
                               forbidden_pairs=self._overrides.forbidden_pairs, fixed_zones=fixed)
         result = propose_zones(self._frame, pairs=self._pairs(rules), barriers=self._barriers, rules=rules,
                                overrides=overrides, progress=progress)
-        new = Zoning.from_assignment(result.assignment(), locked=zoning.locked,
-                                     notes={z: t for z, t in zoning.notes.items() if z in fixed})
-        self._seed(result, new, rules)
+        engine = Zoning.from_assignment(result.assignment()).zones
+        ids = stable_zone_ids(engine, previous={z: ms for z, ms in zoning.zones.items() if z not in fixed},
+                              used=step.used, keep=fixed)
+        new = Zoning({ids[z]: ms for z, ms in engine.items()}, locked=zoning.locked,
+                     notes={z: t for z, t in zoning.notes.items() if z in fixed})
+        self._seed(result, new, rules, ids)
         return self._commit("rerun", {"rules": dataclasses.asdict(rules)}, zoning=new, rules=rules,
                             engine=_engine_reasons(result.assignments), force=True)
 
-    def _seed(self, result: ZoningResult, zoning: Zoning, rules: ZoneRules) -> None:
-        """Cache the engine's figures of its rule-abiding zones (the same as scoring them again)."""
-        broken = set(result.violations["zone_id"].dropna())
+    def _seed(self, result: ZoningResult, zoning: Zoning, rules: ZoneRules, ids: Mapping[str, str]) -> None:
+        """Cache the engine's figures of its rule-abiding zones (the same as scoring them again),
+        under the session's ids (``ids``: engine id -> id)."""
+        broken = {ids.get(z, z) for z in result.violations["zone_id"].dropna()}
         records = result.zones.drop(columns=result.zones.geometry.name).to_dict("records")
         for record, outline in zip(records, result.zones.geometry.array):
-            zid = record["zone_id"]
+            zid = ids.get(record["zone_id"], record["zone_id"])
             if zid in broken or zid in zoning.locked or zid not in zoning.zones:
                 continue
             row = {key: _plain(value) if key != "members" else list(value) for key, value in record.items()}
+            row["zone_id"] = zid
             for key in ("households", "n_members", "build_year_min", "build_year_max"):
                 row[key] = None if row[key] is None else int(row[key])
             self._cache.setdefault((rules, zid, zoning.zones[zid]), ZoneFigures(zid, row, outline, ()))
 
     def apply(self, entry: Mapping) -> Any:
         """Make one logged edit again (``{"op", "args"}`` as in :attr:`log`); returns what the op returns."""
-        op, args = entry["op"], dict(entry.get("args", {}))
-        if op == "rerun":
-            args["rules"] = ZoneRules(**args["rules"]) if args.get("rules") is not None else None
-        allowed = {"move", "take_out", "new_zone", "merge_zones", "split_zone", "split_zone_auto",
-                   "dissolve", "lock", "note", "rerun"}
+        allowed = ["dissolve", "lock", "merge_zones", "move", "new_zone", "note", "rerun", "split_zone",
+                   "split_zone_auto", "take_out"]
+        try:
+            op, args = entry["op"], dict(entry.get("args") or {})
+        except (KeyError, TypeError, ValueError, AttributeError):
+            raise EditError(f"a log entry must be {{'op': ..., 'args': {{...}}}}, got {_short(entry)}: "
+                            f"the saved log is damaged", code="bad_log_entry",
+                            params={"entry": _short(entry)}) from None
         if op not in allowed:
-            raise EditError(f"unknown edit '{op}' in the log: expected one of {', '.join(sorted(allowed))}")
-        return getattr(self, op)(**args)
+            raise EditError(f"unknown edit '{op}' in the log: expected one of {', '.join(allowed)}",
+                            code="unknown_edit", params={"op": str(op), "allowed": allowed})
+        try:
+            if op == "rerun":
+                args["rules"] = ZoneRules(**args["rules"]) if args.get("rules") is not None else None
+            call = getattr(self, op)
+            inspect.signature(call).bind(**args)
+        except (TypeError, ValueError) as exc:
+            raise EditError(f"the logged edit '{op}' has arguments it cannot take ({exc}): the saved log is "
+                            f"damaged", code="bad_log_entry", params={"entry": _short(entry)}) from None
+        return call(**args)
 
     def replay(self, log: Iterable[Mapping]) -> Zoning:
         """Make every logged edit again, in order (a saved proposal re-opened); returns the zoning."""
@@ -929,12 +1180,14 @@ class EditSession:
         unknown = sorted({str(c) for c in ids if str(c) not in self._pos})
         if unknown:
             raise EditError(f"{what}: {len(unknown)} communities are not in the layer "
-                            f"({', '.join(unknown[:10])}): pick communities on the map")
+                            f"({', '.join(unknown[:10])}): pick communities on the map",
+                            code="unknown_communities", params={"ids": unknown})
 
     def _selection(self, community_ids: str | Iterable[str], what: str) -> list[str]:
         ids = _ids_arg(community_ids)
         if not ids:
-            raise EditError(f"{what}: no community selected: click one or draw a polygon around some")
+            raise EditError(f"{what}: no community selected: click one or draw a polygon around some",
+                            code="no_selection")
         self._check_known(ids, what)
         return ids
 
@@ -942,7 +1195,7 @@ class EditSession:
         zone_id = str(zone_id)
         if zone_id not in self.zoning.zones:
             raise EditError(f"there is no zone {zone_id}: pick one of the {len(self.zoning.zones)} zones on the "
-                            f"map (new_zone starts one)")
+                            f"map, or start a new zone", code="unknown_zone", params={"zone_id": zone_id})
         if unlocked:
             self._require_unlocked({zone_id})
         return zone_id
@@ -950,8 +1203,8 @@ class EditSession:
     def _require_unlocked(self, zone_ids: set[str]) -> None:
         locked = sorted(set(zone_ids) & self.zoning.locked)
         if locked:
-            raise LockedZoneError(f"zone {', '.join(locked)} is locked: unlock it first "
-                                  f"(lock(zone_id, locked=False)), then edit it")
+            raise LockedZoneError(f"zone {', '.join(locked)} is locked: unlock it first, then edit it",
+                                  code="zone_locked", params={"zones": locked})
 
     def _without(self, ids: Iterable[str]) -> dict[str, frozenset[str]]:
         """The current zones with ``ids`` removed (zones left empty are dropped)."""
@@ -987,7 +1240,8 @@ class EditSession:
             self._last_touched = set()
             return old
         entry = {"op": op, "args": _plain_args(args), "time": self._clock()}
-        new_step = _Step(zoning, rules, step.engine if engine is None else engine, entry)
+        new_step = _Step(zoning, rules, step.engine if engine is None else engine,
+                         step.used | frozenset(zoning.zones), entry)
         del self._history[self._cursor + 1:]
         self._history.append(new_step)
         if len(self._history) > self._max_undo + 1:
@@ -999,6 +1253,12 @@ class EditSession:
         self._last_touched = changed_zones(old, zoning) if rules == step.rules else set(old.zones) | set(zoning.zones)
         self._ensure_figures(new_step)
         return zoning
+
+
+def _short(value: Any) -> str:
+    """A value as the start of its repr (for a message naming bad input)."""
+    text = repr(value)
+    return text if len(text) <= 80 else text[:77] + "..."
 
 
 def _plain_args(args: dict) -> dict:
@@ -1043,5 +1303,6 @@ def _best_split(ctx: ScoringContext, members: list[str], rules: ZoneRules, overr
 
 
 # re-exported for the page: the words of a broken rule
-__all__ = ["EDIT_REASONS", "PLANNER_PREFIX", "RULE_TEXT", "EditError", "EditSession", "LockedZoneError",
-           "Zoning", "changed_zones", "next_zone_id", "reason_words", "rule_text"]
+__all__ = ["EDIT_REASONS", "ENGINE_PREFIX", "PLANNER_PREFIX", "RULE_TEXT", "EditError", "EditSession",
+           "LockedZoneError", "Zoning", "changed_zones", "next_zone_id", "reason_words", "rule_text",
+           "stable_zone_ids"]

@@ -5,7 +5,8 @@ communities be merged into one property-management area, optionally taken in by 
 neighbour ("one property company takes the scattered buildings next door"), without crossing
 arterial roads, rivers or railways. :func:`propose_zones` does that under explicit rules,
 :func:`geo.zone_score.score_zoning` measures any zoning (a proposal or a planner's edit) with the
-same figures and lists every rule it breaks, and every candidate left out gets a reason.
+same figures and lists every rule it breaks, and every candidate left out gets a reason
+(:func:`explain_zoning` gives the same reasons for any zoning: a saved proposal, a planner's edit).
 
 Rules (:class:`ZoneRules`), with their defaults:
 
@@ -355,76 +356,20 @@ def propose_zones(
     start = time.perf_counter()
     rules = rules or ZoneRules()
     overrides = overrides or Overrides()
-    require_metric(communities, "the communities layer")
-    for column in ("community_id", "households"):
-        if column not in communities.columns:
-            raise SchemaError(f"communities need a '{column}' column to be zoned")
+    _require_zoneable(communities)
     if pairs is None:
         pairs = community_pairs(communities, gap_m=rules.gap_m, barriers=barriers,
                                 respect_streets=rules.same_street)
-    frame = communities.copy()
-    frame["community_id"] = frame["community_id"].astype(str)
-    frame = frame.sort_values("community_id", kind="stable").reset_index(drop=True)
-    ids = frame["community_id"].tolist()
-    pos = {cid: k for k, cid in enumerate(ids)}
-    is_cand = merge_candidates(frame, rules).to_numpy()
-    hh = pd.to_numeric(frame["households"], errors="coerce").fillna(-1).astype(int).to_numpy()
-    years = pd.to_numeric(frame["build_year"], errors="coerce").to_numpy(dtype=float) \
-        if "build_year" in frame else np.full(len(frame), np.nan)
-    geoms = np.asarray(frame.geometry.array, dtype=object)
-    areas = shapely.area(geoms)
-    points = hull_points(geoms)
+    layer = _Layer.of(communities, rules)
+    pool = _Pool.of(layer, pairs, rules, overrides)
+    pos, hh, is_cand, node_members = layer.pos, layer.hh, layer.is_cand, pool.node_members
 
-    fixed_members = {cid for members in overrides.fixed_zones.values() for cid in members}
-    unknown = sorted({*fixed_members, *(c for g in overrides.locked_together for c in g),
-                      *(c for p in overrides.forbidden_pairs for c in p)} - set(pos))
-    if unknown:
-        raise SchemaError(f"overrides name communities that are not in the layer: {', '.join(unknown[:10])}")
-
-    edges = _usable_edges(pairs, rules)
-    index = pd.Index(ids, dtype=object)
-    ea, eb = (edges[c].to_numpy(dtype=object) for c in ("a", "b"))
-    if len(pos) == len(ids):  # unique ids (the usual case): one vectorised lookup
-        known = (index.get_indexer(ea) >= 0) & (index.get_indexer(eb) >= 0)
-    else:
-        known = np.array([a in pos and b in pos for a, b in zip(ea, eb)], dtype=bool)
-    ea, eb = ea[known].tolist(), eb[known].tolist()
-    # nodes: candidates and (when allowed) anchors; locked groups contracted into one node
-    # an anchor is a larger neighbour that takes small ones in: more than small, at most a zone
-    anchor_ok = (~is_cand) & (hh > rules.small_max_households) & (hh <= rules.max_households) & rules.allow_anchor
-    in_pool = (is_cand | anchor_ok) & ~np.isin(np.asarray(ids, dtype=object), list(fixed_members))
-    uf = _UnionFind(ids)
-    for group in overrides.locked_together:
-        group = sorted(group)
-        for other in group[1:]:
-            uf.union(group[0], other)
-    for group in overrides.locked_together:  # a locked group is in the pool when any member is
-        if any(in_pool[pos[c]] or is_cand[pos[c]] for c in group) and not (set(group) & fixed_members):
-            for c in group:
-                in_pool[pos[c]] = True
-    node_of = {cid: uf.find(cid) for cid, keep in zip(ids, in_pool.tolist()) if keep}
-    node_members: dict[str, list[str]] = {}
-    for cid, root in node_of.items():
-        node_members.setdefault(root, []).append(cid)
-
-    # the graph: neighbours in the order their first pair comes (as networkx keeps them)
-    node_anchor = {n: any(not is_cand[pos[c]] for c in ms) for n, ms in node_members.items()}
-    graph = _Graph(node_members)
-    for a, b in zip(ea, eb):
-        na, nb = node_of.get(a), node_of.get(b)
-        if na is not None and nb is not None and na != nb:
-            if node_anchor[na] and node_anchor[nb]:
-                continue  # two anchors never share a zone: no edge between them
-            graph.add_edge(na, nb)
-    forbidden = {frozenset((node_of.get(a), node_of.get(b))) for a, b in overrides.forbidden_pairs
-                 if a in node_of and b in node_of}
-
-    components = [sorted(c) for c in graph.components()]
+    components = [sorted(c) for c in pool.graph.components()]
     components = [c for c in components if any(is_cand[pos[m]] for n in c for m in node_members[n])]
     components.sort(key=lambda c: c[0])
-    columns = (hh.tolist(), years.tolist(), areas.tolist(), is_cand.tolist())
-    problems = [(comp, _problem(comp, node_members, graph, forbidden, pos, columns, points, rules))
-                for comp in components if len(comp) >= 2]
+    columns = (hh.tolist(), layer.years.tolist(), layer.areas.tolist(), is_cand.tolist())
+    problems = [(comp, _problem(comp, node_members, pool.graph, pool.forbidden, pos, columns, layer.points,
+                                rules)) for comp in components if len(comp) >= 2]
     solutions = solve_all([p for _, p in problems], seed=rules.seed, exact_max_nodes=rules.exact_max_nodes,
                           workers=workers, progress=progress)
     zones_found: list[list[str]] = []
@@ -445,13 +390,189 @@ def propose_zones(
         for m in members:
             assignment[m] = str(zid)
 
-    score, draw = score_zoning_deferred(frame, assignment, pairs=pairs, barriers=barriers, rules=rules,
-                                        candidates=pd.Series(is_cand, index=frame["community_id"]),
+    score, draw = score_zoning_deferred(layer.frame, assignment, pairs=pairs, barriers=barriers, rules=rules,
+                                        candidates=pd.Series(is_cand, index=layer.frame["community_id"]),
                                         overrides=overrides)
-    assignments = _assignments(frame, assignment, is_cand, score, pairs, rules, overrides, graph,
-                               node_of, node_members, pos, hh, points)
+    assignments = _assignments(layer, pool, assignment, _anchors(score), pairs, rules, overrides)
     return ZoningResult(_DeferredOutlines(score, draw), assignments, score.violations, rules,
                         seconds=time.perf_counter() - start)
+
+
+def explain_zoning(
+    communities: gpd.GeoDataFrame,
+    assignment: Mapping[str, str | None],
+    *,
+    pairs: gpd.GeoDataFrame | None = None,
+    barriers: gpd.GeoDataFrame | None = None,
+    rules: ZoneRules | None = None,
+    overrides: Overrides | None = None,
+) -> pd.DataFrame:
+    """Every community's place in a given zoning, and why each candidate out of every zone is out.
+
+    The same table as :attr:`ZoningResult.assignments`, by the engine's own rules, for any zoning
+    (a saved proposal re-opened, a planner's edit): for the engine's proposal it is the proposal's
+    own table. The reasons are those the engine gives with this zoning as its answer: what stops
+    each candidate left out from joining a neighbouring zone or making one of its own.
+
+    Parameters
+    ----------
+    communities
+        The communities layer in a metric CRS, with ``community_id`` and ``households``.
+    assignment
+        community id -> zone id; communities not in it (or with None) are in no zone.
+    pairs
+        Neighbour pairs (:func:`geo.adjacency.community_pairs`), the zoning's own; computed here
+        (with ``rules.gap_m`` and ``barriers``) when not given.
+    barriers
+        Arterial roads, rivers, railways, used when ``pairs`` is computed here.
+    rules, overrides
+        See :class:`ZoneRules` and :class:`Overrides`; members of ``overrides.fixed_zones`` are
+        ``fixed`` and no candidate can join them, as in :func:`propose_zones`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per community (by id): ``community_id``, ``zone_id``, ``role``, ``candidate``,
+        ``reason_code``, ``reason``, ``relaxation``.
+
+    Raises
+    ------
+    CRSError, SchemaError
+        Communities in degrees or without ids/households; an assignment or overrides naming
+        communities that are not in the layer.
+
+    Example
+    -------
+    >>> import geopandas as gpd
+    >>> from shapely import box
+    >>> homes = gpd.GeoDataFrame({"community_id": ["a", "b", "c"], "households": [150, 160, 140],
+    ...     "build_year": [1985, 1988, 1990], "street": ["s"] * 3, "status": ["candidate"] * 3},
+    ...     geometry=[box(0, 0, 50, 50), box(50, 0, 100, 50), box(100, 0, 150, 50)], crs=4538)
+    >>> table = explain_zoning(homes, {"a": "Z0001", "b": "Z0001"}, rules=ZoneRules(max_households=400))
+    >>> table[["community_id", "zone_id", "reason_code"]].values.tolist()
+    [['a', 'Z0001', None], ['b', 'Z0001', None], ['c', None, 'max_households']]
+    >>> table["relaxation"].iloc[2]
+    'max_households >= 450 would let a neighbouring zone take it'
+    """
+    rules = rules or ZoneRules()
+    overrides = overrides or Overrides()
+    _require_zoneable(communities)
+    if pairs is None:
+        pairs = community_pairs(communities, gap_m=rules.gap_m, barriers=barriers,
+                                respect_streets=rules.same_street)
+    layer = _Layer.of(communities, rules)
+    zoned = {str(c): str(z) for c, z in assignment.items()
+             if z is not None and not (isinstance(z, float) and math.isnan(z))}
+    unknown = sorted(set(zoned) - set(layer.pos))
+    if unknown:
+        raise SchemaError(f"the zoning names {len(unknown)} communities that are not in the layer "
+                          f"({', '.join(unknown[:10])}): explain a zoning of this layer")
+    pool = _Pool.of(layer, pairs, rules, overrides)
+    score, _ = score_zoning_deferred(layer.frame, zoned, pairs=pairs, rules=rules,
+                                     candidates=pd.Series(layer.is_cand, index=layer.frame["community_id"]),
+                                     overrides=overrides)
+    return _assignments(layer, pool, zoned, _anchors(score), pairs, rules, overrides)
+
+
+def _require_zoneable(communities: gpd.GeoDataFrame) -> None:
+    require_metric(communities, "the communities layer")
+    for column in ("community_id", "households"):
+        if column not in communities.columns:
+            raise SchemaError(f"communities need a '{column}' column to be zoned")
+
+
+def _anchors(score: ZoningScore) -> set[str]:
+    """The anchors of a scored zoning (each zone's only member that is no candidate)."""
+    return set(score.zones["anchor_id"].dropna()) if len(score.zones) else set()
+
+
+@dataclass(frozen=True)
+class _Layer:
+    """The communities by id (sorted) and what the engine reads of each, by position."""
+
+    frame: gpd.GeoDataFrame
+    ids: list[str]
+    pos: dict[str, int]
+    is_cand: np.ndarray
+    hh: np.ndarray
+    years: np.ndarray
+    areas: np.ndarray
+    points: list
+
+    @classmethod
+    def of(cls, communities: gpd.GeoDataFrame, rules: ZoneRules) -> _Layer:
+        frame = communities.copy()
+        frame["community_id"] = frame["community_id"].astype(str)
+        frame = frame.sort_values("community_id", kind="stable").reset_index(drop=True)
+        ids = frame["community_id"].tolist()
+        years = pd.to_numeric(frame["build_year"], errors="coerce").to_numpy(dtype=float) \
+            if "build_year" in frame else np.full(len(frame), np.nan)
+        geoms = np.asarray(frame.geometry.array, dtype=object)
+        hh = pd.to_numeric(frame["households"], errors="coerce").fillna(-1).astype(int).to_numpy()
+        return cls(frame, ids, {cid: k for k, cid in enumerate(ids)}, merge_candidates(frame, rules).to_numpy(),
+                   hh, years, shapely.area(geoms), hull_points(geoms))
+
+
+@dataclass(frozen=True)
+class _Pool:
+    """The engine's graph: the communities that may be zoned (candidates and possible anchors,
+    locked groups contracted into one node, fixed zones' members left out) and the usable pairs
+    between them (never two anchors)."""
+
+    graph: _Graph
+    node_of: dict[str, str]
+    node_members: dict[str, list[str]]
+    forbidden: set[frozenset]
+
+    @classmethod
+    def of(cls, layer: _Layer, pairs: pd.DataFrame, rules: ZoneRules, overrides: Overrides) -> _Pool:
+        ids, pos, is_cand, hh = layer.ids, layer.pos, layer.is_cand, layer.hh
+        fixed_members = {cid for members in overrides.fixed_zones.values() for cid in members}
+        unknown = sorted({*fixed_members, *(c for g in overrides.locked_together for c in g),
+                          *(c for p in overrides.forbidden_pairs for c in p)} - set(pos))
+        if unknown:
+            raise SchemaError(f"overrides name communities that are not in the layer: "
+                              f"{', '.join(unknown[:10])}")
+
+        edges = _usable_edges(pairs, rules)
+        index = pd.Index(ids, dtype=object)
+        ea, eb = (edges[c].to_numpy(dtype=object) for c in ("a", "b"))
+        if len(pos) == len(ids):  # unique ids (the usual case): one vectorised lookup
+            known = (index.get_indexer(ea) >= 0) & (index.get_indexer(eb) >= 0)
+        else:
+            known = np.array([a in pos and b in pos for a, b in zip(ea, eb)], dtype=bool)
+        ea, eb = ea[known].tolist(), eb[known].tolist()
+        # nodes: candidates and (when allowed) anchors; locked groups contracted into one node
+        # an anchor is a larger neighbour that takes small ones in: more than small, at most a zone
+        anchor_ok = (~is_cand) & (hh > rules.small_max_households) & (hh <= rules.max_households) \
+            & rules.allow_anchor
+        in_pool = (is_cand | anchor_ok) & ~np.isin(np.asarray(ids, dtype=object), list(fixed_members))
+        uf = _UnionFind(ids)
+        for group in overrides.locked_together:
+            group = sorted(group)
+            for other in group[1:]:
+                uf.union(group[0], other)
+        for group in overrides.locked_together:  # a locked group is in the pool when any member is
+            if any(in_pool[pos[c]] or is_cand[pos[c]] for c in group) and not (set(group) & fixed_members):
+                for c in group:
+                    in_pool[pos[c]] = True
+        node_of = {cid: uf.find(cid) for cid, keep in zip(ids, in_pool.tolist()) if keep}
+        node_members: dict[str, list[str]] = {}
+        for cid, root in node_of.items():
+            node_members.setdefault(root, []).append(cid)
+
+        # the graph: neighbours in the order their first pair comes (as networkx keeps them)
+        node_anchor = {n: any(not is_cand[pos[c]] for c in ms) for n, ms in node_members.items()}
+        graph = _Graph(node_members)
+        for a, b in zip(ea, eb):
+            na, nb = node_of.get(a), node_of.get(b)
+            if na is not None and nb is not None and na != nb:
+                if node_anchor[na] and node_anchor[nb]:
+                    continue  # two anchors never share a zone: no edge between them
+                graph.add_edge(na, nb)
+        forbidden = {frozenset((node_of.get(a), node_of.get(b))) for a, b in overrides.forbidden_pairs
+                     if a in node_of and b in node_of}
+        return cls(graph, node_of, node_members, forbidden)
 
 
 def _problem(comp, node_members, graph, forbidden, pos, columns, points, rules) -> Problem:
@@ -491,16 +612,18 @@ def _problem(comp, node_members, graph, forbidden, pos, columns, points, rules) 
 # --- why a candidate was left out ------------------------------------------------------------
 
 
-def _assignments(frame, assignment, is_cand, score: ZoningScore, pairs, rules, overrides, graph,
-                 node_of, node_members, pos, hh, points) -> pd.DataFrame:
-    ids = frame["community_id"].tolist()
+def _assignments(layer: _Layer, pool: _Pool, assignment: Mapping[str, str], anchors: set[str], pairs,
+                 rules: ZoneRules, overrides: Overrides) -> pd.DataFrame:
+    """The per-community table of :attr:`ZoningResult.assignments` for ``assignment``."""
+    frame, ids, is_cand, pos = layer.frame, layer.ids, layer.is_cand, layer.pos
+    hh, points = layer.hh, layer.points
+    graph, node_of, node_members = pool.graph, pool.node_of, pool.node_members
     extra = {
         "year": pd.to_numeric(frame["build_year"], errors="coerce").to_numpy(float)
         if "build_year" in frame else np.full(len(frame), np.nan),
         "status": frame["status"].astype(object).to_numpy() if "status" in frame
         else np.full(len(frame), None, dtype=object),
     }
-    anchors = set(score.zones["anchor_id"].dropna()) if len(score.zones) else set()
     fixed = {m for ms in overrides.fixed_zones.values() for m in ms}
     zone_ids = [assignment.get(cid) for cid in ids]
     # the pairs of each candidate left out (the only ones a reason is looked for), in pair order
