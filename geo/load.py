@@ -346,3 +346,32 @@ def load_dataset(sources: Mapping[str, Mapping[str, Any] | str | os.PathLike]) -
 def load_demo(path: str | os.PathLike = DEMO_PATH) -> Dataset:
     """The bundled demo city (all six layers of ``data/demo.gpkg``) as a :class:`Dataset`."""
     return load_dataset({name: {"path": path, "file_layer": name} for name in LAYERS})
+
+
+def dataset_fingerprint(dataset: Dataset) -> str:
+    """A short, stable fingerprint of the communities a zoning is made on.
+
+    Two datasets with the same community ids, households and footprints (in the same CRS) have
+    the same fingerprint, on any machine and after any restart; a proposal records it, so that it
+    is never silently opened on, compared with, or saved over other data.
+
+    Example
+    -------
+    >>> ds = load_dataset({"communities": DEMO_PATH})
+    >>> dataset_fingerprint(ds) == dataset_fingerprint(load_dataset({"communities": DEMO_PATH}))
+    True
+    >>> len(dataset_fingerprint(ds))
+    16
+    """
+    import hashlib
+
+    communities = dataset.layers["communities"]
+    digest = hashlib.sha256()
+    digest.update(str(communities.crs.to_epsg() if communities.crs is not None else "").encode())
+    digest.update("\x1f".join(communities["community_id"].astype(str)).encode())
+    households = pd.to_numeric(communities.get("households"), errors="coerce") if "households" in communities \
+        else pd.Series(dtype=float)
+    digest.update(np.asarray(households, dtype=float).round(3).tobytes())
+    digest.update(b"".join(shapely.to_wkb(shapely.set_precision(communities.geometry.array, 0.01), hex=False)
+                           .tolist()))
+    return digest.hexdigest()[:16]
