@@ -35,7 +35,7 @@ from folium.template import Template
 from layers.geojson import to_display_geojson, to_wgs84
 from layers.styles import label
 
-__all__ = ["ZONE_PALETTE", "pairs_group", "selection_group", "zone_colour", "zones_group"]
+__all__ = ["ZONE_PALETTE", "differences_group", "pairs_group", "selection_group", "zone_colour", "zones_group"]
 
 #: Categorical colours of zones (ColorBrewer Set1/Dark2, readable over the community fills).
 ZONE_PALETTE: tuple[str, ...] = (
@@ -49,6 +49,10 @@ TEXT: dict[str, tuple[str, str]] = {
     "zones": ("整合片区", "Proposed zones"),
     "pairs": ("相邻关系", "Neighbour pairs"),
     "selection": ("选中", "Selection"),
+    "differences": ("方案差异", "Differences"),
+    "change_label": ("变化", "Change"),
+    "zone_a": ("方案A片区", "Zone in A"),
+    "zone_b": ("方案B片区", "Zone in B"),
     "zone_id": ("片区编号", "Zone"),
     "households": ("户数", "Households"),
     "n_members": ("小区数", "Communities"),
@@ -350,4 +354,30 @@ def findings_group(findings: gpd.GeoDataFrame, *, lang: str = "zh", precision: i
         tooltip=folium.GeoJsonTooltip(fields=fields, aliases=[label(PIPE_TEXT[f], lang) for f in fields],
                                       localize=False, sticky=True, style=_TOOLTIP_STYLE),
         control=False).add_to(group)
+    return group
+
+
+#: Colours of the differences between two proposals.
+CHANGE_COLOURS = {"moved": "#ff7f00", "only_in_a": "#e41a1c", "only_in_b": "#377eb8", "identical": "#999999"}
+
+
+def differences_group(differences: gpd.GeoDataFrame, *, lang: str = "zh", precision: int = 6) -> folium.FeatureGroup:
+    """What differs between two proposals (:attr:`geo.workspace.ProposalComparison.differences`):
+    communities that moved or are placed in one proposal only, and the zones of each."""
+    frame = to_wgs84(differences, layer="differences").copy()
+    frame["diff_id"] = [str(k) for k in range(len(frame))]
+    fields = [c for c in ("change_label", "community_id", "zone_a", "zone_b") if c in frame.columns]
+    data = to_display_geojson(frame, fields, precision=precision, id_column="diff_id", layer="differences")
+    change_of = dict(zip(frame["diff_id"], frame["change"]))
+    zone_of = dict(zip(frame["diff_id"], frame["feature"] == "zone"))
+
+    def style(feature: dict[str, Any]) -> dict[str, Any]:
+        colour = CHANGE_COLOURS.get(change_of.get(feature["id"]), "#000000")
+        if zone_of.get(feature["id"]):
+            return {"color": colour, "weight": 2.5, "fill": False, "dashArray": "5 4"}
+        return {"color": colour, "weight": 2, "fillColor": colour, "fillOpacity": 0.5}
+
+    group = folium.FeatureGroup(name=t("differences", lang), show=True)
+    if len(frame):
+        folium.GeoJson(data, style_function=style, tooltip=_tooltip(fields, lang), control=False).add_to(group)
     return group

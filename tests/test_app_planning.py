@@ -8,7 +8,9 @@ import pandas as pd
 import pytest
 
 from tests.test_app_workbench import MapStandIn, goto, metrics, new_app, proposed
+from geo.priority import FACTOR_LABELS
 from ui import mapview
+from ui.state import STATE_KEY, widget_key
 
 
 @pytest.fixture
@@ -34,7 +36,7 @@ def _plan_table(at) -> pd.DataFrame:
 def test_plan_with_zones_respects_the_budget_and_keeps_zones_whole(stand_in):
     at = goto(proposed(), "Plans")
     assert not at.exception
-    at.number_input(key="plan_budget").set_value(20000.0)  # 2 亿元
+    at.number_input(key=widget_key("plan_budget")).set_value(20000.0)  # 2 亿元
     at.run()
     assert not at.exception
     figures = metrics(at)
@@ -44,7 +46,7 @@ def test_plan_with_zones_respects_the_budget_and_keeps_zones_whole(stand_in):
     plan = _plan_table(at)
     assert plan["cost estimate (10,000 yuan)"].sum() <= 20000 + 1e-6
     # a zone is planned whole: every member of a planned zone is in the plan's member list
-    zoning = at.session_state["edit_session"].zoning
+    zoning = at.session_state[STATE_KEY].work.edit.zoning
     planned_zones = [pid for pid in plan["project id"] if pid in zoning.zones]
     assert planned_zones
     for pid in planned_zones:
@@ -59,16 +61,17 @@ def test_preset_and_weights_change_the_ranking_and_scores_break_down(stand_in):
     at = goto(new_app(), "Plans")
     assert not at.exception
     assert any("No zones yet" in i.value for i in at.info)
-    scores = next(d.value for d in at.dataframe if "points_build_year" in getattr(d.value, "columns", []))
-    points = scores[[c for c in scores.columns if c.startswith("points_")]].sum(axis=1)
+    build_year, gaps = (f"{FACTOR_LABELS[f][1]} points" for f in ("build_year", "service_gaps"))
+    scores = next(d.value for d in at.dataframe if build_year in getattr(d.value, "columns", []))
+    points = scores[[c for c in scores.columns if c.endswith(" points")]].sum(axis=1)
     assert (points - scores["score"]).abs().max() < 1e-9
-    policy_top = scores.iloc[0]["community_id"]
-    at.selectbox(key="plan_preset").set_value("yunnan")
+    policy_top = scores.iloc[0]["community"]
+    at.selectbox(key=widget_key("plan_preset", "en")).set_value("yunnan")
     at.run()
     assert not at.exception
-    yunnan = next(d.value for d in at.dataframe if "points_service_gaps" in getattr(d.value, "columns", []))
-    assert yunnan["points_service_gaps"].sum() > 0 and scores["points_service_gaps"].sum() == 0
-    assert yunnan.iloc[0]["community_id"] != policy_top or yunnan["score"].iloc[0] != scores["score"].iloc[0]
+    yunnan = next(d.value for d in at.dataframe if gaps in getattr(d.value, "columns", []))
+    assert yunnan[gaps].sum() > 0 and scores[gaps].sum() == 0
+    assert yunnan.iloc[0]["community"] != policy_top or yunnan["score"].iloc[0] != scores["score"].iloc[0]
     explained = [m.value for m in at.markdown if m.value.startswith("score ")]
     assert explained and "(rank 1)" in explained[0]
 
@@ -84,21 +87,21 @@ def test_an_added_item_is_costed_into_the_plan(stand_in):
     from geo.costs import DEFAULT_UNIT_COSTS
 
     at = goto(new_app(), "Plans")
-    project = at.selectbox(key="items_project").value
+    project = at.selectbox(key=widget_key("items_project")).value
     items = next(d.value for d in at.dataframe if "source" in getattr(d.value, "columns", []))
-    lift = items[(items["unit_id"] == project) & (items["label_en"] == "lift retrofit")]
+    lift = items[(items["community or zone"] == project) & (items["item"] == "lift retrofit")]
     before = _reserve_cost(at, project)
     at.selectbox(key="item_unit").set_value(project)
-    at.selectbox(key="item_code").set_value("lift_retrofit")
+    at.selectbox(key="item_code_en").set_value("lift_retrofit")
     at.number_input(key="item_qty").set_value(2.0)
     at.button(key="item_add").click()
     at.run()
     assert not at.exception
-    assert at.session_state["item_edits"][-1]["item"] == "lift_retrofit"
+    assert at.session_state[STATE_KEY].plan.item_edits[-1]["item"] == "lift_retrofit"
     items = next(d.value for d in at.dataframe if "source" in getattr(d.value, "columns", []))
-    assert "planner" in set(items.loc[items["unit_id"] == project, "source"])
+    assert "added by the planner" in set(items.loc[items["community or zone"] == project, "source"])
     unit_cost = DEFAULT_UNIT_COSTS.set_index("item").loc["lift_retrofit", "unit_cost_yuan"]
-    expected = (2 * unit_cost - lift["cost_yuan"].sum()) / 1e4
+    expected = (2 * unit_cost - pd.to_numeric(lift["cost (yuan)"].astype(str).str.replace(",", "")).sum()) / 1e4
     assert _reserve_cost(at, project) - before == pytest.approx(expected, abs=0.02)
 
 
@@ -111,9 +114,9 @@ def test_exports_download_the_plan_the_workbook_and_the_sheets(stand_in):
 
 def test_the_map_shows_one_facility_kind_within_reach_or_not(stand_in):
     at = goto(new_app(), "Plans")
-    at.radio(key="plan_map_scheme").set_value("n_gaps")
+    at.radio(key=widget_key("plan_map_scheme", "en")).set_value("n_gaps")
     at.run()
-    at.selectbox(key="plan_gap_kind").set_value("kindergarten")
+    at.selectbox(key=widget_key("plan_gap_kind", "en")).set_value("kindergarten")
     at.run()
     assert not at.exception
     group = stand_in.groups()[0]
@@ -127,20 +130,20 @@ def test_the_map_shows_one_facility_kind_within_reach_or_not(stand_in):
 
 def test_item_edits_are_saved_as_json_and_loaded_again(stand_in):
     at = goto(new_app(), "Plans")
-    project = at.selectbox(key="items_project").value
+    project = at.selectbox(key=widget_key("items_project")).value
     at.selectbox(key="item_unit").set_value(project)
-    at.selectbox(key="item_code").set_value("parcel_locker")
+    at.selectbox(key="item_code_en").set_value("parcel_locker")
     at.button(key="item_add").click()
     at.run()
-    saved = list(at.session_state["item_edits"])
+    saved = list(at.session_state[STATE_KEY].plan.item_edits)
     assert saved and "Save the item edits (JSON)" in {b.proto.label for b in at.get("download_button")}
     at.button(key="item_clear").click()
     at.run()
-    assert at.session_state["item_edits"] == []
+    assert at.session_state[STATE_KEY].plan.item_edits == []
     at.file_uploader(key="item_load").set_value(("item_edits.json", json.dumps(saved).encode(), "application/json"))
     at.run()
     assert not at.exception
-    assert at.session_state["item_edits"] == saved
+    assert at.session_state[STATE_KEY].plan.item_edits == saved
     at.file_uploader(key="item_load").set_value(("bad.json", b"[{\"action\": \"move\"}]", "application/json"))
     at.run()
     assert any("lacks unit_id, item" in e.value for e in at.error)

@@ -1,8 +1,9 @@
-"""Bring a planner's own layers in: upload, pick the layer, state the datum, check the column
-mapping, see the validation report, then use them.
+"""The data: the headline figures, uploads (pick the layer, state the datum, check the column mapping,
+see the validation report, then use them), the validation report and the layer tables.
 
 Nothing is analysed before the planner has seen how each file was read. The loading itself is
-:func:`geo.load.load_raw`; this module only collects the choices.
+:func:`geo.load.load_raw`; this module only collects the choices. Uploaded files are kept in the page
+state until replaced or removed, so closing the tab or switching the language loses none.
 """
 
 from __future__ import annotations
@@ -15,15 +16,106 @@ import pandas as pd
 import streamlit as st
 
 from geo.errors import GeoError
-from geo.load import Dataset, load_raw
+from geo.load import Dataset, dataset_fingerprint, load_raw
 from geo.readers import list_layers, read_layer
 from geo.schema import LAYERS, layer_spec, match_columns
-from ui.i18n import text
+from ui.i18n import crs_words, text
+from ui.messages import error_words, show_messages
+from ui.state import Data, bind, bind_choice, state
+from ui.tables import for_display
 
 #: File types the uploader accepts (zipped shapefiles as .zip).
 UPLOAD_TYPES = ["geojson", "json", "gpkg", "zip", "csv", "xlsx"]
 DATUMS = ("auto", "cgcs2000", "wgs84", "gcj02", "bd09")
 _UPLOAD_DIR = Path(tempfile.gettempdir()) / "oldcommunity_uploads"
+
+
+def headline(dataset: Dataset, lang: str) -> None:
+    """The figures a planner looks for first."""
+    communities = dataset.layers["communities"]
+    cols = st.columns(5)
+    cols[0].metric(text("communities", lang), f"{len(communities):,}")
+    years = pd.to_numeric(communities.get("build_year"), errors="coerce")
+    cols[1].metric(text("pre2000", lang), f"{int((years <= 2000).sum()):,}")
+    households = pd.to_numeric(communities.get("households"), errors="coerce")
+    cols[2].metric(text("households", lang), f"{int(households.sum()):,}")
+    if "pipelines" in dataset.layers:
+        cols[3].metric(text("pipelines_km", lang), f"{dataset.layers['pipelines'].length.sum() / 1000:,.1f}")
+    if "facilities" in dataset.layers:
+        cols[4].metric(text("facilities", lang), f"{len(dataset.layers['facilities']):,}")
+
+
+# --- the validation report -------------------------------------------------------------------
+
+
+def report_summary(report, lang: str) -> str:
+    """One line: read, kept, repaired, rejected, warnings (in ``lang``)."""
+    rejected = {i.position for i in report.rejected}
+    repaired = {i.position for i in report.repaired} - rejected
+    return text("report_summary", lang).format(read=report.rows_read, kept=report.rows_kept, repaired=len(repaired),
+                                               rejected=report.rows_read - report.rows_kept,
+                                               warnings=len(report.warnings))
+
+
+def report_table(report, lang: str) -> pd.DataFrame:
+    """The issues of a layer's report, one line each, worded in ``lang``."""
+    table = report.to_frame()
+    if table.empty:
+        return table
+    where = [text("report_layer_wide", lang) if p is None or pd.isna(p) else
+             text("report_row", lang).format(n=int(p) + report.row_base) for p in table["position"]]
+    words = [text(f"issue_{code}", lang) if f"issue_{code}" in _ISSUE_CODES else
+             (message if lang == "en" else text("issue_other", lang).format(code=code))
+             for code, message in zip(table["code"], table["message"])]
+    out = pd.DataFrame({
+        text("report_where", lang): where,
+        text("report_id", lang): table["row_id"],
+        text("report_column", lang): table["column"],
+        text("report_action", lang): [text(f"action_{a}", lang) for a in table["action"]],
+        text("report_what", lang): words,
+    })
+    if lang == "en":
+        return out
+    out[text("report_detail", lang)] = table["message"]  # the file's own names and values, as read
+    return out
+
+
+_ISSUE_CODES = {f"issue_{c}" for c in (
+    "no_geometry", "empty_geometry", "bad_coordinates", "polygon_to_point", "collection_extracted",
+    "wrong_geometry_type", "invalid_geometry", "invalid_geometry_repaired", "degenerate_polygon", "ids_generated",
+    "duplicate_id", "out_of_range", "missing_required", "ambiguous_column", "swap_xy", "crs", "datum")}
+
+
+def show_report(name: str, report, lang: str, *, expanded: bool | None = None) -> None:
+    """One layer's report in an expander: CRS used, analysis CRS, the issues."""
+    label = layer_spec(name).label(lang) if name in LAYERS else name
+    with st.expander(f"{label}: {report_summary(report, lang)}",
+                     expanded=bool(report.rejected) if expanded is None else expanded):
+        st.write(f"{text('crs_used', lang)}: {report.crs_in}  \n{text('analysis_crs', lang)}: {report.crs_out}")
+        table = report_table(report, lang)
+        if table.empty:
+            st.success(text("no_issues", lang))
+        else:
+            st.dataframe(for_display(table, lang), hide_index=True, width="stretch")
+
+
+def check_panel(dataset: Dataset, lang: str) -> None:
+    """The validation report of every layer."""
+    st.caption(text("check_intro", lang))
+    for name, report in dataset.reports.items():
+        show_report(name, report, lang)
+
+
+def tables_panel(dataset: Dataset, lang: str) -> None:
+    """The attribute tables, one tab per layer."""
+    names = list(dataset.layers)
+    tabs = st.tabs([layer_spec(n).label(lang) if n in LAYERS else n for n in names])
+    for tab, name in zip(tabs, names):
+        with tab:
+            st.dataframe(for_display(dataset.layers[name], lang), hide_index=True, width="stretch")
+
+
+# --- uploads ---------------------------------------------------------------------------------
 
 
 def save_upload(name: str, data: bytes) -> Path:
@@ -49,74 +141,121 @@ def mapping_table(headers: list[str], layer: str, lang: str) -> pd.DataFrame:
     })
 
 
-def _layer_form(layer: str, lang: str, target_crs) -> tuple[object, object] | None:
-    """The upload form of one layer; returns (loaded layer, its report) once read."""
+def _layer_file(layer: str, lang: str) -> tuple[str, Path] | None:
+    """The file of one layer: a new upload, else the one kept in the page state."""
+    s = state()
     upload = st.file_uploader(f"{layer_spec(layer).label(lang)} ({layer})", type=UPLOAD_TYPES,
                               key=f"upload_{layer}")
-    if upload is None:
+    if upload is not None:
+        path = save_upload(upload.name, upload.getvalue())
+        s.upload_files[layer] = (upload.name, str(path))
+        return upload.name, path
+    kept = s.upload_files.get(layer)
+    if kept is None or not Path(kept[1]).exists():
         return None
-    path = save_upload(upload.name, upload.getvalue())
+    cols = st.columns([4, 1])
+    cols[0].caption(text("upload_kept", lang).format(name=kept[0]))
+    if cols[1].button(text("upload_remove", lang), key=f"upload_remove_{layer}"):
+        s.upload_files.pop(layer, None)
+        st.rerun()
+    return kept[0], Path(kept[1])
+
+
+def _layer_form(layer: str, lang: str, target_crs) -> tuple[object, object, str] | None:
+    """The upload form of one layer; returns (loaded layer, its report, file name) once read."""
+    picked = _layer_file(layer, lang)
+    if picked is None:
+        return None
+    file_name, path = picked
     try:
         listing = list_layers(path)
     except GeoError as exc:
-        st.error(str(exc))
+        st.error(error_words(exc, lang, file=file_name))
         return None
     names = [item.name for item in listing]
     file_layer = None
     if len(names) > 1:
-        default = names.index(layer) if layer in names else 0
-        file_layer = st.selectbox(text("file_layer", lang), names, index=default, key=f"fl_{layer}")
+        default = layer if layer in names else names[0]
+        file_layer = st.selectbox(text("file_layer", lang), names, **bind_choice(f"fl_{layer}", default, names))
     cols = st.columns(3)
-    datum = cols[0].selectbox(text("datum", lang), DATUMS, key=f"datum_{layer}",
+    datum = cols[0].selectbox(text("datum", lang), DATUMS, **bind_choice(f"datum_{layer}", "auto", DATUMS, lang),
                               format_func=lambda d: text(f"datum_{d}", lang))
-    crs = cols[1].text_input(text("crs_override", lang), key=f"crs_{layer}", placeholder="EPSG:4490")
-    encoding = cols[2].text_input(text("encoding", lang), key=f"enc_{layer}", placeholder="gbk")
+    crs = cols[1].text_input(text("crs_override", lang), **bind(f"crs_{layer}", ""), placeholder="EPSG:4490")
+    encoding = cols[2].text_input(text("encoding", lang), **bind(f"enc_{layer}", ""), placeholder="gbk")
     try:
         raw = read_layer(path, layer=file_layer, kind=layer, encoding=encoding.strip() or None)
     except GeoError as exc:
-        st.error(str(exc))
+        st.error(error_words(exc, lang, file=file_name))
         return None
     headers = [c for c in raw.frame.columns if c != raw.frame.geometry.name]
     st.caption(text("mapping_help", lang))
     table = mapping_table(headers, layer, lang)
     edited = st.data_editor(
-        table, key=f"map_{layer}", hide_index=True, width="stretch", disabled=["column", "label", "required"],
-        column_config={"file_column": st.column_config.SelectboxColumn(
+        table.rename(columns={"label": text("column_label", lang), "required": text("column_required", lang)}),
+        key=f"map_{layer}_{lang}", hide_index=True, width="stretch",
+        disabled=["column", text("column_label", lang), text("column_required", lang)],
+        column_config={"column": None, "file_column": st.column_config.SelectboxColumn(
             text("file_column", lang), options=[""] + headers)},
     )
-    mapping = {row.column: row.file_column for row in edited.itertuples() if row.file_column}
+    mapping = {column: file_column for column, file_column in zip(table["column"], edited["file_column"])
+               if file_column}
     try:
         loaded = load_raw(raw, layer, mapping=mapping, crs=crs.strip() or None,
                           datum=None if datum == "auto" else datum, target_crs=target_crs)
     except GeoError as exc:
-        st.error(str(exc))
+        st.error(error_words(exc, lang, file=file_name))
         return None
-    report = loaded.report
-    (st.warning if report.rejected else st.success)(f"{layer}: {report.summary()}")
-    issues = report.to_frame().drop(columns=["position"])
-    if not issues.empty:
-        st.dataframe(issues, hide_index=True, width="stretch")
-    return loaded.gdf, report
+    show_report(layer, loaded.report, lang, expanded=bool(loaded.report.issues))
+    return loaded.gdf, loaded.report, file_name
 
 
-def upload_panel(lang: str) -> Dataset | None:
-    """Upload forms for the six layers; a Dataset once the communities are read, else None.
+def upload_panel(lang: str) -> tuple[Dataset, str] | None:
+    """Upload forms for the six layers; (Dataset, communities file name) once the communities are read.
 
     Every layer but the communities is optional (without roads, service distances are straight
     lines, and the results say so)."""
     st.caption(text("upload_intro", lang))
     layers, reports = {}, {}
     target = None
+    name = ""
     for layer in LAYERS:
         with st.expander(layer_spec(layer).label(lang), expanded=layer == "communities"):
             result = _layer_form(layer, lang, target)
         if result is not None:
-            gdf, report = result
+            gdf, report, file_name = result
             layers[layer], reports[layer] = gdf, report
             target = target or gdf.crs
+            name = name or file_name
         elif layer == "communities":
             st.info(text("upload_communities_first", lang))
             return None
-    if "communities" not in layers:
-        return None
-    return Dataset({name: layers[name] for name in LAYERS if name in layers}, reports)
+    return Dataset({n: layers[n] for n in LAYERS if n in layers}, reports), name
+
+
+def _use_upload() -> None:
+    """Button callback: make the checked uploads the page's data (before the page reruns)."""
+    s = state()
+    pending = s.pending_upload
+    if pending is None:
+        return
+    dataset, name = pending
+    report = dataset.reports.get("communities")
+    data = Data(dataset, dataset_fingerprint(dataset), name, crs_words(dataset.crs, s.lang),
+                getattr(report, "datum", "") or "")
+    s.upload = data
+    s.source = "upload"
+    from ui.state import forget
+
+    forget("source")
+    counts = ", ".join(f"{layer_spec(n).label(s.lang)} {len(g):,}" for n, g in dataset.layers.items())
+    datum = text(f"datum_{data.datum}", s.lang) if data.datum in DATUMS else (data.datum or text("datum_auto", s.lang))
+    s.say("success", "upload_used", "tab_data", name=name, layers=counts, crs=data.crs, datum=datum)
+
+
+def data_in_panel(lang: str) -> None:
+    """Uploads, column mapping and validation; the layers are used once the planner says so."""
+    s = state()
+    show_messages(s, "tab_data", lang)
+    s.pending_upload = upload_panel(lang)
+    st.button(text("use_upload", lang), type="primary", key="use_upload", disabled=s.pending_upload is None,
+              on_click=_use_upload)

@@ -140,11 +140,11 @@ TEXT: dict[str, tuple[str, str]] = {
     "neighbours": ("相邻小区", "Neighbours"),
     "move_to": ("移入片区", "Move to zone"),
     "move": ("移入", "Move"),
-    "take_out": ("移出片区", "Take out of its zone"),
-    "new_zone": ("以所选小区新建片区", "New zone from the selection"),
-    "merge_zones": ("合并所选小区所在片区", "Merge the selection's zones"),
-    "split": ("将所选小区拆为新片区", "Split the selection off into a new zone"),
-    "split_auto": ("自动拆分此片区", "Split this zone automatically"),
+    "take_out": ("移出片区", "Take out"),
+    "new_zone": ("新建片区", "New zone"),
+    "merge_zones": ("合并片区", "Merge zones"),
+    "split": ("拆出新片区", "Split off"),
+    "split_auto": ("自动拆分", "Auto split"),
     "dissolve": ("解散片区", "Dissolve zone"),
     "lock": ("锁定片区", "Lock zone"),
     "unlock": ("解锁片区", "Unlock zone"),
@@ -255,16 +255,16 @@ TEXT: dict[str, tuple[str, str]] = {
     "select_affected": ("在地图上选中这些小区", "Select them on the map"),
     "show_pipes": ("显示待改造管线和管网问题", "Show pipelines to renovate and network findings"),
     "pipeline_selected": ("选中的管线", "Selected pipeline"),
-    "reason_unknown": ("原因未计算（方案打开后未重新生成）", "reason not computed (opened from a proposal; re-run for reasons)"),
+    "reason_unknown": ("其他原因", "other reason"),
     # proposals
     "tab_proposals": ("方案", "Proposals"),
     "tab_export": ("导出", "Export"),
     "workspace": ("方案工作区", "Proposals workspace"),
     "workspace_path": ("工作区文件（GeoPackage）", "Workspace file (GeoPackage)"),
-    "workspace_intro": ("方案保存在 {path}；保存是原子操作，多个浏览器标签同时保存也不会损坏文件。",
-                        "Proposals are kept in {path}; saves are atomic, so two browser tabs cannot corrupt it."),
+    "workspace_intro": ("方案保存在工作区“{name}”：每次保存都是一个新版本，可随时查看和恢复；多个浏览器标签同时保存也不会损坏或丢失。",
+                        "Proposals are kept in the workspace '{name}': every save is a new revision you can list and restore; two browser tabs cannot corrupt or lose one."),
     "save_proposal": ("保存当前片区方案", "Save the current zoning"),
-    "editing": ("正在编辑", "editing"),
+    "editing": ("正在编辑“{name}”（第 {revision} 版）", "editing '{name}' (revision {revision})"),
     "proposal_name": ("方案名称", "Name"),
     "author": ("编制人", "Author"),
     "proposal_notes": ("说明", "Notes"),
@@ -302,6 +302,147 @@ TEXT: dict[str, tuple[str, str]] = {
     "prepare_export": ("生成导出文件", "Prepare the files"),
     "download": ("下载", "Download"),
     "value": ("值", "Value"),
+    # --- the workbench keeps a planner's work (state, history, errors) ---
+    "unexpected_error": ("出现了意外错误，本区域暂时无法显示；页面其他部分仍可使用。请把参考编号 {ref} 告诉管理员。",
+                         "Something unexpected went wrong here; the rest of the page still works. Give the administrator the reference {ref}."),
+    "detail": ("详细信息", "Details"),
+    "the_file": ("该文件", "the file"),
+    "error_input": ("{file} 无法使用。", "{file} cannot be used."),
+    "error_file": ("{file} 无法读取：文件缺失、为空、已损坏，或格式、编码不受支持。", "{file} cannot be read: missing, empty, damaged, or of an unsupported format or encoding."),
+    "error_schema": ("{file} 的字段无法对应到所需字段：请在字段对应表中选择。", "The columns of {file} do not match what is needed: pick them in the mapping table."),
+    "error_crs": ("{file} 的坐标系缺失或不正确：请在“坐标系”中填写（如 EPSG:4490）。", "The CRS of {file} is missing or wrong: state it under CRS (e.g. EPSG:4490)."),
+    "error_validation": ("{file} 没有可用的行：请查看检查报告。", "No usable row is left in {file}: see the report."),
+    "error_zone_locked": ("片区 {zones} 已锁定：请先解锁再编辑。", "Zone {zones} is locked: unlock it first, then edit it."),
+    "error_no_selection": ("尚未选择小区：请在地图上点击小区，或框选多个小区。", "No community selected: click one on the map or draw a shape around some."),
+    "error_unknown_zone": ("没有片区 {zone_id}：请在地图上选择片区。", "There is no zone {zone_id}: pick a zone on the map."),
+    "error_unknown_communities": ("以下小区不在当前数据中：{ids}。", "These communities are not in the data: {ids}."),
+    "error_not_in_zone": ("所选小区不全在片区 {zone_id} 中：{ids}。", "Not all the selected communities are in zone {zone_id}: {ids}."),
+    "error_split_empties_zone": ("不能把片区 {zone_id} 的全部小区拆出：请改用“解散片区”。", "Splitting off every community of zone {zone_id} would empty it: dissolve it instead."),
+    "error_too_few_zones": ("合并至少需要两个片区（现有：{zone_ids}）。", "Merging needs at least two zones (got {zone_ids})."),
+    "error_nothing_to_undo": ("没有可撤销的操作。", "There is nothing to undo."),
+    "error_nothing_to_redo": ("没有可重做的操作。", "There is nothing to redo."),
+    "error_bad_polygon": ("所画的图形无效，请重新绘制。", "The shape drawn is not valid: draw it again."),
+    "error_edit_refused": ("无法执行该编辑。", "That edit cannot be made."),
+    "source_derived": ("由数据推算", "from the data"),
+    "source_planner": ("规划人员添加", "added by the planner"),
+    "points_of": ("{factor}得分", "{factor} points"),
+    "score": ("优先级得分", "score"),
+    "rank": ("排序", "rank"),
+    "missing_factors": ("缺少数据的因素", "factors without data"),
+    "error_not_found": ("工作区中找不到该方案（可能已被他人删除）。", "That proposal is not in the workspace (someone may have deleted it)."),
+    "error_name_empty": ("方案需要名称。", "A proposal needs a name."),
+    "error_other_dataset": ("该方案基于其他数据制作，不能与当前数据的方案比较或覆盖。", "That proposal was made on other data: it cannot be compared with or saved over one of this data."),
+    "error_workspace": ("方案工作区无法读写，请联系管理员（参考：工作区文件 {name}）。", "The proposals workspace cannot be read or written; tell the administrator (workspace file {name})."),
+    "conflict_revision": ("“{name}”已由 {author} 于 {time} 保存为第 {disk_revision} 版（你打开的是第 {revision} 版）。可以覆盖、另存为新方案，或放弃修改重新打开。",
+                          "'{name}' was saved as revision {disk_revision} by {author} at {time} (you opened revision {revision}). Overwrite it, save yours as a new proposal, or discard yours and reload."),
+    "conflict_name_taken": ("已有名为“{name}”的方案（{author}，{time}）。请换一个名称另存，或覆盖它。",
+                            "A proposal called '{name}' already exists ({author}, {time}). Save under another name, or overwrite it."),
+    "conflict_deleted": ("“{name}”在你打开后已被删除。可以重新保存（覆盖）或另存为新方案。",
+                         "'{name}' was deleted since you opened it. Save it again (overwrite) or as a new proposal."),
+    "conflict_other_dataset": ("“{name}”是基于另一份数据（{dataset}）的方案，不能用当前数据覆盖。请另存为新方案。",
+                               "'{name}' was made on other data ({dataset}); it cannot be replaced with this data's zoning. Save as a new proposal."),
+    "someone": ("他人", "someone"),
+    "other_data": ("其他数据", "other data"),
+    "save_failed": ("保存失败，之前保存的版本完好无损：{why}", "The save failed; the earlier saved revisions are intact: {why}"),
+    "open_failed": ("无法打开方案：{why}", "The proposal cannot be opened: {why}"),
+    "rename_failed": ("无法重命名：{why}", "Cannot rename: {why}"),
+    "delete_failed": ("无法删除：{why}", "Cannot delete: {why}"),
+    "restore_failed": ("无法恢复：{why}", "Cannot restore: {why}"),
+    "name_needed": ("请先填写方案名称再保存。", "Give the proposal a name before saving."),
+    "restored": ("已将“{name}”恢复为第 {revision} 版的内容（保存为第 {new} 版）", "Restored '{name}' to revision {revision} (saved as revision {new})"),
+    "history": ("版本历史（{n} 个版本）", "History ({n} revisions)"),
+    "revision_pick": ("版本", "Revision"),
+    "revision_n": ("第 {n} 版", "revision {n}"),
+    "open_revision": ("打开此版本", "Open this revision"),
+    "restore_revision": ("恢复为此版本", "Restore this revision"),
+    "deleted_proposals": ("已删除的方案（{n}，可恢复）", "Deleted proposals ({n}, can be restored)"),
+    "undelete": ("恢复该方案", "Restore this proposal"),
+    "action_save": ("保存", "save"),
+    "action_rename": ("重命名", "rename"),
+    "action_delete": ("删除", "delete"),
+    "action_restore": ("恢复", "restore"),
+    "action_rejected": ("剔除", "rejected"),
+    "action_repaired": ("已修复", "repaired"),
+    "action_warning": ("警告", "warning"),
+    "action_note": ("说明", "note"),
+    "yes": ("是", "yes"),
+    "unknown": ("未知", "unknown"),
+    "cancel": ("取消", "Cancel"),
+    "choose": ("请选择", "Choose"),
+    "choose_zone": ("选择片区", "Choose a zone"),
+    "choose_zones": ("选择片区", "Choose zones"),
+    "choose_formats": ("选择格式", "Choose formats"),
+    "editing_proposal": ("正在编辑方案“{name}”（第 {revision} 版）", "Editing proposal '{name}' (revision {revision})"),
+    "based_on": ("来自其他数据上的方案“{name}”，保存时将另存为新方案", "from '{name}' of other data; saving makes a new proposal"),
+    "other_data_open": ("方案“{name}”是在另一份数据（{data}）上制作的；其中 {missing} / {total} 个小区不在当前数据中。",
+                        "Proposal '{name}' was made on other data ({data}); {missing} of its {total} communities are not in this data."),
+    "open_own_data": ("切换到它的数据并打开", "Switch to its data and open it"),
+    "open_keep_existing": ("在当前数据上打开（只保留存在的小区）", "Open it here, keeping the communities that exist"),
+    "opened_own_data": ("已切换到“{data}”并打开“{name}”", "Switched to '{data}' and opened '{name}'"),
+    "opened_on_other_data": ("已在当前数据上打开“{name}”：保留 {kept} 个小区，{dropped} 个不在当前数据中。保存时将另存为新方案。",
+                             "Opened '{name}' on this data: {kept} communities kept, {dropped} not in this data. Saving makes a new proposal."),
+    "workspace_caption": ("方案工作区：{name}（由管理员设置）", "Proposals workspace: {name} (set by the administrator)"),
+    "proposal_a": ("方案 A", "Proposal A"),
+    "proposal_b": ("方案 B", "Proposal B"),
+    "figure": ("指标", "Figure"),
+    "change_b_a": ("变化（B − A）", "Change (B − A)"),
+    "diff_community_moved": ("所属片区改变的小区", "communities moved"),
+    "diff_community_only_in_a": ("仅在A中入片的小区", "communities in a zone only in A"),
+    "diff_community_only_in_b": ("仅在B中入片的小区", "communities in a zone only in B"),
+    "diff_zone_only_in_a": ("仅A有的片区", "zones only in A"),
+    "diff_zone_only_in_b": ("仅B有的片区", "zones only in B"),
+    "diff_zone_identical": ("两方案相同的片区", "zones in both"),
+    "zoomed_to": ("地图已定位到片区", "map zoomed to zone"),
+    "new_zone_help": ("以所选小区新建一个片区", "Make a new zone of the selected communities"),
+    "merge_zones_help": ("把所选小区所在的各片区合并为一个", "Merge the zones of the selected communities into one"),
+    "split_help": ("把所选小区从片区中拆出，成为新片区", "Split the selected communities off into a new zone"),
+    "exporting": ("正在生成 {n} 个片区的导出文件…", "Preparing the files of {n} zones…"),
+    "export_ready": ("已生成 {n} 个片区的导出文件（{size:.1f} MB）", "Files of {n} zones ready ({size:.1f} MB)"),
+    "pipelines_ready": ("管线分析完成", "Pipelines analysed"),
+    "plan_ready": ("计划已编制", "Plan ready"),
+    "no_projects": ("没有项目。", "There are no projects."),
+    "impact_unknown": ("{what}：管线编号不在管线图层中。", "{what}: pipeline ids not in the pipelines layer."),
+    "rules_invalid": ("规则设置无效：户数下限 {lo} 不能大于上限 {hi}；暂用默认规则。", "Invalid rules: the minimum of {lo} households exceeds the maximum {hi}; the defaults are used."),
+    "upload_caption": ("当前数据：上传的“{name}”，{crs}", "Data: uploaded '{name}', {crs}"),
+    "data_caption": ("当前数据：{name}", "Data: {name}"),
+    "upload_kept": ("已上传：{name}（可重新选择文件替换）", "Uploaded: {name} (choose another file to replace it)"),
+    "upload_remove": ("移除", "Remove"),
+    "upload_used": ("已使用上传的图层“{name}”：{layers}。分析坐标系 {crs}；坐标基准 {datum}。",
+                    "Using the uploaded layers '{name}': {layers}. Analysis CRS {crs}; datum {datum}."),
+    "column_label": ("所需字段", "Needed column"),
+    "column_required": ("必填", "Required"),
+    "crs_none": ("无（文件未说明坐标系）", "none (the file states no CRS)"),
+    "chosen_by": ("确定方式", "Chosen by"),
+    "lead_share": ("通信管线占比", "Telecom share"),
+    "report_summary": ("读入 {read} 行，保留 {kept} 行（其中修复 {repaired} 行），剔除 {rejected} 行，警告 {warnings} 条",
+                       "{read} read, {kept} kept ({repaired} repaired), {rejected} rejected, {warnings} warnings"),
+    "report_where": ("位置", "Where"),
+    "report_id": ("编号", "Id"),
+    "report_column": ("字段", "Column"),
+    "report_action": ("处理", "Action"),
+    "report_what": ("问题", "What"),
+    "report_detail": ("原始说明", "Detail"),
+    "report_layer_wide": ("整个图层", "whole layer"),
+    "report_row": ("第 {n} 行", "row {n}"),
+    "issue_other": ("其他问题（{code}）", "other ({code})"),
+    "issue_no_geometry": ("该行没有几何图形", "the row has no geometry"),
+    "issue_empty_geometry": ("几何图形为空", "the geometry is empty"),
+    "issue_bad_coordinates": ("坐标无效（非数字、无穷大或超出范围）", "bad coordinates (not a number, infinite or out of range)"),
+    "issue_polygon_to_point": ("面已转换为其代表点", "polygon turned into its representative point"),
+    "issue_collection_extracted": ("已从几何集合中取出所需类型", "the needed geometry type was taken out of a collection"),
+    "issue_wrong_geometry_type": ("几何类型不符合该图层", "wrong geometry type for this layer"),
+    "issue_invalid_geometry": ("几何图形无效且无法修复", "invalid geometry that cannot be repaired"),
+    "issue_invalid_geometry_repaired": ("无效几何图形已修复", "invalid geometry repaired"),
+    "issue_degenerate_polygon": ("面积过小或退化的面", "degenerate polygon"),
+    "issue_ids_generated": ("没有编号字段，已自动生成编号", "no id column: ids generated"),
+    "issue_duplicate_id": ("编号重复", "duplicate id"),
+    "issue_out_of_range": ("数值超出合理范围", "value out of range"),
+    "issue_missing_required": ("缺少必填值", "a required value is missing"),
+    "issue_ambiguous_column": ("多个字段都可能对应，已选其一，请核对", "several columns could match; one was chosen, check it"),
+    "issue_swap_xy": ("已按要求交换 x、y", "x and y swapped as asked"),
+    "issue_crs": ("坐标系提示", "about the CRS"),
+    "issue_datum": ("已从网络地图坐标（GCJ-02/BD-09）转换", "converted from a web-map datum (GCJ-02/BD-09)"),
+
 }
 
 
@@ -349,6 +490,10 @@ COLUMN_LABELS: dict[str, tuple[str, str]] = {
     "shared_boundary_m": ("共边长度 (m)", "shared boundary (m)"), "cut": ("不可合并原因", "cut by"),
     "lead_operator": ("牵头单位", "lead operator"), "chosen_by": ("确定方式", "chosen by"), "lead_share": ("通信管线占比", "telecom share"),
     "cut_by": ("断供管段", "cut by"),
+    "unit_id": ("小区/片区", "community or zone"), "category": ("类别", "class"), "label": ("改造内容", "item"),
+    "quantity": ("数量", "quantity"), "unit": ("单位", "unit"), "cost_yuan": ("费用（元）", "cost (yuan)"),
+    "reason": ("原因", "reason"), "source": ("来源", "source"), "item": ("内容代码", "item code"),
+    "unit_cost_yuan": ("单价（元）", "unit cost (yuan)"),
 }
 
 
@@ -364,3 +509,59 @@ def labelled(frame, lang: str):
     names = {c: (COLUMN_LABELS[c][0] if lang == "zh" else COLUMN_LABELS[c][1])
              for c in frame.columns if c in COLUMN_LABELS}
     return frame.rename(columns=names)
+
+
+def format_time(iso: str | None, lang: str, tz: str | None = None) -> str:
+    """An ISO 8601 time (as stored, UTC) in local time, as the page writes it ('' when unknown).
+
+    ``tz`` is an IANA zone name (the browser's, ``st.context.timezone``); the server's local zone
+    when None.
+
+    Example
+    -------
+    >>> format_time("2026-12-07T05:04:03.120+00:00", "zh", "Asia/Shanghai")
+    '2026年12月7日 13:04'
+    >>> format_time("2026-12-07T05:04:03+00:00", "en", "Asia/Shanghai")
+    '7 Dec 2026 13:04'
+    >>> format_time(None, "zh")
+    ''
+    """
+    import datetime as _dt
+    from zoneinfo import ZoneInfo
+
+    if not iso:
+        return ""
+    try:
+        when = _dt.datetime.fromisoformat(str(iso))
+    except ValueError:
+        return str(iso)
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=_dt.UTC)
+    try:
+        when = when.astimezone(ZoneInfo(tz)) if tz else when.astimezone()
+    except (KeyError, ValueError):
+        when = when.astimezone()
+    if lang == "zh":
+        return f"{when.year}年{when.month}月{when.day}日 {when:%H:%M}"
+    return f"{when.day} {when:%b %Y %H:%M}"
+
+
+def crs_words(crs, lang: str) -> str:
+    """A CRS as a planner reads it: code, name, datum and unit, in ``lang``.
+
+    Example
+    -------
+    >>> from pyproj import CRS
+    >>> crs_words(CRS.from_epsg(4538), "zh")
+    'EPSG:4538 CGCS2000 / 3-degree Gauss-Kruger CM 87E（基准 China 2000，单位 米）'
+    """
+    if crs is None:
+        return text("crs_none", lang)
+    code = crs.to_epsg()
+    head = f"EPSG:{code} " if code else ""
+    unit = crs.axis_info[0].unit_name if crs.axis_info else ""
+    unit = {"metre": ("米", "metre"), "degree": ("度", "degree")}.get(unit, (unit, unit))[0 if lang == "zh" else 1]
+    datum = crs.datum.name if crs.datum is not None else text("unknown", lang)
+    if lang == "zh":
+        return f"{head}{crs.name}（基准 {datum}，单位 {unit}）"
+    return f"{head}{crs.name} (datum {datum}, {unit})"

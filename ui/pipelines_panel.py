@@ -20,8 +20,13 @@ import streamlit as st
 
 from geo import networks as nw
 from geo import pipelines as pl
+from geo.errors import GeoError
 from geo.load import Dataset
-from ui.i18n import labelled, text
+from ui.boundary import guarded
+from ui.i18n import text
+from ui.messages import error_words
+from ui.state import Data, bind, bind_choice, state
+from ui.tables import for_display
 
 
 @dataclass
@@ -72,13 +77,14 @@ def analyse(_dataset: Dataset, key: str, zoning_key: str, _zones: gpd.GeoDataFra
     return PipelineAnalysis(rules, condition, per_community, zone_table, zone_ops, work, summary, networks, findings)
 
 
-def current_analysis(dataset: Dataset, key: str) -> PipelineAnalysis | None:
+def current_analysis(current: Data) -> PipelineAnalysis | None:
     """The analysis of the page's dataset and current zoning (None without a pipelines layer)."""
+    dataset = current.dataset
     if "pipelines" not in dataset.layers or not len(dataset.layers["pipelines"]):
         return None
-    session = st.session_state.get("edit_session")
+    session = state().work_for(current.key).edit
     zones = session.zones if session is not None else None
-    return analyse(dataset, key, zoning_signature(session), zones)
+    return analyse(dataset, current.key, zoning_signature(session), zones)
 
 
 def impact_of(analysis: PipelineAnalysis, pipeline_ids: list[str], dataset: Dataset) -> pd.DataFrame:
@@ -97,19 +103,24 @@ def _zip_work_lists(work: gpd.GeoDataFrame) -> bytes:
         return buffer.getvalue()
 
 
-def _words(frame: pd.DataFrame, lang: str) -> pd.DataFrame:
-    """Keep the words of ``lang`` (``*_zh`` / ``*_en`` columns) and drop the other language."""
-    drop = [c for c in frame.columns if c.endswith("_en" if lang == "zh" else "_zh")]
-    return frame.drop(columns=drop)
+def _zone_impact(title: str, planned: list[str]) -> None:
+    state().work.impact = (title, planned)
 
 
-def pipelines_panel(dataset: Dataset, key: str, lang: str) -> None:
+def _select_affected(ids: list[str]) -> None:
+    state().work.selection = list(ids)
+
+
+def pipelines_panel(current: Data, lang: str) -> None:
     """The pipelines tab."""
+    dataset = current.dataset
+    work = state().work_for(current.key)
     if "pipelines" not in dataset.layers:
         st.info(text("no_pipelines", lang))
         return
-    with st.spinner(text("analysing_pipelines", lang)):
-        analysis = current_analysis(dataset, key)
+    with st.status(text("analysing_pipelines", lang), expanded=False) as status:
+        analysis = current_analysis(current)
+        status.update(label=text("pipelines_ready", lang), state="complete")
     cond = analysis.condition
     cols = st.columns(4)
     cols[0].metric(text("pipelines_km", lang), f"{cond['length_m'].sum() / 1000:,.1f}")
@@ -119,66 +130,71 @@ def pipelines_panel(dataset: Dataset, key: str, lang: str) -> None:
     cols[3].metric(text("findings", lang), f"{len(analysis.findings):,}")
 
     st.subheader(text("by_operator", lang))
-    st.dataframe(labelled(analysis.summary, lang), hide_index=True, width="stretch")
+    st.dataframe(for_display(analysis.summary, lang), hide_index=True, width="stretch")
     st.download_button(text("download_work_lists", lang), data=lambda: _zip_work_lists(analysis.work),
-                       file_name="work_lists.zip", mime="application/zip", key="dl_work_lists")
+                       file_name="work_lists.zip", mime="application/zip", key="dl_work_lists", on_click="ignore")
 
     if analysis.zones is not None:
         st.subheader(text("by_zone", lang))
-        table = _words(analysis.zones, lang)
-        st.dataframe(labelled(table, lang), hide_index=True, width="stretch", height=300)
+        st.dataframe(for_display(analysis.zones, lang), hide_index=True, width="stretch", height=300)
         st.subheader(text("lead_telecom", lang))
-        choices = st.session_state.setdefault("lead_choices", {})
-        lead = pl.lead_telecom(analysis.zone_operators, choices=choices)
+        lead = pl.lead_telecom(analysis.zone_operators, choices=work.lead_choices)
         telecom_ops = sorted(analysis.zone_operators.loc[analysis.zone_operators["kind"] == "telecom", "operator"]
                              .dropna().unique()) if "kind" in analysis.zone_operators else []
+        shown = lead[["zone_id", "lead_operator", "chosen_by", "lead_share"]]
         edited = st.data_editor(
-            lead[["zone_id", "lead_operator", "chosen_by", "lead_share"]], hide_index=True, width="stretch",
-            key="lead_editor", disabled=["zone_id", "chosen_by", "lead_share"],
+            shown.rename(columns={"zone_id": text("zone_detail", lang), "chosen_by": text("chosen_by", lang),
+                                  "lead_share": text("lead_share", lang)}),
+            hide_index=True, width="stretch", key=f"lead_editor_{lang}",
+            disabled=[text("zone_detail", lang), text("chosen_by", lang), text("lead_share", lang)],
             column_config={"lead_operator": st.column_config.SelectboxColumn(
                 text("lead_operator", lang), options=telecom_ops or None)})
-        changed = {z: op for z, op, auto in zip(edited["zone_id"], edited["lead_operator"], lead["lead_operator"])
+        changed = {z: op for z, op, auto in zip(lead["zone_id"], edited["lead_operator"], lead["lead_operator"])
                    if op and op != auto}
         if changed:
-            choices.update(changed)
+            work.lead_choices.update(changed)
         st.subheader(text("phasing", lang))
         zone_ids = sorted(analysis.zones["zone_id"].unique())
-        zone = st.selectbox(text("zone_detail", lang), zone_ids, key="phase_zone")
+        first = zone_ids[0] if zone_ids else None
+        zone = st.selectbox(text("zone_detail", lang), zone_ids, **bind_choice("phase_zone", first, zone_ids))
+        if zone not in zone_ids:
+            zone = first
         phases = pl.phase_works(analysis.work)
-        st.dataframe(labelled(_words(phases[phases["zone_id"] == zone], lang), lang), hide_index=True, width="stretch")
+        st.dataframe(for_display(phases[phases["zone_id"] == zone], lang), hide_index=True, width="stretch")
         planned = analysis.work.loc[analysis.work["zone_id"] == zone, "pipeline_id"].astype(str).tolist()
-        if planned and st.button(text("zone_works_impact", lang), key="zone_impact"):
-            st.session_state["impact"] = (f"{text('zone_detail', lang)} {zone}", planned)
+        if planned:
+            st.button(text("zone_works_impact", lang), key="zone_impact", on_click=guarded(_zone_impact, "impact"),
+                      args=(f"{text('zone_detail', lang)} {zone}", planned))
 
     st.subheader(text("findings", lang))
     st.caption(text("findings_help", lang))
-    findings = pd.DataFrame(analysis.findings.drop(columns=analysis.findings.geometry.name))
-    st.dataframe(labelled(_words(findings, lang), lang), hide_index=True, width="stretch", height=240)
+    st.dataframe(for_display(analysis.findings, lang), hide_index=True, width="stretch", height=240)
 
     st.subheader(text("impact", lang))
     st.caption(text("impact_help", lang))
-    default = st.session_state.get("pipeline_selected") or ""
-    typed = st.text_input(text("pipeline_ids", lang), value=default, key=f"impact_ids_{default}")
+    default = work.pipeline_selected or ""
+    typed = st.text_input(text("pipeline_ids", lang), **bind(f"impact_ids_{default}", default))
     if typed.strip():
-        st.session_state["impact"] = (typed.strip(), [p.strip() for p in typed.replace("，", ",").split(",") if p.strip()])
-    impact_view(analysis, dataset, lang)
+        work.impact = (typed.strip(), [p.strip() for p in typed.replace("，", ",").split(",") if p.strip()])
+    impact_view(analysis, current, lang)
 
 
-def impact_view(analysis: PipelineAnalysis, dataset: Dataset, lang: str) -> None:
+def impact_view(analysis: PipelineAnalysis, current: Data, lang: str) -> None:
     """The communities that lose supply during the selected works, and a button to select them."""
-    what = st.session_state.get("impact")
+    what = state().work_for(current.key).impact
     if not what:
         return
     title, ids = what
     try:
-        affected = impact_of(analysis, ids, dataset)
-    except (KeyError, ValueError) as exc:
-        st.error(str(exc))
+        affected = impact_of(analysis, ids, current.dataset)
+    except (GeoError, KeyError, ValueError) as exc:
+        st.error(text("impact_unknown", lang).format(what=title) if not isinstance(exc, GeoError)
+                 else error_words(exc, lang))
         return
     if affected.empty:
         st.success(text("no_impact", lang).format(what=title))
         return
     st.warning(text("impact_found", lang).format(what=title, n=len(affected)))
-    st.dataframe(labelled(_words(affected, lang), lang), hide_index=True, width="stretch")
-    if st.button(text("select_affected", lang), key="select_affected"):
-        st.session_state["selection"] = affected["community_id"].astype(str).tolist()
+    st.dataframe(for_display(affected, lang), hide_index=True, width="stretch")
+    st.button(text("select_affected", lang), key="select_affected", on_click=guarded(_select_affected, "impact"),
+              args=(affected["community_id"].astype(str).tolist(),))

@@ -22,7 +22,7 @@ import streamlit as st
 
 from geo import costs, facilities, plan_sheets, priority
 from geo.errors import GeoError
-from geo.items import ITEMS, read_item_edits
+from geo.items import CATEGORY_LABELS, ITEMS, read_item_edits
 from geo.load import Dataset
 from geo.plan_html import write_plan_sheets
 from geo.planning import PlanSettings, PlanningResult, plan_city, project_years
@@ -30,7 +30,10 @@ from geo.schema import choice_label
 from layers.geojson import for_basemap
 from layers.planning import SCHEMES, plan_group, plan_legend
 from ui import mapview, pipelines_panel
-from ui.i18n import text
+from ui.i18n import TEXT, text
+from ui.messages import error_words
+from ui.state import Data, PlanForm, bind, bind_choice, state
+from ui.tables import for_display
 from ui.zones_panel import base_map
 
 PLAN_MAP_KEY = "plan_map"
@@ -53,69 +56,81 @@ def _gaps(_dataset: Dataset, key: str) -> pd.DataFrame:
 
 
 @st.cache_resource(show_spinner=False, max_entries=6)
-def _plan(_dataset: Dataset, key: str, zoning_key: str, settings_key: str, _zone_of: dict,
+def _plan(_current: Data, key: str, zoning_key: str, settings_key: str, _zone_of: dict,
           _settings: PlanSettings, _zones=None) -> PlanningResult:
     """The plan of one dataset, zoning and settings (cached: reruns that change nothing are free)."""
-    analysis = pipelines_panel.current_analysis(_dataset, key)
+    analysis = pipelines_panel.current_analysis(_current)
     needs = analysis.communities if analysis is not None else None
-    return plan_city(_dataset.layers, zone_of=_zone_of, settings=_settings, needs=needs,
-                     gaps=_gaps(_dataset, key), zones=_zones)
+    return plan_city(_current.dataset.layers, zone_of=_zone_of, settings=_settings, needs=needs,
+                     gaps=_gaps(_current.dataset, _current.key), zones=_zones)
 
 
-def _wan(value: float | None) -> float | None:
+def wan_to_yuan(value: float | None) -> float | None:
+    """A limit typed in 万元 as yuan (0 or empty: no limit)."""
     return None if not value else float(value) * 1e4
 
 
 def settings_form(lang: str, cutoff_year: int) -> PlanSettings | None:
-    """The planner's settings: year, preset and weights, limits, roadmap, notice, costs."""
-    this_year = _dt.date.today().year
+    """The planner's settings: year, preset and weights, limits, roadmap, notice, costs (each one a
+    field of the page state's :class:`ui.state.PlanForm`, so a closed tab or a language switch keeps it)."""
+    form: PlanForm = state().plan
     c = st.columns(4)
-    year = int(c[0].number_input(text("plan_year", lang), 2000, 2100, this_year + 1, key="plan_year"))
-    preset = c[1].selectbox(text("preset", lang), list(priority.PRESETS), key="plan_preset",
-                            format_func=lambda p: text(f"preset_{p}", lang), help=text("preset_help", lang))
-    target = int(c[2].number_input(text("target_year", lang), 0, 2100, year + 3, key="plan_target",
-                                   help=text("target_help", lang)))
-    notice = c[3].date_input(text("notice_start", lang), value=_dt.date(year, 3, 2), key="plan_notice")
+    form.year = int(c[0].number_input(text("plan_year", lang), 2000, 2100, step=1, **bind("plan_year", form.year)))
+    form.preset = c[1].selectbox(text("preset", lang), list(priority.PRESETS), **bind_choice("plan_preset", form.preset, list(priority.PRESETS), lang),
+                                 format_func=lambda p: text(f"preset_{p}", lang), help=text("preset_help", lang))
+    target = form.target_year if form.target_year is not None else form.year + 3
+    form.target_year = int(c[2].number_input(text("target_year", lang), 0, 2100, step=1, **bind("plan_target", target),
+                                             help=text("target_help", lang)))
+    notice_default = form.notice_start or _dt.date(form.year, 3, 2)
+    form.notice_start = c[3].date_input(text("notice_start", lang), **bind("plan_notice", notice_default),
+                                        format="YYYY-MM-DD")
     c = st.columns(4)
-    budget = c[0].number_input(text("budget_wan", lang), 0.0, 1e9, 30000.0, step=1000.0, key="plan_budget",
-                               help=text("zero_no_limit", lang))
-    max_hh = int(c[1].number_input(text("max_households", lang), 0, 10**7, 0, step=1000, key="plan_max_hh",
-                                   help=text("zero_no_limit", lang)))
-    max_n = int(c[2].number_input(text("max_communities", lang), 0, 10**6, 0, step=10, key="plan_max_n",
-                                  help=text("zero_no_limit", lang)))
-    per_year = c[3].number_input(text("budget_per_year_wan", lang), 0.0, 1e9, 0.0, step=1000.0,
-                                 key="plan_per_year", help=text("zero_no_limit", lang))
-    base = priority.PRESETS[preset]
+    form.budget_wan = float(c[0].number_input(text("budget_wan", lang), 0.0, 1e9, step=1000.0,
+                                              **bind("plan_budget", float(form.budget_wan)),
+                                              help=text("zero_no_limit", lang)))
+    form.max_households = int(c[1].number_input(text("max_households", lang), 0, 10**7, step=1000,
+                                                **bind("plan_max_hh", int(form.max_households)),
+                                                help=text("zero_no_limit", lang)))
+    form.max_communities = int(c[2].number_input(text("max_communities", lang), 0, 10**6, step=10,
+                                                 **bind("plan_max_n", int(form.max_communities)),
+                                                 help=text("zero_no_limit", lang)))
+    form.budget_per_year_wan = float(c[3].number_input(text("budget_per_year_wan", lang), 0.0, 1e9, step=1000.0,
+                                                       **bind("plan_per_year", float(form.budget_per_year_wan)),
+                                                       help=text("zero_no_limit", lang)))
+    base = priority.PRESETS[form.preset]
+    mine = form.weights.setdefault(form.preset, dict(base.weights()))
     with st.expander(text("weights", lang)):
         st.caption(text("weights_help", lang))
         cols = st.columns(len(priority.FACTORS))
-        weights = {f: float(cols[i].number_input(priority.FACTOR_LABELS[f][0 if lang == "zh" else 1], 0.0, 10.0,
-                                                 float(base.weights()[f]), step=0.05, key=f"w_{preset}_{f}"))
-                   for i, f in enumerate(priority.FACTORS)}
+        for i, f in enumerate(priority.FACTORS):
+            mine[f] = float(cols[i].number_input(priority.FACTOR_LABELS[f][0 if lang == "zh" else 1], 0.0, 10.0,
+                                                 step=0.05, **bind(f"w_{form.preset}_{f}", float(mine[f]))))
     with st.expander(text("unit_costs", lang)):
         st.caption(text("unit_costs_help", lang))
         upload = st.file_uploader(text("unit_costs_file", lang), type=["csv"], key="plan_costs")
         unit_costs = None
         if upload is not None:
             with tempfile.TemporaryDirectory() as tmp:
-                path = Path(tmp) / upload.name
+                path = Path(tmp) / Path(upload.name).name
                 path.write_bytes(upload.getvalue())
                 try:
                     unit_costs = costs.read_unit_costs(path)
                 except GeoError as exc:
-                    st.error(str(exc))
-        st.dataframe(costs.DEFAULT_UNIT_COSTS if unit_costs is None else unit_costs, hide_index=True,
-                     width="stretch")
-    if not any(weights.values()):
+                    st.error(error_words(exc, lang, file=upload.name))
+        st.dataframe(for_display(costs.DEFAULT_UNIT_COSTS if unit_costs is None else unit_costs, lang),
+                     hide_index=True, width="stretch")
+    if not any(mine.values()):
         st.error(text("weights_zero", lang))
         return None
+    year, target = form.year, form.target_year
     return PlanSettings(
         plan_year=year, cutoff_year=cutoff_year,
-        weights=preset if weights == base.weights() else weights,
-        unit_costs=unit_costs, item_edits=tuple(st.session_state.get("item_edits", [])),
-        budget_yuan=_wan(budget), max_households=max_hh or None, max_communities=max_n or None,
-        target_year=target if target >= year else None, budget_per_year_yuan=_wan(per_year),
-        notice_start=notice,
+        weights=form.preset if mine == base.weights() else dict(mine),
+        unit_costs=unit_costs, item_edits=tuple(form.item_edits),
+        budget_yuan=wan_to_yuan(form.budget_wan), max_households=form.max_households or None,
+        max_communities=form.max_communities or None,
+        target_year=target if target >= year else None, budget_per_year_yuan=wan_to_yuan(form.budget_per_year_wan),
+        notice_start=form.notice_start,
     )
 
 
@@ -141,7 +156,7 @@ def headline(result: PlanningResult, lang: str) -> None:
     names = {f"{k}_yuan": v[0 if lang == "zh" else 1] for k, v in costs.SOURCE_LABELS.items()}
     table = pd.DataFrame({text("funding_source", lang): [names.get(k, k) for k in funding.index],
                           text("amount_wan", lang): (funding.to_numpy() / 1e4).round(1)})
-    st.dataframe(table, hide_index=True, width="stretch")
+    st.dataframe(for_display(table, lang), hide_index=True, width="stretch")
     for note in result.notes:
         st.caption(note.get(lang, note.get("en", "")))
 
@@ -151,8 +166,11 @@ def plan_map(dataset: Dataset, key: str, result: PlanningResult, lang: str, base
     """Communities coloured by roadmap year, priority score or the facility kinds out of reach."""
     choices = [s for s in SCHEMES if s != "gap" and (s != "roadmap_year" or result.roadmap is not None)
                and (s != "n_gaps" or result.gaps is not None)]
-    scheme = st.radio(text("plan_map_by", lang), choices, horizontal=True, key="plan_map_scheme",
-                      format_func=lambda s: SCHEMES[s][0 if lang == "zh" else 1])
+    scheme = st.radio(text("plan_map_by", lang), choices, horizontal=True,
+                      **bind_choice("plan_map_scheme", choices[0], choices, lang),
+                      format_func=lambda v: SCHEMES[v][0 if lang == "zh" else 1])
+    if scheme not in choices:
+        scheme = choices[0]
     communities = dataset.layers["communities"]
     if scheme == "roadmap_year":
         values = project_years(result.roadmap)
@@ -160,7 +178,7 @@ def plan_map(dataset: Dataset, key: str, result: PlanningResult, lang: str, base
         values = pd.Series(result.scores["score"].to_numpy(), index=result.scores["community_id"].astype(str))
     else:
         kinds = sorted(result.gaps["kind"].unique())
-        kind = st.selectbox(text("gap_kind", lang), ["all", *kinds], key="plan_gap_kind",
+        kind = st.selectbox(text("gap_kind", lang), ["all", *kinds], **bind_choice("plan_gap_kind", "all", ["all", *kinds], lang),
                             format_func=lambda k: text("gap_all", lang) if k == "all" else choice_label(k, lang))
         wide = facilities.gaps_wide(result.gaps).set_index("community_id")
         if kind != "all":
@@ -178,7 +196,7 @@ def plan_map(dataset: Dataset, key: str, result: PlanningResult, lang: str, base
     left, right = st.columns([5, 1])
     with left:
         mapview.show(base, key=PLAN_MAP_KEY, feature_groups=[(layer_key, build)], returned_objects=(), height=520,
-                     js_cache=st.session_state.setdefault("_plan_layer_js", {}))
+                     js_cache=state().plan_layer_js)
     with right:
         st.markdown(_legend(plan_legend(values, scheme=scheme, lang=lang)), unsafe_allow_html=True)
 
@@ -191,6 +209,19 @@ def _legend(section) -> str:
                   f'background:{html.escape(item.fill or item.color, quote=True)};border:1px solid #555"></span>')
         rows.append(swatch + html.escape(item.text))
     return "  \n".join(rows)
+
+
+def score_table(eligible: pd.DataFrame, points: list[str], lang: str) -> pd.DataFrame:
+    """Scores with their points per factor, the factors named in ``lang``."""
+    i = 0 if lang == "zh" else 1
+    names = {f"points_{f}": text("points_of", lang).format(factor=priority.FACTOR_LABELS[f][i])
+             for f in priority.FACTORS}
+    table = eligible[["community_id", "score", "rank", *points, "missing_factors"]].copy()
+    sep = "、" if lang == "zh" else ", "
+    table["missing_factors"] = [sep.join(priority.FACTOR_LABELS.get(f, (f, f))[i] for f in str(v or "").split(";") if f)
+                                for v in table["missing_factors"]]
+    return table.rename(columns={**names, "score": text("score", lang), "rank": text("rank", lang),
+                                 "missing_factors": text("missing_factors", lang)})
 
 
 def _gap_table(result: PlanningResult, lang: str) -> pd.DataFrame:
@@ -209,7 +240,12 @@ def _gap_table(result: PlanningResult, lang: str) -> pd.DataFrame:
 def items_editor(result: PlanningResult, lang: str) -> None:
     """The renovation items of one project, and the planner's additions and removals."""
     reserve = result.reserve
-    pid = st.selectbox(text("project", lang), reserve["project_id"].astype(str).tolist(), key="items_project")
+    pids = reserve["project_id"].astype(str).tolist()
+    if not pids:
+        st.info(text("no_projects", lang))
+        return
+    pid = st.selectbox(text("project", lang), pids, **bind_choice("items_project", pids[0], pids))
+    pid = pid if pid in pids else pids[0]
     row = reserve.loc[reserve["project_id"].astype(str) == pid].iloc[0]
     units = {pid, *map(str, row["members"])}
     items = result.items
@@ -217,13 +253,18 @@ def items_editor(result: PlanningResult, lang: str) -> None:
     label = "label_zh" if lang == "zh" else "label_en"
     reason = "reason_zh" if lang == "zh" else "reason_en"
     show = [c for c in ("unit_id", "category", label, "quantity", "unit", "cost_yuan", reason, "source") if c in mine]
-    st.dataframe(mine[show], hide_index=True, width="stretch")
+    table = mine[show].copy()
+    table["source"] = [text(f"source_{v}", lang) if f"source_{v}" in TEXT else v for v in table["source"]]
+    if "category" in table:
+        table["category"] = [CATEGORY_LABELS.get(v, (v, v))[0 if lang == "zh" else 1] for v in table["category"]]
+    st.dataframe(for_display(table, lang), hide_index=True, width="stretch")
     c = st.columns([2, 1, 1, 1])
     unit_id = c[0].selectbox(text("item_unit", lang), sorted(units), key="item_unit")
-    code = c[1].selectbox(text("item", lang), list(ITEMS), key="item_code",
+    code = c[1].selectbox(text("item", lang), list(ITEMS), key=f"item_code_{lang}",
                           format_func=lambda k: ITEMS[k][1 if lang == "zh" else 2])
     qty = c[2].number_input(text("quantity", lang), 0.0, 1e7, 1.0, key="item_qty")
-    edits = st.session_state.setdefault("item_edits", [])
+    form = state().plan
+    edits = form.item_edits
     kind = "zone" if unit_id == pid and row["project_kind"] == "zone" else "community"
     if c[3].button(text("add_item", lang), key="item_add"):
         edits.append({"action": "add", "unit_id": unit_id, "item": code, "quantity": qty, "unit_kind": kind})
@@ -237,18 +278,18 @@ def items_editor(result: PlanningResult, lang: str) -> None:
         c[0].download_button(text("save_item_edits", lang), json.dumps(edits, ensure_ascii=False, indent=1),
                              "item_edits.json", "application/json", key="item_save", on_click="ignore")
         if c[1].button(text("clear_item_edits", lang), key="item_clear"):
-            st.session_state["item_edits"] = []
+            form.item_edits = []
             st.rerun()
     upload = c[2].file_uploader(text("load_item_edits", lang), type=["json"], key="item_load")
-    if upload is not None and st.session_state.get("_item_load_id") != upload.file_id:
-        st.session_state["_item_load_id"] = upload.file_id
+    if upload is not None and form.item_load_id != upload.file_id:
+        form.item_load_id = upload.file_id
         with tempfile.TemporaryDirectory() as tmp:
-            path = Path(tmp) / upload.name
+            path = Path(tmp) / Path(upload.name).name
             path.write_bytes(upload.getvalue())
             try:
-                st.session_state["item_edits"] = read_item_edits(path)
+                form.item_edits = read_item_edits(path)
             except GeoError as exc:
-                c[2].error(str(exc))
+                c[2].error(error_words(exc, lang, file=upload.name))
                 return
         st.rerun()
 
@@ -291,23 +332,25 @@ def exports(result: PlanningResult, dataset: Dataset, zones, lang: str) -> None:
                              "roadmap.csv", "text/csv", key="dl_roadmap", on_click="ignore")
 
 
-def planning_panel(dataset: Dataset, key: str, lang: str, rules, basemap: dict, datum: str,
-                   basemap_key: str) -> None:
+def planning_panel(current: Data, page_settings, lang: str) -> None:
     """The planning tab."""
+    dataset, key, rules = current.dataset, current.key, page_settings.rules
+    basemap, datum, basemap_key = page_settings.basemap, page_settings.datum, page_settings.basemap_key
     settings = settings_form(lang, rules.cutoff_year)
     if settings is None:
         return
-    session = st.session_state.get("edit_session")
+    session = state().work_for(key).edit
     if session is None:
         st.info(text("plan_without_zones", lang))
     zone_of = _zoning(session)
     zoning_key = pipelines_panel.zoning_signature(session)
     try:
-        with st.spinner(text("planning", lang)):
-            result = _plan(dataset, key, zoning_key, _settings_key(settings), zone_of, settings,
+        with st.status(text("planning", lang), expanded=False) as status:
+            result = _plan(current, key, zoning_key, _settings_key(settings), zone_of, settings,
                            session.zones if session is not None else None)
-    except (GeoError, ValueError) as exc:
-        st.error(str(exc))
+            status.update(label=text("plan_ready", lang), state="complete")
+    except GeoError as exc:
+        st.error(error_words(exc, lang))
         return
     headline(result, lang)
     zones = session.zones if session is not None else None
@@ -315,36 +358,39 @@ def planning_panel(dataset: Dataset, key: str, lang: str, rules, basemap: dict, 
              "plan_tab_export"]
     tabs = dict(zip(names, st.tabs([text(n, lang) for n in names])))
     with tabs["plan_tab_plan"]:
-        st.dataframe(plan_sheets.plan_table(result.plan, lang=lang), hide_index=True, width="stretch")
+        st.dataframe(for_display(plan_sheets.plan_table(result.plan, lang=lang), lang), hide_index=True, width="stretch")
         with st.expander(text("skipped", lang).format(n=len(result.plan.skipped))):
-            st.dataframe(plan_sheets.plan_table(result.plan.skipped, lang=lang), hide_index=True, width="stretch")
+            st.dataframe(for_display(plan_sheets.plan_table(result.plan.skipped, lang=lang), lang), hide_index=True, width="stretch")
         plan_map(dataset, key, result, lang, basemap, datum, basemap_key, rules.cutoff_year,
                  rules.small_max_households)
     with tabs["plan_tab_reserve"]:
         eligible = result.scores[result.scores["eligible"]].sort_values("rank")
-        cid = st.selectbox(text("explain", lang), eligible["community_id"].astype(str).tolist(), key="explain_cid")
+        cids = eligible["community_id"].astype(str).tolist()
+        cid = st.selectbox(text("explain", lang), cids, **bind_choice("explain_cid", cids[0] if cids else None, cids),
+                           placeholder=text("choose", lang))
+        cid = cid if cid in cids else None
         if cid:
             row = eligible.loc[eligible["community_id"].astype(str) == cid].iloc[0]
             st.write(priority.explain_score(row, lang))
         points = [c for c in eligible.columns if c.startswith("points_")]
-        st.dataframe(eligible[["community_id", "score", "rank", *points, "missing_factors"]], hide_index=True,
+        st.dataframe(for_display(score_table(eligible, points, lang), lang), hide_index=True,
                      width="stretch")
         if len(result.duplicates):
             st.warning(text("duplicates", lang).format(n=len(result.duplicates)))
-            st.dataframe(result.duplicates, hide_index=True, width="stretch")
+            st.dataframe(for_display(result.duplicates, lang), hide_index=True, width="stretch")
         st.caption(text("reserve", lang))
-        st.dataframe(plan_sheets.plan_table(result.reserve, lang=lang), hide_index=True, width="stretch")
+        st.dataframe(for_display(plan_sheets.plan_table(result.reserve, lang=lang), lang), hide_index=True, width="stretch")
     with tabs["plan_tab_gaps"]:
         if result.gaps is None:
             st.info(text("no_facilities", lang))
         else:
-            st.dataframe(_gap_table(result, lang), hide_index=True, width="stretch")
+            st.dataframe(for_display(_gap_table(result, lang), lang), hide_index=True, width="stretch")
     with tabs["plan_tab_roadmap"]:
         if result.roadmap is None:
             st.info(text("no_roadmap", lang))
         else:
             st.write(result.roadmap_shortfall["text_zh" if lang == "zh" else "text_en"])
-            st.dataframe(result.roadmap_summary, hide_index=True, width="stretch")
+            st.dataframe(for_display(result.roadmap_summary, lang), hide_index=True, width="stretch")
     with tabs["plan_tab_items"]:
         items_editor(result, lang)
     with tabs["plan_tab_export"]:

@@ -1,277 +1,539 @@
-"""Proposals that last (save, list, open, rename, delete, compare) and exports of the projects.
+"""Proposals that last (save, list, open, rename, delete, history, restore, compare) and exports of
+the projects.
 
-The workspace is :class:`geo.workspace.Workspace` (a GeoPackage whose saves are atomic and whose
-conflicts are detected); the exports are :func:`geo.projects.export_bundle`. This module only
-collects the planner's choices and shows the results.
+The workspace is :class:`geo.workspace.Workspace` (every save a revision that is kept; atomic;
+conflicts detected); the exports are :func:`geo.projects.export_bundle`. This module collects the
+planner's choices, keeps them in the page state (:mod:`ui.state`) and words the results.
+
+A proposal is bound to the data it was made on (its fingerprint): opening it on other data says
+so and offers to open it on its own data or to keep the communities that exist here; a save can
+never replace a proposal of other data.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from pathlib import Path
 
-import folium
 import pandas as pd
 import streamlit as st
-from streamlit_folium import st_folium
 
 from geo.editing import EditSession, Zoning
 from geo.errors import GeoError
-from geo.load import Dataset
 from geo.projects import FORMATS, export_bundle
 from geo.workspace import ConflictError, Proposal, Workspace
-from layers import build_map
-from layers.analysis import zone_colour
-from layers.geojson import to_display_geojson
-from ui.i18n import labelled, text
-from ui.offline import serve_assets
+from layers.analysis import differences_group
+from layers.geojson import for_basemap
+from ui import mapview
+from ui.boundary import guarded
+from ui.i18n import format_time, text
+from ui.messages import error_words, show_messages
+from ui.state import (Conflict, Data, ExportFile, PendingOpen, SaveForm, Work, bind, bind_choice, bound, forget, state,
+                      widget_key)
+from ui.tables import for_display
 
-#: Environment variable naming the workspace file; the sidebar can change it per session.
+#: Environment variable naming the workspace file (set by whoever runs the server).
 WORKSPACE_ENV = "PLANNER_WORKSPACE"
+COMPARE_MAP_KEY = "compare_map"
+_SAVE_FIELDS = ("save_name", "save_author", "save_notes", "save_as_new")
 
 
-def default_workspace_path() -> str:
+def default_workspace_path() -> Path:
     """The workspace file: ``$PLANNER_WORKSPACE``, else ``workspace/proposals.gpkg`` here."""
-    return os.environ.get(WORKSPACE_ENV) or str(Path.cwd() / "workspace" / "proposals.gpkg")
+    return Path(os.environ.get(WORKSPACE_ENV) or Path.cwd() / "workspace" / "proposals.gpkg").expanduser()
 
 
 def workspace_sidebar(lang: str) -> Workspace:
-    """The workspace path (configurable) as a Workspace."""
-    with st.sidebar.expander(text("workspace", lang)):
-        path = st.text_input(text("workspace_path", lang), value=default_workspace_path(), key="workspace_path")
-    folder = Path(path).expanduser().parent
-    folder.mkdir(parents=True, exist_ok=True)
+    """The server's workspace (a visitor never chooses a server path); the sidebar shows its name."""
+    path = default_workspace_path()
+    st.sidebar.caption(text("workspace_caption", lang).format(name=path.name))
     return Workspace(path)
 
 
-def _proposal_from_session(session: EditSession, name: str, author: str, notes: str,
-                           base: Proposal | None) -> Proposal:
+def _ensure_folder(workspace: Workspace) -> None:
+    workspace.path.parent.mkdir(parents=True, exist_ok=True)
+
+
+# --- from the page to a proposal and back ----------------------------------------------------------
+
+
+def dataset_ref(current: Data) -> dict:
+    """What a proposal records of the data it was made on."""
+    return {"fingerprint": current.key, "name": current.name,
+            "communities": int(len(current.dataset.layers["communities"]))}
+
+
+def proposal_of(work: Work, current: Data, form: SaveForm, *, as_new: bool) -> Proposal:
+    """The page's zoning as a proposal: a new revision of the open one, or a new proposal."""
+    session = work.edit
     zoning = session.zoning
     fresh = Proposal.from_zoning(
-        name, zoning.assignment(), zones=session.zones, rules=session.rules,
+        form.name.strip(), zoning.assignment(), zones=session.zones, rules=session.rules,
         edits=session.log, zone_notes=dict(zoning.notes), locked_zones=sorted(zoning.locked),
-        author=author, notes=notes)
-    if base is None:
+        author=form.author.strip(), notes=form.notes.strip(), dataset=dataset_ref(current),
+        reasons=session.engine_reasons(), used_zone_ids=list(session.used_zone_ids))
+    base = work.proposal
+    if as_new or base is None:
         return fresh
-    # the same proposal, a new revision: keep its id, creation time and revision to check against
-    return Proposal(**{**fresh.__dict__, "proposal_id": base.proposal_id, "created": base.created,
-                       "revision": base.revision})
+    # the same proposal, a new revision: keep its id, creation time and the revision to check against
+    return dataclasses.replace(fresh, proposal_id=base.proposal_id, created=base.created, revision=base.revision)
 
 
-def _save(workspace: Workspace, proposal: Proposal, lang: str, *, overwrite: bool = False) -> None:
-    try:
-        saved = workspace.save(proposal, overwrite=overwrite)
-    except ConflictError as exc:
-        st.session_state["save_conflict"] = (proposal, str(exc), exc.kind)
-        return
-    except (GeoError, ValueError, OSError) as exc:
-        st.session_state["proposal_error"] = str(exc)
-        return
-    st.session_state.pop("save_conflict", None)
-    st.session_state["open_proposal"] = saved
-    st.session_state["p_as_new"] = False
-    st.session_state["proposal_message"] = text("saved", lang).format(name=saved.name, revision=saved.revision)
-
-
-def _open(workspace: Workspace, dataset: Dataset, key: str, proposal_id: str, lang: str) -> None:
-    """Load a proposal into a new edit session (its rules, zones, locks and notes)."""
+def session_of(proposal: Proposal, current: Data, *, keep_missing: bool = False) -> tuple[EditSession, int]:
+    """An edit session of ``proposal`` on ``current`` (its rules, zones, locks, notes, reasons);
+    with ``keep_missing`` the communities that are not in ``current`` are left out. Returns the
+    session and how many were left out."""
     from ui.zones_panel import neighbour_pairs
 
+    communities = current.dataset.layers["communities"]
+    known = set(communities["community_id"].astype(str))
+    assignment = {str(c): z for c, z in proposal.assignment.items() if str(c) in known or not keep_missing}
+    dropped = len(proposal.assignment) - len(assignment)
+    zones = set(assignment.values())
+    rules = proposal.zone_rules()
+    pairs = neighbour_pairs(current.dataset, current.key, rules.gap_m, rules.same_street)
+    zoning = Zoning.from_assignment(assignment, locked=[z for z in proposal.locked_zones if z in zones],
+                                    notes={z: n for z, n in proposal.zone_notes.items() if z in zones})
+    reasons = {c: tuple(r) for c, r in (proposal.reasons or {}).items() if c in known} or None
+    session = EditSession(communities, zoning, pairs=pairs, barriers=current.dataset.layers.get("barriers"),
+                          rules=rules, overrides=proposal.zone_overrides(), reasons=reasons,
+                          used_zone_ids=tuple(proposal.used_zone_ids or ()))
+    return session, dropped
+
+
+def _fill_form(work: Work, proposal: Proposal | None, name: str | None = None) -> None:
+    work.save = SaveForm(name=name if name is not None else (proposal.name if proposal else ""),
+                         author=proposal.author if proposal else work.save.author,
+                         notes=proposal.notes if proposal else "")
+    forget(*_SAVE_FIELDS)
+
+
+def _load(work: Work, proposal: Proposal, current: Data, *, latest_revision: int | None = None) -> None:
+    session, _ = session_of(proposal, current)
+    work.edit = session
+    work.proposal = proposal if latest_revision is None else dataclasses.replace(proposal, revision=latest_revision)
+    work.based_on = ""
+    work.selection, work.zoom_to, work.conflict, work.pending_open, work.export = [], None, None, None, None
+    _fill_form(work, proposal)
+
+
+# --- callbacks ---------------------------------------------------------------------------------------
+
+
+def _save(workspace: Workspace, current: Data, proposal: Proposal, *, overwrite: bool = False) -> None:
+    s = state()
+    work = s.work_for(current.key)
     try:
-        proposal = workspace.open(proposal_id)
-        rules = proposal.zone_rules()
-        pairs = neighbour_pairs(dataset, key, rules.gap_m, rules.same_street)
-        zoning = Zoning.from_assignment(proposal.assignment, locked=proposal.locked_zones,
-                                        notes=proposal.zone_notes)
-        session = EditSession(dataset.layers["communities"], zoning, pairs=pairs,
-                              barriers=dataset.layers.get("barriers"), rules=rules,
-                              overrides=proposal.zone_overrides())
-    except (GeoError, ValueError) as exc:
-        st.session_state["proposal_error"] = str(exc)
+        _ensure_folder(workspace)
+        saved = workspace.save(proposal, overwrite=overwrite)
+    except ConflictError as exc:
+        work.conflict = Conflict(proposal, exc.kind, {"words": error_words(exc, s.lang)})
         return
-    st.session_state["edit_session"] = session
-    st.session_state["open_proposal"] = proposal
-    st.session_state["selection"] = []
-    st.session_state.update(p_name=proposal.name, p_author=proposal.author, p_notes=proposal.notes,
-                            p_as_new=False)
-    st.session_state["proposal_message"] = text("opened", lang).format(name=proposal.name)
-
-
-def _rename(workspace: Workspace, proposal_id: str, lang: str) -> None:
-    try:
-        renamed = workspace.rename(proposal_id, str(st.session_state.get("p_rename_to") or "").strip())
-    except (GeoError, ValueError) as exc:
-        st.session_state["proposal_error"] = str(exc)
+    except (GeoError, OSError) as exc:
+        s.say("error", "save_failed", "tab_proposals", why=error_words(exc, s.lang))
         return
-    current = st.session_state.get("open_proposal")
-    if current is not None and current.proposal_id == proposal_id:
-        st.session_state["open_proposal"] = renamed
-        st.session_state["p_name"] = renamed.name
-    st.session_state["proposal_message"] = text("renamed", lang).format(name=renamed.name)
+    work.conflict = None
+    work.proposal = saved
+    work.based_on = ""
+    s.selected_proposal = saved.proposal_id
+    work.save = SaveForm(saved.name, saved.author, saved.notes, False)
+    forget(*_SAVE_FIELDS)
+    s.say("success", "saved", "tab_proposals", name=saved.name, revision=saved.revision)
 
 
-def _delete(workspace: Workspace, proposal_id: str, lang: str) -> None:
+def _sync_form(work: Work) -> None:
+    """Take the save form's latest typing (a click on Save arrives with the text not yet copied)."""
+    for name, attribute in (("save_name", "name"), ("save_author", "author"), ("save_notes", "notes"),
+                            ("save_as_new", "as_new")):
+        key = widget_key(name)
+        if key in st.session_state:
+            setattr(work.save, attribute, st.session_state[key])
+
+
+def _save_current(workspace: Workspace, current: Data) -> None:
+    """Button callback: save the page's zoning under the form's name (a new revision or a new proposal)."""
+    s = state()
+    work = s.work_for(current.key)
+    if work.edit is None:
+        return
+    _sync_form(work)
+    if not work.save.name.strip():
+        s.say("error", "name_needed", "tab_proposals")
+        return
+    as_new = work.save.as_new or work.proposal is None
+    _save(workspace, current, proposal_of(work, current, work.save, as_new=as_new))
+
+
+def _save_as_new(workspace: Workspace, current: Data, key: str) -> None:
+    work = state().work_for(current.key)
+    conflict = work.conflict
+    name = str(st.session_state.get(key) or "").strip()
+    if conflict is None or not name:
+        return
+    work.conflict = None
+    _save(workspace, current, conflict.proposal.as_new(name))
+
+
+def _overwrite(workspace: Workspace, current: Data) -> None:
+    work = state().work_for(current.key)
+    if work.conflict is not None:
+        _save(workspace, current, work.conflict.proposal, overwrite=True)
+
+
+def _reload(workspace: Workspace, current: Data) -> None:
+    work = state().work_for(current.key)
+    if work.conflict is not None:
+        pid = work.conflict.proposal.proposal_id
+        work.conflict = None
+        _open(workspace, current, pid)
+
+
+def _open(workspace: Workspace, current: Data, proposal_id: str, revision: int | None = None) -> None:
+    """Open a proposal (or one of its revisions) into the edit session of the current data, or ask how
+    when it was made on other data."""
+    s = state()
+    work = s.work_for(current.key)
     try:
-        workspace.delete(proposal_id)
+        proposal = workspace.open(proposal_id, revision=revision)
+        latest = workspace.open(proposal_id).revision if revision is not None else None
     except GeoError as exc:
-        st.session_state["proposal_error"] = str(exc)
+        s.say("error", "open_failed", "tab_proposals", why=error_words(exc, s.lang))
         return
-    current = st.session_state.get("open_proposal")
-    if current is not None and current.proposal_id == proposal_id:
-        st.session_state.pop("open_proposal", None)
-    st.session_state["p_confirm_delete"] = False
-    st.session_state["proposal_message"] = text("deleted", lang)
-
-
-def _save_as_new(workspace: Workspace, proposal: Proposal, lang: str) -> None:
-    st.session_state.pop("save_conflict", None)
-    _save(workspace, proposal.as_new(str(st.session_state.get("conflict_name") or "").strip()), lang)
-
-
-def _save_current(workspace: Workspace, lang: str) -> None:
-    """Form callback: save the page's zoning under the form's name (a new revision or a new proposal)."""
-    session: EditSession | None = st.session_state.get("edit_session")
-    if session is None:
+    fingerprint = (proposal.dataset or {}).get("fingerprint", "")
+    known = set(current.dataset.layers["communities"]["community_id"].astype(str))
+    missing = sum(1 for c in proposal.assignment if str(c) not in known)
+    if (fingerprint and fingerprint != current.key) or missing:
+        own = fingerprint if fingerprint in s.known and fingerprint != current.key else None
+        work.pending_open = PendingOpen(proposal, missing, len(proposal.assignment), own)
         return
-    current: Proposal | None = st.session_state.get("open_proposal")
-    as_new = st.session_state.get("p_as_new") or current is None
-    name, author, notes = (str(st.session_state.get(k) or "").strip() for k in ("p_name", "p_author", "p_notes"))
-    _save(workspace, _proposal_from_session(session, name, author, notes, None if as_new else current), lang)
+    _load(work, proposal, current, latest_revision=latest)
+    s.say("success", "opened", "tab_proposals", name=proposal.name, revision=proposal.revision)
 
 
-def _reload(workspace: Workspace, dataset: Dataset, key: str, proposal_id: str, lang: str) -> None:
-    st.session_state.pop("save_conflict", None)
-    _open(workspace, dataset, key, proposal_id, lang)
+def _open_on_own_data(current: Data) -> None:
+    """Switch the page to the data the pending proposal was made on, and open it there."""
+    from ui.sidebar import own_data
+
+    s = state()
+    pending = s.work_for(current.key).pending_open
+    if pending is None or pending.own_data is None:
+        return
+    target = own_data(s, pending.own_data)
+    s.work_for(current.key).pending_open = None
+    if target is None:
+        return
+    s.source = s.known[target.key]
+    forget("source")
+    _load(s.work_for(target.key), pending.proposal, target)
+    s.say("success", "opened_own_data", "any", name=pending.proposal.name, data=target.name)
 
 
-def proposals_panel(workspace: Workspace, dataset: Dataset, key: str, lang: str) -> None:
-    """Save the current zoning; list, open, rename, delete and compare proposals."""
-    session: EditSession | None = st.session_state.get("edit_session")
-    current: Proposal | None = st.session_state.get("open_proposal")
-    st.caption(text("workspace_intro", lang).format(path=workspace.path))
-    for flag, show in (("proposal_message", st.success), ("proposal_error", st.error)):
-        if message := st.session_state.pop(flag, None):
-            show(message)
+def _open_keeping_existing(current: Data) -> None:
+    """Open the pending proposal on this data with the communities that exist here (a new proposal
+    when saved: the original stays on its own data)."""
+    s = state()
+    work = s.work_for(current.key)
+    pending = work.pending_open
+    if pending is None:
+        return
+    session, dropped = session_of(pending.proposal, current, keep_missing=True)
+    work.edit, work.proposal, work.pending_open = session, None, None
+    work.based_on = pending.proposal.name
+    work.selection, work.zoom_to, work.conflict, work.export = [], None, None, None
+    _fill_form(work, None, name=f"{pending.proposal.name} · {current.name}")
+    s.say("warning", "opened_on_other_data", "tab_proposals", name=pending.proposal.name, kept=len(session.zoning.assignment()),
+          dropped=dropped)
 
-    if conflict := st.session_state.get("save_conflict"):
-        proposal, message, kind = conflict
-        st.warning(f"{text('conflict', lang)}: {message}")
-        cols = st.columns(3)
-        new_name = cols[1].text_input(text("new_name", lang), value=f"{proposal.name} (2)", key="conflict_name")
-        cols[0].button(text("overwrite", lang), key="conflict_overwrite", on_click=_save,
-                       args=(workspace, proposal, lang), kwargs={"overwrite": True})
-        cols[1].button(text("save_as", lang), key="conflict_save_as", on_click=_save_as_new,
-                       args=(workspace, proposal, lang))
-        if kind != "name_taken":
-            cols[2].button(text("reload", lang), key="conflict_reload", on_click=_reload,
-                           args=(workspace, dataset, key, proposal.proposal_id, lang))
 
-    with st.form("save_proposal"):
-        st.markdown(f"**{text('save_proposal', lang)}**" + (f" · {text('editing', lang)} {current.name} "
-                                                             f"(r{current.revision})" if current else ""))
-        cols = st.columns([2, 1])
-        name = cols[0].text_input(text("proposal_name", lang), key="p_name")
-        author = cols[1].text_input(text("author", lang), key="p_author")
-        notes = st.text_area(text("proposal_notes", lang), key="p_notes", height=68)
-        st.checkbox(text("save_as_new", lang), key="p_as_new", disabled=current is None)
-        st.form_submit_button(text("save", lang), type="primary", disabled=session is None,
-                              on_click=_save_current, args=(workspace, lang))
+def _cancel_open(current: Data) -> None:
+    state().work_for(current.key).pending_open = None
+
+
+def _rename(workspace: Workspace, current: Data, proposal_id: str, key: str) -> None:
+    s = state()
+    new_name = str(st.session_state.get(key) or "").strip()
+    if not new_name:
+        return
+    try:
+        renamed = workspace.rename(proposal_id, new_name)
+    except GeoError as exc:
+        s.say("error", "rename_failed", "tab_proposals", why=error_words(exc, s.lang))
+        return
+    for work in s.works.values():
+        if work.proposal is not None and work.proposal.proposal_id == proposal_id:
+            work.proposal = dataclasses.replace(work.proposal, name=renamed.name, revision=renamed.revision)
+            work.save.name = renamed.name
+    forget(*_SAVE_FIELDS, "rename_to")
+    s.say("success", "renamed", "tab_proposals", name=renamed.name)
+
+
+def _delete(workspace: Workspace, proposal_id: str) -> None:
+    s = state()
+    try:
+        workspace.delete(proposal_id, author=s.work.save.author)
+    except GeoError as exc:
+        s.say("error", "delete_failed", "tab_proposals", why=error_words(exc, s.lang))
+        return
+    for work in s.works.values():
+        if work.proposal is not None and work.proposal.proposal_id == proposal_id:
+            work.proposal = None  # its zoning stays in the page; a save makes a new proposal
+    forget("confirm_delete")
+    s.say("success", "deleted", "tab_proposals")
+
+
+def _restore(workspace: Workspace, proposal_id: str, revision: int) -> None:
+    s = state()
+    try:
+        restored = workspace.restore(proposal_id, revision, author=s.work.save.author)
+    except GeoError as exc:
+        s.say("error", "restore_failed", "tab_proposals", why=error_words(exc, s.lang))
+        return
+    s.selected_proposal = restored.proposal_id
+    s.say("success", "restored", "tab_proposals", name=restored.name, revision=revision, new=restored.revision)
+
+
+# --- the panel ---------------------------------------------------------------------------------------
+
+
+def _pending_open_view(current: Data, lang: str) -> None:
+    pending = state().work_for(current.key).pending_open
+    if pending is None:
+        return
+    made_on = (pending.proposal.dataset or {}).get("name") or text("other_data", lang)
+    st.warning(text("other_data_open", lang).format(name=pending.proposal.name, data=made_on,
+                                                    missing=pending.missing, total=pending.total))
+    cols = st.columns(3)
+    if pending.own_data is not None:
+        cols[0].button(text("open_own_data", lang), key="open_own", on_click=guarded(_open_on_own_data, "open"),
+                       args=(current,))
+    cols[1].button(text("open_keep_existing", lang), key="open_keep", on_click=guarded(_open_keeping_existing, "open"),
+                   args=(current,))
+    cols[2].button(text("cancel", lang), key="open_cancel", on_click=guarded(_cancel_open, "open"), args=(current,))
+
+
+def _conflict_view(workspace: Workspace, current: Data, lang: str) -> None:
+    work = state().work_for(current.key)
+    conflict = work.conflict
+    if conflict is None:
+        return
+    st.warning(f"{text('conflict', lang)}: {conflict.params.get('words', '')}")
+    cols = st.columns(3)
+    if conflict.kind != "other_dataset":
+        cols[0].button(text("overwrite", lang), key="conflict_overwrite", on_click=guarded(_overwrite, "save"),
+                       args=(workspace, current))
+    field = bind("conflict_name", f"{conflict.proposal.name} (2)")
+    key = field["key"]
+    cols[1].text_input(text("new_name", lang), **field)
+    cols[1].button(text("save_as", lang), key="conflict_save_as", on_click=guarded(_save_as_new, "save"),
+                   args=(workspace, current, key))
+    if conflict.kind in ("revision", "deleted"):
+        cols[2].button(text("reload", lang), key="conflict_reload", on_click=guarded(_reload, "save"),
+                       args=(workspace, current))
+
+
+def _save_form(workspace: Workspace, current: Data, lang: str) -> None:
+    """The save form: plain inputs (each kept in the page state as it is typed), then Save."""
+    work = state().work_for(current.key)
+    header = f"**{text('save_proposal', lang)}**"
+    if work.proposal is not None:
+        header += " · " + text("editing", lang).format(name=work.proposal.name, revision=work.proposal.revision)
+    elif work.based_on:
+        header += " · " + text("based_on", lang).format(name=work.based_on)
+    st.markdown(header)
+    form = work.save
+    cols = st.columns([2, 1])
+    form.name = cols[0].text_input(text("proposal_name", lang), **bind("save_name", form.name))
+    form.author = cols[1].text_input(text("author", lang), **bind("save_author", form.author))
+    form.notes = st.text_area(text("proposal_notes", lang), **bind("save_notes", form.notes), height=68)
+    form.as_new = st.checkbox(text("save_as_new", lang), **bind("save_as_new", form.as_new),
+                              disabled=work.proposal is None)
+    st.button(text("save", lang), type="primary", key="save", disabled=work.edit is None,
+              on_click=guarded(_save_current, "save"), args=(workspace, current))
+
+
+def _action_words(action: str, lang: str) -> str:
+    return text(f"action_{action}", lang) if action in ("save", "rename", "delete", "restore") else action
+
+
+def _times(frame: pd.DataFrame, lang: str) -> pd.DataFrame:
+    out = frame.copy()
+    tz = getattr(st.context, "timezone", None)
+    for column in ("created", "modified", "deleted_at"):
+        if column in out:
+            out[column] = [format_time(v if isinstance(v, str) else None, lang, tz) for v in out[column]]
+    if "action" in out:
+        out["action"] = [_action_words(a, lang) for a in out["action"]]
+    if "deleted" in out:
+        out["deleted"] = [text("yes", lang) if bool(v) else "" for v in out["deleted"]]
+    return out
+
+
+def _history_view(workspace: Workspace, current: Data, proposal_id: str, lang: str) -> None:
+    try:
+        history = workspace.history(proposal_id)
+    except GeoError as exc:
+        st.error(error_words(exc, lang))
+        return
+    with st.expander(text("history", lang).format(n=len(history))):
+        st.dataframe(for_display(_times(history, lang), lang), hide_index=True, width="stretch")
+        revisions = [int(r) for r in history["revision"]]
+        cols = st.columns([2, 1, 1])
+        picked = cols[0].selectbox(text("revision_pick", lang), revisions, **bind_choice(f"rev_{proposal_id}", revisions[0], revisions),
+                                   format_func=lambda r: text("revision_n", lang).format(n=r))
+        if picked not in revisions:
+            picked = revisions[0]
+        cols[1].button(text("open_revision", lang), key="rev_open", width="stretch",
+                       on_click=guarded(_open, "open"), args=(workspace, current, proposal_id, picked))
+        cols[2].button(text("restore_revision", lang), key="rev_restore", width="stretch",
+                       disabled=picked == revisions[0], on_click=guarded(_restore, "restore"),
+                       args=(workspace, proposal_id, picked))
+
+
+def _deleted_view(workspace: Workspace, lang: str) -> None:
+    try:
+        gone = workspace.deleted()
+    except GeoError:
+        return
+    if gone.empty:
+        return
+    with st.expander(text("deleted_proposals", lang).format(n=len(gone))):
+        st.dataframe(for_display(_times(gone.drop(columns=["proposal_id"]), lang), lang), hide_index=True,
+                     width="stretch")
+        names = dict(zip(gone["proposal_id"], gone["name"]))
+        last = dict(zip(gone["proposal_id"], gone["last_revision"]))
+        ids = list(names)
+        pid = st.selectbox(text("proposal", lang), ids, format_func=names.get, **bind_choice("deleted_pick", ids[0], ids))
+        if pid not in names:
+            pid = ids[0]
+        st.button(text("undelete", lang), key="undelete", on_click=guarded(_restore, "restore"),
+                  args=(workspace, pid, int(last[pid])))
+
+
+def proposals_panel(workspace: Workspace, current: Data, lang: str, settings=None) -> None:
+    """Save the current zoning; list, open, rename, delete, restore and compare proposals."""
+    s = state()
+    show_messages(s, "tab_proposals", lang)
+    st.caption(text("workspace_intro", lang).format(name=workspace.path.name))
+    _pending_open_view(current, lang)
+    _conflict_view(workspace, current, lang)
+    _save_form(workspace, current, lang)
 
     try:
         table = workspace.list()
     except GeoError as exc:
-        st.error(str(exc))
+        st.error(error_words(exc, lang))
         return
     if table.empty:
         st.info(text("no_proposals", lang))
+        _deleted_view(workspace, lang)
         return
-    st.dataframe(labelled(table.drop(columns=["proposal_id"]), lang), hide_index=True, width="stretch",
-                 key="proposals_table")
+    shown = table.drop(columns=[c for c in ("proposal_id", "dataset_fingerprint") if c in table.columns])
+    st.dataframe(for_display(_times(shown, lang), lang), hide_index=True, width="stretch", key="proposals_table")
     names = dict(zip(table["proposal_id"], table["name"]))
-    picked = st.selectbox(text("proposal", lang), list(names), format_func=names.get, key="p_pick")
+    ids = list(names)
+    if s.selected_proposal not in names:
+        s.selected_proposal = ids[0]
+    s.selected_proposal = st.selectbox(text("proposal", lang), ids, format_func=names.get,
+                                       **bind_choice("proposal_pick", s.selected_proposal, ids))
+    picked = s.selected_proposal
     cols = st.columns(4)
-    cols[0].button(text("open", lang), key="p_open", width="stretch",
-                   on_click=_open, args=(workspace, dataset, key, picked, lang))
-    new_name = cols[1].text_input(text("new_name", lang), key="p_rename_to", label_visibility="collapsed",
+    cols[0].button(text("open", lang), key="p_open", width="stretch", on_click=guarded(_open, "open"),
+                   args=(workspace, current, picked))
+    field = bind("rename_to", "")
+    rename_key = field["key"]
+    new_name = cols[1].text_input(text("new_name", lang), **field, label_visibility="collapsed",
                                   placeholder=text("new_name", lang))
     cols[2].button(text("rename", lang), key="p_rename", width="stretch", disabled=not new_name.strip(),
-                   on_click=_rename, args=(workspace, picked, lang))
-    confirm = cols[3].checkbox(text("confirm_delete", lang), key="p_confirm_delete")
+                   on_click=guarded(_rename, "rename"), args=(workspace, current, picked, rename_key))
+    confirm = cols[3].checkbox(text("confirm_delete", lang), **bind("confirm_delete", False))
     cols[3].button(text("delete", lang), key="p_delete", width="stretch", disabled=not confirm,
-                   on_click=_delete, args=(workspace, picked, lang))
+                   on_click=guarded(_delete, "delete"), args=(workspace, picked))
+    _history_view(workspace, current, picked, lang)
+    _deleted_view(workspace, lang)
 
     if len(names) >= 2:
         st.markdown(f"**{text('compare', lang)}**")
         cols = st.columns(2)
-        ids = list(names)
-        a = cols[0].selectbox("A", ids, format_func=names.get, key="cmp_a")
-        b = cols[1].selectbox("B", ids, index=1, format_func=names.get, key="cmp_b")
-        if a != b and st.toggle(text("show_comparison", lang), key="cmp_show"):
-            compare_view(workspace, dataset, a, b, lang)
+        a = cols[0].selectbox(text("proposal_a", lang), ids, format_func=names.get, **bind_choice("cmp_a", ids[0], ids))
+        b = cols[1].selectbox(text("proposal_b", lang), ids, format_func=names.get, **bind_choice("cmp_b", ids[1], ids))
+        if a in names and b in names and a != b and st.toggle(text("show_comparison", lang), **bind("cmp_show", False)):
+            compare_view(workspace, current, a, b, lang, settings)
 
 
-def compare_view(workspace: Workspace, dataset: Dataset, a: str, b: str, lang: str) -> None:
+def compare_view(workspace: Workspace, current: Data, a: str, b: str, lang: str, settings=None) -> None:
     """Figures side by side and a map of what differs."""
+    from ui.zones_panel import base_map
+
+    dataset = current.dataset
     try:
-        comparison = workspace.compare(a, b, dataset.layers["communities"],
-                                       barriers=dataset.layers.get("barriers"), lang=lang)
+        comparison = workspace.compare(a, b, dataset.layers["communities"], barriers=dataset.layers.get("barriers"),
+                                       lang=lang, dataset_fingerprint=current.key)
     except GeoError as exc:
-        st.error(str(exc))
+        st.error(error_words(exc, lang))
         return
-    st.dataframe(comparison.figures, width="stretch")
+    figures = comparison.figures.reset_index(drop=True).rename(columns={
+        "label": text("figure", lang), "a": comparison.a.name, "b": comparison.b.name, "change": text("change_b_a", lang)})
+    st.dataframe(for_display(figures, lang), hide_index=True, width="stretch")
     diff = comparison.differences
     if diff.empty:
         st.success(text("identical", lang))
         return
-    st.caption(", ".join(f"{k}: {v}" for k, v in comparison.counts().items()))
-    m = build_map({"admin": dataset.layers.get("admin"), "barriers": dataset.layers.get("barriers"),
-                   "communities": dataset.layers["communities"]}, lang=lang, asset_base_url=serve_assets())
-    fields = [c for c in ("change_label", "community_id", "zone_a", "zone_b") if c in diff.columns]
-    data = to_display_geojson(diff, fields, id_column=None, layer="differences")
-    colours = {"moved": "#ff7f00", "only_in_a": "#e41a1c", "only_in_b": "#377eb8", "identical": "#999999"}
-    changes = list(diff["change"])
-
-    def style(feature):
-        change = changes[int(feature["id"])] if str(feature["id"]).isdigit() else "moved"
-        return {"color": colours.get(change, "#000"), "weight": 3, "fillOpacity": 0.5,
-                "fillColor": colours.get(change, "#000")}
-
-    group = folium.FeatureGroup(name=text("differences", lang))
-    folium.GeoJson(data, style_function=style,
-                   tooltip=folium.GeoJsonTooltip(fields=fields, aliases=fields)).add_to(group)
-    group.add_to(m)
-    st_folium(m, key="compare_map", height=480, use_container_width=True, returned_objects=[])
+    counts = comparison.counts()
+    st.caption("；".join(f"{text('diff_' + k, lang)} {v}" for k, v in counts.items()) if lang == "zh" else
+               "; ".join(f"{text('diff_' + k, lang)}: {v}" for k, v in counts.items()))
+    rules = comparison.a.zone_rules()
+    basemap = settings.basemap if settings is not None else {"basemap_url": None, "basemap_attribution": ""}
+    datum = settings.datum if settings is not None else "wgs84"
+    basemap_key = settings.basemap_key if settings is not None else ""
+    base = base_map(dataset, current.key, lang, "build_year", rules.cutoff_year, rules.small_max_households,
+                    basemap_key, basemap, datum)
+    group = differences_group(for_basemap(diff, datum), lang=lang)
+    mapview.show(base, key=COMPARE_MAP_KEY, feature_groups=[group], returned_objects=(), height=480)
 
 
-def export_panel(session: EditSession | None, dataset: Dataset, lang: str) -> None:
+# --- exports -----------------------------------------------------------------------------------------
+
+
+def _multi(name: str, value: list, options: list) -> dict:
+    """``key`` and ``default`` of a multiselect showing field ``name`` (options that went are dropped)."""
+    key = bound(name, value)
+    st.session_state[key] = [v for v in st.session_state[key] if v in options]
+    return {"key": key, "default": st.session_state[key]}
+
+
+def export_panel(current: Data, lang: str) -> None:
     """Export one zone, a selection of zones, or all, as GeoJSON / GeoPackage / CSV (zip when several)."""
+    work = state().work_for(current.key)
+    session = work.edit
     if session is None or not session.zoning.zones:
         st.info(text("no_zones", lang))
         return
+    dataset = current.dataset
     st.caption(text("export_intro", lang))
     zone_ids = sorted(session.zoning.zones)
-    scope = st.radio(text("export_scope", lang), ("all", "some"), horizontal=True, key="x_scope",
-                     format_func=lambda s: text(f"scope_{s}", lang))
-    chosen = zone_ids if scope == "all" else st.multiselect(text("zones", lang), zone_ids, key="x_zones")
-    formats = st.multiselect(text("formats", lang), list(FORMATS), default=list(FORMATS), key="x_formats")
+    scope = st.radio(text("export_scope", lang), ("all", "some"), horizontal=True, **bind_choice("x_scope", "all", ("all", "some"), lang),
+                     format_func=lambda v: text(f"scope_{v}", lang))
+    chosen = zone_ids if scope == "all" else [z for z in st.multiselect(
+        text("zones", lang), zone_ids, **_multi("x_zones", [], zone_ids), placeholder=text("choose_zones", lang)) if z in zone_ids]
+    formats = st.multiselect(text("formats", lang), list(FORMATS), **_multi("x_formats", list(FORMATS), list(FORMATS)),
+                             placeholder=text("choose_formats", lang))
     if not chosen or not formats:
         return
-
-    def build() -> bytes:
-        bundle = export_bundle(chosen, zones=session.zones, communities=dataset.layers["communities"],
-                               pipelines=dataset.layers.get("pipelines"), zone_notes=dict(session.zoning.notes),
-                               lang=lang, formats=formats)
-        st.session_state["x_name"] = (bundle.file_name, bundle.mime)
-        return bundle.data
-
-    signature = (len(session.log), session.can_redo, tuple(chosen), tuple(formats), lang)
+    signature = (len(session.log), session.can_redo, id(session.zoning), tuple(chosen), tuple(formats), lang)
     if st.button(text("prepare_export", lang), key="x_prepare"):
-        try:
-            st.session_state["x_data"] = build()
-            st.session_state["x_signature"] = signature
-        except (GeoError, ValueError) as exc:
-            st.error(str(exc))
-    if st.session_state.get("x_signature") == signature and "x_data" in st.session_state:
-        file_name, mime = st.session_state["x_name"]
-        st.download_button(f"{text('download', lang)} {file_name}", st.session_state["x_data"],
-                           file_name=file_name, mime=mime, key="x_download", type="primary")
+        with st.status(text("exporting", lang).format(n=len(chosen)), expanded=False) as status:
+            try:
+                bundle = export_bundle(chosen, zones=session.zones, communities=dataset.layers["communities"],
+                                       pipelines=dataset.layers.get("pipelines"),
+                                       zone_notes=dict(session.zoning.notes), lang=lang, formats=formats)
+            except GeoError as exc:
+                status.update(label=error_words(exc, lang), state="error")
+                return
+            work.export = ExportFile(signature, bundle.data, bundle.file_name, bundle.mime)
+            status.update(label=text("export_ready", lang).format(n=len(chosen), size=len(bundle.data) / 1e6),
+                          state="complete")
+    if work.export is not None and work.export.signature == signature:
+        st.download_button(f"{text('download', lang)} {work.export.file_name}", work.export.data,
+                           file_name=work.export.file_name, mime=work.export.mime, key="x_download", type="primary",
+                           on_click="ignore")

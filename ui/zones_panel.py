@@ -2,13 +2,15 @@
 details and the edits, and the zones table.
 
 The page logic lives in :class:`geo.editing.EditSession` (every edit, undo/redo, figures and the
-rules each zone breaks); this module turns clicks and buttons into calls to it.
+rules each zone breaks); this module turns clicks and buttons into calls to it. The session, the
+selection (community ids) and the zone the map is zoomed to (a zone id, never a row number) are
+the page state's :class:`ui.state.Work` of the current dataset.
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
-from typing import Any
 
 import geopandas as gpd
 import pandas as pd
@@ -16,20 +18,24 @@ import shapely
 import streamlit as st
 
 from geo.adjacency import community_pairs
+from geo.editing import EditSession, reason_words
 from geo.eligibility import eligibility_class
 from geo.errors import GeoError
 from geo.load import Dataset
-from geo.editing import EditSession, reason_words
 from geo.schema import layer_spec
 from geo.zones import ZoneRules, propose_zones
 from layers import build_map
-from layers.geojson import for_basemap, from_basemap
 from layers.analysis import (aged_pipelines_group, findings_group, member_frame, pairs_group, selection_group,
                              zone_view, zones_group)
-from layers.styles import COMMUNITY_SCHEMES
+from layers.geojson import for_basemap, from_basemap
 from ui import mapview, pipelines_panel
-from ui.i18n import labelled, text
+from ui.boundary import guarded
+from ui.i18n import text
+from ui.messages import error_words, show_messages
 from ui.offline import serve_assets
+from ui.sidebar import Settings
+from ui.state import Data, Work, bind, state
+from ui.tables import for_display
 
 MAP_KEY = "zones_map"
 
@@ -48,52 +54,6 @@ def _rerun_fragment() -> None:
         st.rerun(scope="fragment")
     except StreamlitAPIException:  # a full-page run (the first, or after a sidebar change)
         st.rerun()
-
-
-# --- sidebar: the rules ----------------------------------------------------------------------
-
-
-def rules_sidebar(lang: str) -> ZoneRules:
-    """The zone rules as the planner set them in the sidebar (defaults explained)."""
-    d = ZoneRules()
-    with st.sidebar.expander(text("rules", lang), expanded=False):
-        st.caption(text("rules_help", lang))
-        gap = st.number_input(text("gap_m", lang), 0.0, 200.0, float(d.gap_m), 1.0, key="r_gap",
-                              help=text("gap_help", lang))
-        small = st.number_input(text("small_max", lang), 10, 5000, d.small_max_households, 10, key="r_small")
-        cutoff = st.number_input(text("cutoff_year", lang), 1950, 2030, d.cutoff_year, 1, key="r_cutoff")
-        lo = st.number_input(text("min_hh", lang), 10, 10000, d.min_households, 10, key="r_min")
-        hi = st.number_input(text("max_hh", lang), 10, 50000, d.max_households, 50, key="r_max")
-        members = st.number_input(text("max_members", lang), 2, 50, d.max_members, 1, key="r_members")
-        span = st.number_input(text("max_span", lang), 50.0, 5000.0, float(d.max_span_m), 50.0, key="r_span")
-        any_street = st.checkbox(text("any_street", lang), value=not d.same_street, key="r_any_street")
-        anchor = st.checkbox(text("allow_anchor", lang), value=d.allow_anchor, key="r_anchor")
-    try:
-        return ZoneRules(gap_m=gap, small_max_households=int(small), cutoff_year=int(cutoff),
-                         min_households=int(lo), max_households=int(hi), max_members=int(members),
-                         max_span_m=span, same_street=not any_street, allow_anchor=anchor)
-    except ValueError as exc:
-        st.sidebar.error(str(exc))
-        return d
-
-
-def map_sidebar(lang: str) -> tuple[str, bool, bool, bool, tuple[str, ...]]:
-    """Colour scheme of the communities, which analysis layers are drawn, and which data layers
-    the base map carries (pipelines and facilities on request: they weigh most)."""
-    colour_by = st.sidebar.selectbox(text("colour_by", lang), list(COMMUNITY_SCHEMES), key="colour_by",
-                                     format_func=lambda s: text(f"scheme_{s}", lang))
-    drawn = ["admin", "barriers", "communities"]
-    cols = st.sidebar.columns(2)
-    if cols[0].checkbox(text("draw_pipelines", lang), value=False, key="draw_pipelines"):
-        drawn.append("pipelines")
-    if cols[1].checkbox(text("draw_facilities", lang), value=False, key="draw_facilities"):
-        drawn.append("facilities")
-    if cols[0].checkbox(text("draw_roads", lang), value=False, key="draw_roads"):
-        drawn.append("roads")
-    show_zones = st.sidebar.checkbox(text("show_zones", lang), value=True, key="show_zones")
-    show_pairs = st.sidebar.checkbox(text("show_pairs", lang), value=False, key="show_pairs")
-    show_pipes = st.sidebar.checkbox(text("show_pipes", lang), value=False, key="show_pipes")
-    return colour_by, show_zones, show_pairs, show_pipes, tuple(drawn)
 
 
 # --- cached analysis -------------------------------------------------------------------------
@@ -137,32 +97,34 @@ def base_map(_dataset: Dataset, key: str, lang: str, colour_by: str, cutoff: int
 # --- proposing -------------------------------------------------------------------------------
 
 
-def propose(dataset: Dataset, key: str, rules: ZoneRules, lang: str):
-    """Run the engine with a progress bar: a new edit session, or (when the planner locked zones)
-    a re-run of the current one around them; None on bad input."""
+def propose(current: Data, rules: ZoneRules, lang: str) -> None:
+    """Run the engine with a progress bar: a new edit session, or (when the planner locked zones) a
+    re-run of the current one around them (zones whose members stay keep their ids; undoable)."""
+    work = state().work
+    dataset = current.dataset
     bar = st.progress(0.0, text=text("proposing", lang))
 
     def progress(done: int, total: int) -> None:
         bar.progress(min(done / max(total, 1), 1.0), text=f"{text('proposing', lang)} {done:,}/{total:,}")
 
-    current = st.session_state.get("edit_session")
     try:
-        if current is not None and current.zoning.locked:
-            # keep the planner's locked zones exactly; re-zone everything else (undoable)
-            current.rerun(rules=rules, progress=progress)
-            bar.empty()
-            return current
-        pairs = neighbour_pairs(dataset, key, rules.gap_m, rules.same_street)
-        result = propose_zones(dataset.layers["communities"], pairs=pairs,
-                               barriers=dataset.layers.get("barriers"), rules=rules, progress=progress)
-        session = EditSession.from_result(result, dataset.layers["communities"], pairs=pairs,
-                                          barriers=dataset.layers.get("barriers"))
+        if work.edit is not None and work.edit.zoning.locked:
+            work.edit.rerun(rules=rules, progress=progress)
+        else:
+            pairs = neighbour_pairs(dataset, current.key, rules.gap_m, rules.same_street)
+            result = propose_zones(dataset.layers["communities"], pairs=pairs,
+                                   barriers=dataset.layers.get("barriers"), rules=rules, progress=progress)
+            used = work.edit.used_zone_ids if work.edit is not None else ()
+            if work.proposal is not None:
+                used = tuple(sorted({*used, *getattr(work.proposal, "used_zone_ids", ())}))
+            work.edit = EditSession.from_result(result, dataset.layers["communities"], pairs=pairs,
+                                                barriers=dataset.layers.get("barriers"), used_zone_ids=used)
+            work.selection = []
     except GeoError as exc:
+        st.error(error_words(exc, lang))
+    finally:
         bar.empty()
-        st.error(str(exc))
-        return None
-    bar.empty()
-    return session
+    work.zoom_to = None
 
 
 def summary_metrics(summary: dict, lang: str) -> None:
@@ -184,7 +146,7 @@ def summary_metrics(summary: dict, lang: str) -> None:
 
 
 def _reason_words(code: str | None, lang: str) -> str:
-    return text("reason_unknown", lang) if code is None else reason_words(code, lang)
+    return text("reason_unknown", lang) if code in (None, "", "unknown") else reason_words(code, lang)
 
 
 # --- the map ---------------------------------------------------------------------------------
@@ -205,8 +167,8 @@ def _drawn_polygon(feature: dict) -> shapely.Geometry | None:
     return shapely.geometry.shape(geometry)
 
 
-def handle_map_event(event: dict | None, session, datum: str = "wgs84") -> bool:
-    """Turn a new click or drawing into the selection held in session state; True if it changed.
+def handle_map_event(event: dict | None, work: Work, datum: str = "wgs84") -> bool:
+    """Turn a new click or drawing into the selection of ``work``; True if it changed.
 
     Both arrive as ``last_active_drawing`` (the only event the map returns, so that panning and
     zooming never rerun the page): a clicked feature with its properties, or a drawn polygon.
@@ -215,36 +177,36 @@ def handle_map_event(event: dict | None, session, datum: str = "wgs84") -> bool:
     if not feature:
         return False
     signature = repr(feature)
-    if signature == st.session_state.get("_last_event"):
+    if signature == work.last_event:
         return False  # the same event comes back on every rerun until the next one
-    st.session_state["_last_event"] = signature
+    work.last_event = signature
     pid = (feature.get("properties") or {}).get("pipeline_id")
     if pid:
-        st.session_state["pipeline_selected"] = str(pid)
-        st.session_state["impact"] = (str(pid), [str(pid)])
+        work.pipeline_selected = str(pid)
+        work.impact = (str(pid), [str(pid)])
         return True
     cid = _clicked_id(feature)
     if cid is not None:
-        st.session_state["selection"] = [cid]
+        work.selection = [cid]
         return True
     shape = _drawn_polygon(feature)
-    if shape is not None:
-        st.session_state["selection"] = list(session.select_in_polygon(from_basemap(shape, datum), crs=4326))
+    if shape is not None and work.edit is not None:
+        work.selection = list(work.edit.select_in_polygon(from_basemap(shape, datum), crs=4326))
         return True
     return False
 
 
-def dynamic_layers(session, communities: gpd.GeoDataFrame, pairs: gpd.GeoDataFrame | None,
+def dynamic_layers(work: Work, communities: gpd.GeoDataFrame, pairs: gpd.GeoDataFrame | None,
                    lang: str, show_zones: bool, show_pairs: bool, datum: str = "wgs84",
                    pipes=None) -> list:
     """The layers that change while the planner works (shifted onto a GCJ-02 basemap if need be)."""
+    session = work.edit
     groups = []
     if pipes is not None:
-        work = pipes.work
-        if work["zone_id"].notna().any():
-            work = work[work["zone_id"].notna()]  # the zones' works: what a planner docks with operators
-        groups.append(aged_pipelines_group(for_basemap(work, datum), lang=lang,
-                                           selected=st.session_state.get("pipeline_selected")))
+        works = pipes.work
+        if works["zone_id"].notna().any():
+            works = works[works["zone_id"].notna()]  # the zones' works: what a planner docks with operators
+        groups.append(aged_pipelines_group(for_basemap(works, datum), lang=lang, selected=work.pipeline_selected))
         if len(pipes.findings):
             groups.append(findings_group(for_basemap(pipes.findings, datum), lang=lang))
     if show_pairs and pairs is not None and len(pairs):
@@ -257,37 +219,45 @@ def dynamic_layers(session, communities: gpd.GeoDataFrame, pairs: gpd.GeoDataFra
             members = member_frame(communities, session.zoning.assignment())
             return zones_group(for_basemap(zones, datum), members=for_basemap(members, datum), lang=lang)
 
-        state = repr((session.zoning.to_dict(), session.rules, lang, datum, id(communities)))
-        groups.append(("zones:" + hashlib.sha256(state.encode()).hexdigest(), build_zones))
-    selection = st.session_state.get("selection") or []
-    if selection:
+        key = repr((session.zoning.to_dict(), session.rules, lang, datum, id(communities)))
+        groups.append(("zones:" + hashlib.sha256(key.encode()).hexdigest(), build_zones))
+    if work.selection:
         ids = communities["community_id"].astype(str)
-        groups.append(selection_group(for_basemap(communities[ids.isin(selection).to_numpy()], datum), lang=lang))
+        groups.append(selection_group(for_basemap(communities[ids.isin(work.selection).to_numpy()], datum),
+                                      lang=lang))
     return groups
 
 
 # --- edits -----------------------------------------------------------------------------------
 
 
-def _apply(lang: str, action, *args, **kwargs) -> None:
+def _edit(action, *args) -> None:
+    """Button callback: make one edit; a refused edit is kept for the panel to word."""
+    work = state().work
     try:
-        action(*args, **kwargs)
-    except (GeoError, KeyError, ValueError) as exc:
-        st.session_state["edit_error"] = f"{text('edit_error', lang)}: {exc}"
+        action(*args)
+    except GeoError as exc:
+        work.edit_error = exc
 
 
-def edit_panel(session, communities: gpd.GeoDataFrame, lang: str) -> None:
+def _clear_selection() -> None:
+    state().work.selection = []
+
+
+def edit_panel(work: Work, communities: gpd.GeoDataFrame, lang: str) -> None:
     """Details of the selection and the edits a planner can make to it."""
-    selection: list[str] = st.session_state.get("selection") or []
+    session = work.edit
+    selection = list(work.selection)
     undo, redo, clear = st.columns(3)
     undo.button(text("undo", lang), disabled=not session.can_undo, key="undo", width="stretch",
-                on_click=lambda: _apply(lang, session.undo))
+                on_click=guarded(_edit, "undo"), args=(session.undo,))
     redo.button(text("redo", lang), disabled=not session.can_redo, key="redo", width="stretch",
-                on_click=lambda: _apply(lang, session.redo))
+                on_click=guarded(_edit, "redo"), args=(session.redo,))
     clear.button(text("clear_selection", lang), disabled=not selection, key="clear", width="stretch",
-                 on_click=lambda: st.session_state.update(selection=[]))
-    if message := st.session_state.pop("edit_error", None):
-        st.error(message)
+                 on_click=guarded(_clear_selection, "clear"))
+    if work.edit_error is not None:
+        st.error(f"{text('edit_error', lang)}: {error_words(work.edit_error, lang)}")
+        work.edit_error = None
     if not selection:
         st.info(text("click_hint", lang))
         return
@@ -297,19 +267,20 @@ def edit_panel(session, communities: gpd.GeoDataFrame, lang: str) -> None:
         st.markdown(f"**{text('selected', lang)}**: {len(selection)} — " + ", ".join(selection[:12])
                     + (" …" if len(selection) > 12 else ""))
     zone_ids = sorted(session.zoning.zones)
-    target = st.selectbox(text("move_to", lang), zone_ids, key="move_target", index=None)
+    target = st.selectbox(text("move_to", lang), zone_ids, key="move_target", index=None,
+                          placeholder=text("choose_zone", lang))
     cols = st.columns(2)
     cols[0].button(text("move", lang), disabled=target is None, key="do_move", width="stretch",
-                   on_click=lambda: _apply(lang, session.move, list(selection), target))
+                   on_click=guarded(_edit, "move"), args=(session.move, selection, target))
     cols[1].button(text("take_out", lang), key="do_take_out", width="stretch",
-                   on_click=lambda: _apply(lang, session.take_out, list(selection)))
+                   on_click=guarded(_edit, "take_out"), args=(session.take_out, selection))
     cols = st.columns(2)
-    cols[0].button(text("new_zone", lang), key="do_new", width="stretch",
-                   on_click=lambda: _apply(lang, session.new_zone, list(selection)))
+    cols[0].button(text("new_zone", lang), key="do_new", width="stretch", help=text("new_zone_help", lang),
+                   on_click=guarded(_edit, "new_zone"), args=(session.new_zone, selection))
     zones_of_selection = sorted({z for z in (session.zone_of(c) for c in selection) if z})
-    cols[1].button(text("merge_zones", lang), key="do_merge", width="stretch",
+    cols[1].button(text("merge_zones", lang), key="do_merge", width="stretch", help=text("merge_zones_help", lang),
                    disabled=len(zones_of_selection) < 2,
-                   on_click=lambda: _apply(lang, session.merge_zones, zones_of_selection))
+                   on_click=guarded(_edit, "merge_zones"), args=(session.merge_zones, zones_of_selection))
     if len(zones_of_selection) == 1:
         _zone_actions(session, zones_of_selection[0], selection, lang)
 
@@ -325,14 +296,18 @@ def _community_details(session, cid: str, lang: str) -> None:
     if details["relaxation"]:
         line += f" · {text('relaxation', lang)}: `{details['relaxation']}`"
     st.markdown(line)
-    shown = {schema_label(k, lang): v for k, v in fields.items() if v is not None}
+    shown = {schema_label(k, lang): v for k, v in fields.items() if v is not None and not (isinstance(v, float) and v != v)}
     st.dataframe(pd.DataFrame({text("field", lang): list(shown), text("value", lang): [str(v) for v in shown.values()]}),
                  hide_index=True, width="stretch", height=min(35 * (len(shown) + 1), 280))
     neighbours = details["neighbours"]
     if neighbours:
         with st.expander(f"{text('neighbours', lang)} ({len(neighbours)})"):
             table = pd.DataFrame(neighbours)[["community_id", "zone_id", "gap_m", "shared_boundary_m", "cut"]]
-            st.dataframe(labelled(table, lang), hide_index=True, width="stretch")
+            st.dataframe(for_display(table, lang), hide_index=True, width="stretch")
+
+
+def _save_note(session, zone_id: str, key: str) -> None:
+    _edit(session.note, zone_id, str(st.session_state.get(key) or ""))
 
 
 def _zone_actions(session, zone_id: str, selection: list[str], lang: str) -> None:
@@ -347,76 +322,109 @@ def _zone_actions(session, zone_id: str, selection: list[str], lang: str) -> Non
     else:
         st.success(text("zone_ok", lang))
     cols = st.columns(2)
-    cols[0].button(text("split", lang), key="do_split", width="stretch",
-                   on_click=lambda: _apply(lang, session.split_zone, zone_id, list(selection)))
+    cols[0].button(text("split", lang), key="do_split", width="stretch", help=text("split_help", lang),
+                   on_click=guarded(_edit, "split"), args=(session.split_zone, zone_id, selection))
     cols[1].button(text("split_auto", lang), key="do_split_auto", width="stretch",
-                   on_click=lambda: _apply(lang, session.split_zone_auto, zone_id))
+                   on_click=guarded(_edit, "split_auto"), args=(session.split_zone_auto, zone_id))
     cols = st.columns(2)
     cols[0].button(text("dissolve", lang), key="do_dissolve", width="stretch",
-                   on_click=lambda: _apply(lang, session.dissolve, zone_id))
+                   on_click=guarded(_edit, "dissolve"), args=(session.dissolve, zone_id))
     cols[1].button(text("unlock" if locked else "lock", lang), key="do_lock", width="stretch",
-                   on_click=lambda: _apply(lang, session.lock, zone_id, locked=not locked))
-    note = st.text_input(text("note", lang), value=zone["note"] or "", key=f"note_{zone_id}")
-    st.button(text("save_note", lang), key="do_note",
-              on_click=lambda: _apply(lang, session.note, zone_id, note))
+                   on_click=guarded(_edit, "lock"), args=(lambda z, v: session.lock(z, locked=v), zone_id, not locked))
+    field = bind(f"note_{zone_id}", zone["note"] or "")
+    key = field["key"]
+    st.text_input(text("note", lang), **field)
+    st.button(text("save_note", lang), key="do_note", on_click=guarded(_save_note, "note"),
+              args=(session, zone_id, key))
 
 
-def zones_table(session, lang: str) -> str | None:
-    """The zones, sortable; the selected row's zone id (to zoom to)."""
+def _pick_zone(table_key: str) -> None:
+    """Table callback: the zone of the picked row (by the order the table was shown in)."""
+    work = state().work
+    rows = st.session_state[table_key].selection.rows if table_key in st.session_state else []
+    picked = work.zone_order[rows[0]] if rows and rows[0] < len(work.zone_order) else None
+    work.zoom_to = picked
+
+
+def zones_table(work: Work, lang: str) -> None:
+    """The zones, sortable; picking a row zooms the map to that zone (kept by its id)."""
+    session = work.edit
     zones = session.zones
     if zones.empty:
-        return None
+        return
     counts = session.violations.groupby("zone_id").size()
     table = pd.DataFrame(zones.drop(columns=zones.geometry.name))
     table["members"] = table["members"].map(lambda ms: ", ".join(ms))
+    table["locked"] = table["locked"].map(lambda v: text("yes", lang) if bool(v) else "")
     table.insert(1, "rules_broken", table["zone_id"].map(counts).fillna(0).astype(int))
-    event = st.dataframe(labelled(table, lang), hide_index=True, width="stretch", height=320, key="zones_table",
-                         on_select="rerun", selection_mode="single-row")
-    rows = event.selection.rows if event is not None else []
-    return str(table.iloc[rows[0]]["zone_id"]) if rows else None
+    order = table["zone_id"].astype(str).tolist()
+    if order != work.zone_order:  # the rows changed: a row number now means another zone
+        work.zone_order = order
+        work.table_version += 1
+    key = f"zones_table_{work.table_version}"
+    st.dataframe(for_display(table, lang), hide_index=True, width="stretch", height=320, key=key,
+                 on_select=functools.partial(guarded(_pick_zone, "zones_table"), key), selection_mode="single-row")
+
+
+def _workspace_path():
+    from ui.proposals_panel import default_workspace_path
+
+    return default_workspace_path()
 
 
 @st.fragment
-def workbench(dataset: Dataset, key: str, lang: str, basemap: dict, datum: str, basemap_key: str,
-              rules: ZoneRules, colour_by: str, show_zones: bool, show_pairs: bool, show_pipes: bool = False,
-              drawn: tuple[str, ...] = ("admin", "barriers", "communities")) -> None:
+def workbench(current: Data, settings: Settings, lang: str) -> None:
     """Map, edit panel and zones table; a fragment, so a click reruns only this part."""
-    session = st.session_state.get("edit_session")
+    from ui.boundary import boundary
+
+    work = state().work_for(current.key)
+    show_messages(state(), "tab_map", lang)
+    dataset = current.dataset
+    session = work.edit
     communities = dataset.layers["communities"]
-    if session is not None:
-        summary_metrics(session.summary(), lang)
-    else:
-        st.info(text("no_zones", lang))
-    base = base_map(dataset, key, lang, colour_by, rules.cutoff_year, rules.small_max_households,
-                    basemap_key, basemap, datum, drawn)
-    pairs = neighbour_pairs(dataset, key, rules.gap_m, rules.same_street) if show_pairs else None
-    zoom_to = st.session_state.get("zoom_to")
-    view = zone_view(for_basemap(session.zones, datum), zoom_to) if (session is not None and zoom_to) else None
+    rules = settings.rules
+    with boundary("zones_summary", lang):
+        if session is not None:
+            summary_metrics(session.summary(), lang)
+            if work.proposal is not None:
+                st.caption(text("editing_proposal", lang).format(name=work.proposal.name,
+                                                                  revision=work.proposal.revision))
+        else:
+            st.info(text("no_zones", lang))
+    base = base_map(dataset, current.key, lang, settings.colour_by, rules.cutoff_year, rules.small_max_households,
+                    settings.basemap_key, settings.basemap, settings.datum, settings.drawn)
+    pairs = neighbour_pairs(dataset, current.key, rules.gap_m, rules.same_street) if settings.show_pairs else None
+    view = None
+    if session is not None and work.zoom_to and work.zoom_to in session.zoning.zones:
+        view = zone_view(for_basemap(session.zones, settings.datum), work.zoom_to)
     left, right = st.columns([5, 2], gap="medium")
     with left:
+        pipes = pipelines_panel.current_analysis(current) if settings.show_pipes else None
         event = mapview.show(
             base, key=MAP_KEY,
-            feature_groups=dynamic_layers(session, communities, pairs, lang, show_zones, show_pairs, datum,
-                                          pipes=pipelines_panel.current_analysis(dataset, key) if show_pipes else None),
+            feature_groups=dynamic_layers(work, communities, pairs, lang, settings.show_zones, settings.show_pairs,
+                                          settings.datum, pipes=pipes),
             returned_objects=("last_active_drawing",),
             center=view[0] if view else None, zoom=view[1] if view else None,
-            js_cache=st.session_state.setdefault("_layer_js", {}),
+            js_cache=state().layer_js,
         )
-    if session is not None:
-        if handle_map_event(event, session, datum):
-            _rerun_fragment()
-        with right:
-            if show_pipes and st.session_state.get("pipeline_selected"):
-                st.markdown(f"**{text('pipeline_selected', lang)}: {st.session_state['pipeline_selected']}**")
-                analysis = pipelines_panel.current_analysis(dataset, key)
-                if analysis is not None:
-                    pipelines_panel.impact_view(analysis, dataset, lang)
-            edit_panel(session, communities, lang)
-        st.caption(text("zones_table", lang))
-        picked = zones_table(session, lang)
-        if picked and picked != st.session_state.get("zoom_to"):
-            st.session_state["zoom_to"] = picked
-            _rerun_fragment()
-    else:
-        with right:
+    if handle_map_event(event, work, settings.datum):
+        _rerun_fragment()
+    with right, boundary("edit_panel", lang):
+        if settings.show_pipes and work.pipeline_selected:
+            st.markdown(f"**{text('pipeline_selected', lang)}: {work.pipeline_selected}**")
+            analysis = pipelines_panel.current_analysis(current)
+            if analysis is not None:
+                pipelines_panel.impact_view(analysis, current, lang)
+        if session is not None:
+            edit_panel(work, communities, lang)
+        else:
             st.info(text("click_hint", lang))
+    from ui import drafts
+
+    drafts.autosave(state(), drafts.store(_workspace_path()))
+    if session is not None:
+        with boundary("zones_table", lang):
+            st.caption(text("zones_table", lang) + (f" · {text('zoomed_to', lang)} {work.zoom_to}"
+                                                     if work.zoom_to else ""))
+            zones_table(work, lang)

@@ -39,10 +39,12 @@ def is_local(url: str) -> bool:
 
 
 @contextmanager
-def app_server(app: Path, workdir: Path, *, env: dict | None = None, timeout_s: float = 60):
-    """A ``streamlit run`` of ``app`` on a free port; yields its URL; always stopped."""
+def app_server(app: Path, workdir: Path, *, env: dict | None = None, timeout_s: float = 60, log_name: str = "streamlit.log"):
+    """A ``streamlit run`` of ``app`` on a free port, started from the repository (so its
+    ``.streamlit/config.toml`` applies, as for a planner); yields its URL; always stopped. The
+    server's output goes to ``workdir/log_name``."""
     port = free_port()
-    log = workdir / "streamlit.log"
+    log = workdir / log_name
     pythonpath = [str(ROOT), *filter(None, [os.environ.get("PYTHONPATH")])]
     full_env = {**os.environ, "PYTHONPATH": os.pathsep.join(pythonpath), **(env or {})}
     with log.open("w") as out:
@@ -50,7 +52,7 @@ def app_server(app: Path, workdir: Path, *, env: dict | None = None, timeout_s: 
             [sys.executable, "-m", "streamlit", "run", str(app), "--server.headless=true",
              f"--server.port={port}", "--server.address=127.0.0.1", "--browser.gatherUsageStats=false",
              "--server.fileWatcherType=none"],
-            cwd=workdir, env=full_env, stdout=out, stderr=subprocess.STDOUT,
+            cwd=ROOT, env=full_env, stdout=out, stderr=subprocess.STDOUT,
         )
     try:
         deadline = time.monotonic() + timeout_s

@@ -102,8 +102,8 @@ def test_planner_day(server, browser, tmp_path):
         assert workspace.exists()
 
         # reload: a new session finds it in the workspace
-        page.reload()
-        map_frame(page)
+        page.reload()  # the page's draft reopens the tab that was open (Proposals)
+        page.get_by_role("tab", name="Proposals").wait_for(timeout=60_000)
         wait_idle(page)
         open_tab(page, "Proposals")
         shoot(page, "6a_proposals_after_reload", shots)
