@@ -32,13 +32,6 @@ def server(tmp_path_factory):
         yield url, workspace
 
 
-@pytest.fixture(scope="module")
-def browser():
-    assert CHROMIUM.exists(), f"{CHROMIUM} is missing: apt-get install chromium (.ci/run installs it)"
-    with chromium_browser() as b:
-        yield b
-
-
 def shoot(page, name: str, folder: Path) -> None:
     page.screenshot(path=str(folder / f"{name}.png"), full_page=False)
 
