@@ -13,7 +13,7 @@ from ui import data_panel, pipelines_panel, planning_panel, proposals_panel, sid
 from ui.boundary import boundary, fault_point
 from ui.i18n import text
 from ui.messages import show_messages
-from ui.state import state
+from ui.state import bound_tab, state
 
 st.set_page_config(page_title="老旧小区改造规划 · Old-community planner", layout="wide")
 
@@ -47,9 +47,7 @@ def main() -> None:
 
     labels = [text(name, lang) for name in TABS]
     # keyed per language (a label change makes a new widget) and lazy: only the open tab runs
-    tab_key = f"main_tab_{lang}"
-    if tab_key not in st.session_state:  # a new language: open the tab that was open
-        st.session_state[tab_key] = text(s.tab if s.tab in TABS else TABS[0], lang)
+    tab_key = bound_tab(lang, text(s.tab if s.tab in TABS else TABS[0], lang))
     tabs = dict(zip(TABS, st.tabs(labels, key=tab_key, on_change="rerun")))
     s.tab = next((name for name in TABS if tabs[name].open), s.tab)
     panels = {

@@ -2,6 +2,9 @@
 by every browser test that walks the planner's page (tests keep out of each other's way by naming
 their proposals uniquely and by opening their own browser context)."""
 
+import os
+from pathlib import Path
+
 import pytest
 
 from tests.browser.harness import CHROMIUM, ROOT, app_server, chromium_browser
@@ -24,10 +27,16 @@ def browser():
         yield b
 
 
+#: A checkout whose app the shared server runs instead of this one's (``git worktree add /tmp/old REV``):
+#: to see that a new browser test fails on the code before the fix.
+OTHER_CHECKOUT = "PLANNER_E2E_APP_ROOT"
+
+
 @pytest.fixture(scope="session")
 def app(tmp_path_factory):
     """The real app (``streamlit run app.py``) on the demo city; yields (url, workspace path, log path)."""
     work = tmp_path_factory.mktemp("app")
     workspace = work / "ws" / "proposals.gpkg"
-    with app_server(ROOT / "app.py", work, env={"PLANNER_WORKSPACE": str(workspace)}) as url:
+    root = Path(os.environ.get(OTHER_CHECKOUT) or ROOT)
+    with app_server(root / "app.py", work, env={"PLANNER_WORKSPACE": str(workspace)}, root=root) as url:
         yield url, workspace, work / "streamlit.log"

@@ -81,7 +81,7 @@ def test_map_draws_every_layer_with_local_assets_only(app_zh):
 
 
 def test_data_check_lists_every_layer(app_zh):
-    app_zh.session_state["main_tab_zh"] = "数据检查"
+    app_zh.session_state[widget_key("main_tab", "zh")] = "数据检查"
     app_zh.run()
     labels = [e.label for e in app_zh.expander]
     for layer in ("communities", "pipelines", "facilities", "barriers", "admin"):

@@ -82,7 +82,7 @@ def work(at: AppTest):
 
 def goto(at: AppTest, tab: str, lang: str = "en") -> AppTest:
     """Open a tab of the page (tabs are lazy: only the open one runs)."""
-    at.session_state[f"main_tab_{lang}"] = tab
+    at.session_state[widget_key("main_tab", lang)] = tab
     return at.run()
 
 

@@ -21,6 +21,8 @@ from typing import Any
 import folium
 import streamlit_folium as _sf
 
+from ui.state import set_widget, widget_value
+
 
 @dataclass(frozen=True)
 class StaticMap:
@@ -131,9 +133,7 @@ def show(
     hash_key = _sf.generate_js_hash(base.script, key, False)
 
     def _on_change() -> None:
-        import streamlit as st
-
-        st.session_state[key] = st.session_state.get(hash_key, {})
+        set_widget(key, widget_value(hash_key, {}))
         if on_change is not None:
             on_change()
 

@@ -29,8 +29,8 @@ from ui import mapview
 from ui.boundary import guarded
 from ui.i18n import format_time, text
 from ui.messages import error_words, show_messages
-from ui.state import (Conflict, Data, ExportFile, PendingOpen, SaveForm, Work, bind, bind_choice, bound, forget, state,
-                      widget_key)
+from ui.state import (Conflict, Data, ExportFile, PendingOpen, SaveForm, Work, bind, bind_choice, bind_multi, forget, keep_in, state,
+                      widget_key, widget_value)
 from ui.tables import for_display
 
 #: Environment variable naming the workspace file (set by whoever runs the server).
@@ -147,8 +147,9 @@ def _sync_form(work: Work) -> None:
     for name, attribute in (("save_name", "name"), ("save_author", "author"), ("save_notes", "notes"),
                             ("save_as_new", "as_new")):
         key = widget_key(name)
-        if key in st.session_state:
-            setattr(work.save, attribute, st.session_state[key])
+        value = widget_value(key)
+        if value is not None:
+            setattr(work.save, attribute, value)
 
 
 def _save_current(workspace: Workspace, current: Data) -> None:
@@ -168,7 +169,7 @@ def _save_current(workspace: Workspace, current: Data) -> None:
 def _save_as_new(workspace: Workspace, current: Data, key: str) -> None:
     work = state().work_for(current.key)
     conflict = work.conflict
-    name = str(st.session_state.get(key) or "").strip()
+    name = str(widget_value(key) or "").strip()
     if conflict is None or not name:
         return
     work.conflict = None
@@ -252,7 +253,7 @@ def _cancel_open(current: Data) -> None:
 
 def _rename(workspace: Workspace, current: Data, proposal_id: str, key: str) -> None:
     s = state()
-    new_name = str(st.session_state.get(key) or "").strip()
+    new_name = str(widget_value(key) or "").strip()
     if not new_name:
         return
     try:
@@ -342,11 +343,15 @@ def _save_form(workspace: Workspace, current: Data, lang: str) -> None:
         header += " · " + text("based_on", lang).format(name=work.based_on)
     st.markdown(header)
     form = work.save
+
+    def owner() -> SaveForm:
+        return state().work_for(current.key).save
+
     cols = st.columns([2, 1])
-    form.name = cols[0].text_input(text("proposal_name", lang), **bind("save_name", form.name))
-    form.author = cols[1].text_input(text("author", lang), **bind("save_author", form.author))
-    form.notes = st.text_area(text("proposal_notes", lang), **bind("save_notes", form.notes), height=68)
-    form.as_new = st.checkbox(text("save_as_new", lang), **bind("save_as_new", form.as_new),
+    form.name = cols[0].text_input(text("proposal_name", lang), **bind("save_name", form.name, keep=keep_in(owner, "name", str)))
+    form.author = cols[1].text_input(text("author", lang), **bind("save_author", form.author, keep=keep_in(owner, "author", str)))
+    form.notes = st.text_area(text("proposal_notes", lang), **bind("save_notes", form.notes, keep=keep_in(owner, "notes", str)), height=68)
+    form.as_new = st.checkbox(text("save_as_new", lang), **bind("save_as_new", form.as_new, keep=keep_in(owner, "as_new", bool)),
                               disabled=work.proposal is None)
     st.button(text("save", lang), type="primary", key="save", disabled=work.edit is None,
               on_click=guarded(_save_current, "save"), args=(workspace, current))
@@ -495,13 +500,6 @@ def compare_view(workspace: Workspace, current: Data, a: str, b: str, lang: str,
 # --- exports -----------------------------------------------------------------------------------------
 
 
-def _multi(name: str, value: list, options: list) -> dict:
-    """``key`` and ``default`` of a multiselect showing field ``name`` (options that went are dropped)."""
-    key = bound(name, value)
-    st.session_state[key] = [v for v in st.session_state[key] if v in options]
-    return {"key": key, "default": st.session_state[key]}
-
-
 def export_panel(current: Data, lang: str) -> None:
     """Export one zone, a selection of zones, or all, as GeoJSON / GeoPackage / CSV (zip when several)."""
     work = state().work_for(current.key)
@@ -515,8 +513,8 @@ def export_panel(current: Data, lang: str) -> None:
     scope = st.radio(text("export_scope", lang), ("all", "some"), horizontal=True, **bind_choice("x_scope", "all", ("all", "some"), lang),
                      format_func=lambda v: text(f"scope_{v}", lang))
     chosen = zone_ids if scope == "all" else [z for z in st.multiselect(
-        text("zones", lang), zone_ids, **_multi("x_zones", [], zone_ids), placeholder=text("choose_zones", lang)) if z in zone_ids]
-    formats = st.multiselect(text("formats", lang), list(FORMATS), **_multi("x_formats", list(FORMATS), list(FORMATS)),
+        text("zones", lang), zone_ids, **bind_multi("x_zones", [], zone_ids), placeholder=text("choose_zones", lang)) if z in zone_ids]
+    formats = st.multiselect(text("formats", lang), list(FORMATS), **bind_multi("x_formats", list(FORMATS), list(FORMATS)),
                              placeholder=text("choose_formats", lang))
     if not chosen or not formats:
         return

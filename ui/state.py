@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import datetime as _dt
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Callable
 
 STATE_KEY = "planner_state"
 #: Prefix of every widget key this package makes (see :func:`bound`).
@@ -204,17 +204,41 @@ def bound(name: str, value: Any, lang: str | None = None) -> str:
     return key
 
 
-def bind(name: str, value: Any, lang: str | None = None) -> dict[str, Any]:
-    """``key`` and ``value`` for a text, number, date or check widget showing field ``name``.
+def bind(name: str, value: Any, lang: str | None = None, *,
+         keep: Callable[[Any], None] | None = None) -> dict[str, Any]:
+    """``key`` and ``value`` (and ``on_change``) for a text, number, date or check widget of field ``name``.
 
     The value is given both ways on purpose: seeded into the widget's state (:func:`bound`) and as
     the widget's default, so that a widget the browser draws again (a lazy tab reopened) shows the
     field, not its minimum ("global.disableWidgetStateDuplicationWarning" is on for this).
+
+    ``keep`` receives the widget's new value in a callback, which Streamlit runs before anything
+    else in the next run. Without it a value typed just before a tab click is lost: the click
+    interrupts the run that would copy it into the field, and the next run, which no longer draws
+    the widget, drops the widget's state.
     """
     import streamlit as st
 
     key = bound(name, value, lang)
-    return {"key": key, "value": st.session_state[key]}
+    out: dict[str, Any] = {"key": key, "value": st.session_state[key]}
+    if keep is not None:
+        out["on_change"] = lambda: keep(st.session_state.get(key))
+    return out
+
+
+def keep_in(owner: Callable[[], Any], attribute: str, cast: Callable[[Any], Any] = lambda v: v) -> Callable[[Any], None]:
+    """A ``keep`` for :func:`bind`: sets ``owner().attribute`` to ``cast(value)`` (an empty value is
+    ignored). ``owner`` is looked up when the callback runs, so it finds the state of that run.
+
+    >>> form = SaveForm()
+    >>> keep_in(lambda: form, "name", str)("北片")
+    >>> form.name
+    '北片'
+    """
+    def keep(value: Any) -> None:
+        if value is not None:
+            setattr(owner(), attribute, cast(value))
+    return keep
 
 
 def bind_choice(name: str, value: Any, options, lang: str | None = None) -> dict[str, Any]:
@@ -227,6 +251,34 @@ def bind_choice(name: str, value: Any, options, lang: str | None = None) -> dict
         st.session_state[key] = value if value in options else (options[0] if options else None)
     current = st.session_state[key]
     return {"key": key, "index": options.index(current) if current in options else None}
+
+
+def widget_value(key: str, default: Any = None) -> Any:
+    """The current value of the widget with ``key`` (a callback reads what was just typed or picked)."""
+    import streamlit as st
+
+    return st.session_state[key] if key in st.session_state else default
+
+
+def set_widget(key: str, value: Any) -> None:
+    """Set the state of the widget (or component) with ``key`` before it is drawn."""
+    import streamlit as st
+
+    st.session_state[key] = value
+
+
+def bind_multi(name: str, value: list, options: list) -> dict[str, Any]:
+    """``key`` and ``default`` of a multiselect showing field ``name`` (options that went are dropped)."""
+    key = bound(name, value)
+    kept = [v for v in widget_value(key, []) if v in options]
+    set_widget(key, kept)
+    return {"key": key, "default": kept}
+
+
+def bound_tab(lang: str, opened: str) -> str:
+    """The key of the main tab bar in ``lang``, opened on the label ``opened`` when it is new (a
+    new language: the tab that was open stays open)."""
+    return bound("main_tab", opened, lang)
 
 
 def forget(*names: str) -> None:

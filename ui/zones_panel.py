@@ -34,7 +34,7 @@ from ui.i18n import text
 from ui.messages import error_words, show_messages
 from ui.offline import serve_assets
 from ui.sidebar import Settings
-from ui.state import Data, Work, bind, state
+from ui.state import Data, Work, bind, state, widget_value
 from ui.tables import for_display
 
 MAP_KEY = "zones_map"
@@ -118,7 +118,8 @@ def propose(current: Data, rules: ZoneRules, lang: str) -> None:
             if work.proposal is not None:
                 used = tuple(sorted({*used, *getattr(work.proposal, "used_zone_ids", ())}))
             work.edit = EditSession.from_result(result, dataset.layers["communities"], pairs=pairs,
-                                                barriers=dataset.layers.get("barriers"), used_zone_ids=used)
+                                                barriers=dataset.layers.get("barriers"), used_zone_ids=used,
+                                                previous=work.edit.zoning if work.edit is not None else None)
             work.selection = []
     except GeoError as exc:
         st.error(error_words(exc, lang))
@@ -307,7 +308,7 @@ def _community_details(session, cid: str, lang: str) -> None:
 
 
 def _save_note(session, zone_id: str, key: str) -> None:
-    _edit(session.note, zone_id, str(st.session_state.get(key) or ""))
+    _edit(session.note, zone_id, str(widget_value(key) or ""))
 
 
 def _zone_actions(session, zone_id: str, selection: list[str], lang: str) -> None:
@@ -341,7 +342,8 @@ def _zone_actions(session, zone_id: str, selection: list[str], lang: str) -> Non
 def _pick_zone(table_key: str) -> None:
     """Table callback: the zone of the picked row (by the order the table was shown in)."""
     work = state().work
-    rows = st.session_state[table_key].selection.rows if table_key in st.session_state else []
+    picked_rows = widget_value(table_key)
+    rows = picked_rows.selection.rows if picked_rows is not None else []
     picked = work.zone_order[rows[0]] if rows and rows[0] < len(work.zone_order) else None
     work.zoom_to = picked
 

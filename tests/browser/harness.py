@@ -39,20 +39,21 @@ def is_local(url: str) -> bool:
 
 
 @contextmanager
-def app_server(app: Path, workdir: Path, *, env: dict | None = None, timeout_s: float = 60, log_name: str = "streamlit.log"):
-    """A ``streamlit run`` of ``app`` on a free port, started from the repository (so its
-    ``.streamlit/config.toml`` applies, as for a planner); yields its URL; always stopped. The
-    server's output goes to ``workdir/log_name``."""
+def app_server(app: Path, workdir: Path, *, env: dict | None = None, timeout_s: float = 60,
+               log_name: str = "streamlit.log", root: Path = ROOT):
+    """A ``streamlit run`` of ``app`` on a free port, started from the checkout ``root`` (so its
+    ``.streamlit/config.toml`` applies, as for a planner, and its packages are imported); yields its
+    URL; always stopped. The server's output goes to ``workdir/log_name``."""
     port = free_port()
     log = workdir / log_name
-    pythonpath = [str(ROOT), *filter(None, [os.environ.get("PYTHONPATH")])]
+    pythonpath = [str(root), *filter(None, [os.environ.get("PYTHONPATH")])]
     full_env = {**os.environ, "PYTHONPATH": os.pathsep.join(pythonpath), **(env or {})}
     with log.open("w") as out:
         proc = subprocess.Popen(
             [sys.executable, "-m", "streamlit", "run", str(app), "--server.headless=true",
              f"--server.port={port}", "--server.address=127.0.0.1", "--browser.gatherUsageStats=false",
              "--server.fileWatcherType=none"],
-            cwd=ROOT, env=full_env, stdout=out, stderr=subprocess.STDOUT,
+            cwd=root, env=full_env, stdout=out, stderr=subprocess.STDOUT,
         )
     try:
         deadline = time.monotonic() + timeout_s
@@ -96,6 +97,7 @@ def planner_page(browser, *, locale: str = "en-US"):
     """A page as a planner opens it (1500 x 1000, downloads on) and the list that records every
     request leaving this machine; the context is always closed."""
     context = browser.new_context(viewport={"width": 1500, "height": 1000}, accept_downloads=True, locale=locale)
+    context.add_init_script(RUN_COUNTER_JS)
     outside: list[str] = []
     context.on("request", lambda r: None if is_local(r.url) else outside.append(r.url))
     try:
@@ -104,13 +106,43 @@ def planner_page(browser, *, locale: str = "en-US"):
         context.close()
 
 
+#: Counts the script runs a page sees (``window.__stRuns``): Streamlit marks its app root with
+#: ``data-test-script-state``; an action waits for the run it caused (see :func:`after_rerun`).
+RUN_COUNTER_JS = """
+window.__stRuns = 0;
+new MutationObserver(changes => {
+  for (const c of changes) if (c.target.getAttribute('data-test-script-state') === 'running') window.__stRuns++;
+}).observe(document, {subtree: true, attributes: true, attributeFilter: ['data-test-script-state']});
+"""
+
+
+def runs(page) -> int:
+    """How many script runs the page has seen start (-1 without the counter)."""
+    return page.evaluate("() => window.__stRuns ?? -1")
+
+
 def wait_idle(page, timeout_ms: int = 60_000) -> None:
-    """Wait until the Streamlit script has finished running (no 'running' indicator)."""
+    """Wait until the Streamlit script has finished running (the app root says so and no
+    'running' indicator is shown)."""
     page.wait_for_function(
-        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')"
-        " || !document.querySelector('[data-testid=\"stStatusWidget\"]').innerText.match(/Running|Stop|运行/)",
+        "() => { const app = document.querySelector('[data-testid=\"stApp\"]');"
+        " const state = app && app.getAttribute('data-test-script-state');"
+        " const w = document.querySelector('[data-testid=\"stStatusWidget\"]');"
+        " return state && state !== 'running' && state !== 'rerunRequested'"
+        " && (!w || !w.innerText.match(/Running|Stop|运行/)); }",
         timeout=timeout_ms)
     page.wait_for_timeout(150)
+
+
+def after_rerun(page, before: int, timeout_ms: int = 120_000, start_ms: int = 3_000) -> None:
+    """After an action: wait for the run it caused to start (up to ``start_ms``: not every action
+    reruns the script), then for the page to be idle. ``before`` is :func:`runs` before the action."""
+    if before >= 0:
+        try:
+            page.wait_for_function(f"() => (window.__stRuns ?? 0) > {before}", timeout=start_ms)
+        except Exception:  # noqa: BLE001 - no run started: the action did not rerun the script
+            pass
+    wait_idle(page, timeout_ms)
 
 
 def map_frame(page, timeout_ms: int = 60_000):

@@ -10,7 +10,7 @@ import re
 import time
 from pathlib import Path
 
-from tests.browser.harness import click_free_path, map_frame, wait_idle
+from tests.browser.harness import after_rerun, click_free_path, map_frame, runs, wait_idle
 from ui.i18n import TEXT, text
 
 MAP = "iframe[title='streamlit_folium.st_folium']"
@@ -51,9 +51,14 @@ class Planner:
         if self.shots is not None:
             self.page.screenshot(path=str(self.shots / f"{name}.png"), full_page=False)
 
+    def act(self, action) -> None:
+        """Do ``action`` (a click, a key press) and wait for the script run it causes to finish."""
+        before = runs(self.page)
+        action()
+        after_rerun(self.page, before)
+
     def tab(self, key: str) -> None:
-        self.page.get_by_role("tab", name=self.t(key), exact=True).click()
-        self.idle()
+        self.act(self.page.get_by_role("tab", name=self.t(key), exact=True).click)
 
     def button(self, key: str, **params):
         return self.page.get_by_role("button", name=self.t(key, **params), exact=True).first
@@ -61,17 +66,15 @@ class Planner:
     def click(self, key: str, **params) -> None:
         button = self.button(key, **params)
         button.scroll_into_view_if_needed()
-        button.click()
-        self.idle()
+        self.act(button.click)
 
     def text_visible(self, words: str, timeout_ms: int = 60_000) -> None:
         self.page.get_by_text(words).first.wait_for(timeout=timeout_ms)
 
     def switch_language(self, lang: str) -> None:
         label = {"zh": "中文", "en": "English"}[lang]
-        self.page.locator("[data-testid='stSidebar']").get_by_text(label, exact=True).click()
+        self.act(self.page.locator("[data-testid='stSidebar']").get_by_text(label, exact=True).click)
         self.lang = lang
-        self.idle()
 
     def radio_checked(self, label: str) -> bool:
         return self.page.get_by_role("radio", name=label).is_checked()
@@ -90,12 +93,21 @@ class Planner:
         self.frame().locator(".zone-label").first.wait_for(state="attached", timeout=60_000)
         return [t.strip() for t in self.frame().locator(".zone-label").all_text_contents()]
 
+    def map_ready(self) -> None:
+        """Wait until the map has drawn its communities and, when zones exist, their labels (the
+        zones are a layer added after the base map: a click before it lands on a layer that goes)."""
+        map_frame(self.page)
+        self.frame().locator(".zone-label").first.wait_for(state="attached", timeout=120_000)
+        self.idle()
+        self.page.wait_for_timeout(500)
+
     def click_member(self, skip: int = 0) -> str:
         """Click a community that is in a zone; its id (from the details shown)."""
-        click_free_path(self.page, self.frame().locator("path.leaflet-interactive[fill-opacity='0.55']"), skip=skip)
+        self.map_ready()
+        self.act(lambda: click_free_path(self.page, self.frame().locator("path.leaflet-interactive[fill-opacity='0.55']"),
+                                         skip=skip))
         details = self.page.get_by_text(re.compile("^" + re.escape(self.t("details")) + ": ")).first
         details.wait_for(timeout=60_000)
-        self.idle()
         return details.inner_text().split(": ", 1)[1].split()[0]
 
     def metric(self, key: str) -> str:
@@ -107,8 +119,8 @@ class Planner:
     def fill(self, key: str, value: str) -> None:
         box = self.page.get_by_label(self.t(key), exact=True).first
         box.fill(value)
-        box.press("Tab" if box.evaluate("e => e.tagName") == "TEXTAREA" else "Enter")
-        self.idle()
+        key_name = "Tab" if box.evaluate("e => e.tagName") == "TEXTAREA" else "Enter"
+        self.act(lambda: box.press(key_name))
 
     def value(self, key: str) -> str:
         return self.page.get_by_label(self.t(key), exact=True).first.input_value()
@@ -122,11 +134,15 @@ class Planner:
             self.fill("proposal_notes", notes)
         self.click("save")
 
-    def pick_proposal(self, name: str) -> None:
-        box = self.page.get_by_label(self.t("proposal"), exact=True).first
+    def choose(self, key: str, option: str) -> None:
+        """Pick ``option`` in the select box labelled ``key`` (by role: a tab can share its label)."""
+        box = self.page.get_by_role("combobox", name=self.t(key), exact=True).first
+        box.scroll_into_view_if_needed()
         box.click()
-        self.page.locator("[role='option']").filter(has_text=re.compile("^" + re.escape(name) + "$")).first.click()
-        self.idle()
+        self.act(self.page.get_by_role("option", name=option, exact=True).first.click)
+
+    def pick_proposal(self, name: str) -> None:
+        self.choose("proposal", name)
 
     # -- checks -----------------------------------------------------------------------------------
     def body(self) -> str:

@@ -70,7 +70,6 @@ def open_proposal(p: Planner, name: str) -> None:
 # --- defect 1: edits in an opened proposal -------------------------------------------------------
 
 
-@pytest.mark.xfail(reason="open: the proposal picker's option is not found by the test yet (selectbox option locator)", strict=False)
 def test_take_out_and_dissolve_in_an_opened_proposal(app, browser, shots):
     with planner_page(browser, locale="zh-CN") as (page, outside):
         p = planner(page, app, "zh", shots).open()
@@ -170,7 +169,6 @@ def test_other_data_never_replaces_a_proposal(app, browser, subset_file, shots):
 # --- defect 5: a tab change keeps what the planner typed -------------------------------------------
 
 
-@pytest.mark.xfail(reason='open: the name typed last is lost on a quick tab change (one run in two)', strict=False)
 def test_tab_change_keeps_what_was_typed(app, browser, shots):
     with planner_page(browser, locale="zh-CN") as (page, _):
         p = planner(page, app, "zh", shots).open()
@@ -201,7 +199,6 @@ def test_tab_change_keeps_what_was_typed(app, browser, shots):
 # --- defect 6: the comparison map -------------------------------------------------------------------
 
 
-@pytest.mark.xfail(reason='open: the walk does not reach a community click after Save as new; the comparison map is not verified in the browser yet', strict=False)
 def test_comparison_map_is_drawn(app, browser, shots):
     with planner_page(browser, locale="zh-CN") as (page, _):
         p = planner(page, app, "zh", shots).open()
@@ -217,11 +214,8 @@ def test_comparison_map_is_drawn(app, browser, shots):
         p.fill("proposal_name", "比较乙")
         p.click("save")
         p.text_visible(p.t("saved", name="比较乙", revision=1))
-        for label, name in (("proposal_a", "比较甲"), ("proposal_b", "比较乙")):
-            box = p.page.get_by_label(p.t(label), exact=True).first
-            box.click()
-            p.page.get_by_role("option", name=name, exact=True).click()
-            p.idle()
+        p.choose("proposal_a", "比较甲")
+        p.choose("proposal_b", "比较乙")
         p.page.get_by_text(p.t("show_comparison"), exact=True).click()
         p.idle()
         maps = p.page.locator("iframe[title='streamlit_folium.st_folium']")
@@ -306,7 +300,6 @@ def test_every_tab_speaks_chinese(app, browser, shots):
 # --- defect 10: an unexpected error shows a reference, the rest works ------------------------------------
 
 
-@pytest.mark.xfail(reason='open: after the fault the community click is not found; boundary itself checked by AppTest', strict=False)
 def test_a_crash_shows_one_message_with_a_reference(browser, tmp_path, shots):
     work = tmp_path / "fault"
     work.mkdir()
@@ -376,7 +369,6 @@ def test_server_makes_no_outside_lookup_at_start(tmp_path):
 # --- whole sessions ----------------------------------------------------------------------------------------
 
 
-@pytest.mark.xfail(reason='open defect: the draft is not restored on reload yet', strict=False)
 def test_reload_in_the_middle_of_an_edit_loses_nothing(app, browser, shots):
     with planner_page(browser, locale="zh-CN") as (page, _):
         p = planner(page, app, "zh", shots).open()
@@ -387,14 +379,15 @@ def test_reload_in_the_middle_of_an_edit_loses_nothing(app, browser, shots):
         p.tab("tab_proposals")
         p.fill("proposal_name", "刷新前未保存")
         p.reload()
-        p.frame().locator(".zone-label").first.wait_for(state="attached", timeout=120_000)
-        assert p.metric("left_out") == left and sorted(p.zone_labels()) == zones, "the zoning survives a reload"
+        p.button("save").wait_for(timeout=120_000)
         assert p.page.get_by_role("tab", name=p.t("tab_proposals"), exact=True).get_attribute("aria-selected") == "true"
         assert p.value("proposal_name") == "刷新前未保存"
+        p.tab("tab_map")
+        assert p.metric("left_out") == left and sorted(p.zone_labels()) == zones, "the zoning survives a reload"
+        p.shoot("reload_kept")
         p.assert_clean()
 
 
-@pytest.mark.xfail(reason="open: the proposal picker's option is not found by the test yet", strict=False)
 def test_two_tabs_editing_one_proposal_lose_nothing(app, browser, shots):
     _, workspace, _ = app
     with planner_page(browser, locale="zh-CN") as (page_a, _), planner_page(browser, locale="zh-CN") as (page_b, _):
@@ -454,7 +447,6 @@ def test_language_switch_in_every_tab(app, browser, shots, start):
         assert p.value("proposal_name") == f"switch {start}"
 
 
-@pytest.mark.xfail(reason="open: the proposal picker's option is not found by the test yet", strict=False)
 def test_upload_propose_save_then_open_on_the_demo_city(app, browser, subset_file, shots):
     with planner_page(browser, locale="zh-CN") as (page, _):
         p = planner(page, app, "zh", shots).open()
