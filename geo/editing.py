@@ -506,6 +506,7 @@ class EditSession:
         barriers: gpd.GeoDataFrame | None = None,
         overrides: Overrides | None = None,
         used_zone_ids: Iterable[str] = (),
+        previous: Zoning | None = None,
         clock: Callable[[], str] = _now,
         max_undo: int = 500,
     ) -> EditSession:
@@ -514,16 +515,22 @@ class EditSession:
         ``communities``, ``pairs`` and ``barriers`` must be those the proposal was made from.
         ``used_zone_ids``: ids used before (a previous session's :attr:`used_zone_ids`); the
         proposal's zones (but its fixed ones) are then numbered after the largest ``Z`` number
-        among them, so that no id names another zone than it did.
+        among them, so that no id names another zone than it did. ``previous``: the zoning this
+        proposal replaces (proposing again); a zone with the same members as one of it keeps that
+        zone's id and note.
         """
         a = result.assignments
         fixed = set(a.loc[a["reason_code"] == "fixed", "zone_id"].dropna().astype(str))
         used = {str(z) for z in ([used_zone_ids] if isinstance(used_zone_ids, str) else used_zone_ids)}
+        before = dict(previous.zones) if previous is not None else {}
+        used |= set(before)
         engine = Zoning.from_assignment(result.assignment())
         ids = {z: z for z in engine.zones}
         if used - fixed:
-            ids = stable_zone_ids(engine.zones, previous={}, used=used, keep=fixed)
-        zoning = Zoning({ids[z]: ms for z, ms in engine.zones.items()}, locked=fixed)
+            ids = stable_zone_ids(engine.zones, previous=before, used=used, keep=fixed)
+        kept_notes = {ids[z]: previous.notes[ids[z]] for z in engine.zones
+                      if previous is not None and ids[z] in previous.notes and before.get(ids[z]) == engine.zones[z]}
+        zoning = Zoning({ids[z]: ms for z, ms in engine.zones.items()}, locked=fixed, notes=kept_notes)
         return cls(communities, zoning, pairs=pairs, barriers=barriers, rules=result.rules,
                    overrides=overrides, reasons=a, used_zone_ids=used, clock=clock, max_undo=max_undo)
 

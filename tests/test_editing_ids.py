@@ -194,6 +194,28 @@ def test_from_result_numbers_a_new_proposal_after_the_ids_used():
     assert_matches_full_score(session, homes)
 
 
+def test_proposing_again_keeps_the_ids_and_notes_of_zones_with_the_same_members(demo):
+    communities, pairs, barriers, result = demo
+    first = EditSession.from_result(result, communities, pairs=pairs, barriers=barriers)
+    some = sorted(first.zoning.zones)[:3]
+    for zone_id in some:
+        first.note(zone_id, f"note of {zone_id}")
+    again = EditSession.from_result(result, communities, pairs=pairs, barriers=barriers,
+                                    used_zone_ids=first.used_zone_ids, previous=first.zoning)
+    assert again.zoning.zones == first.zoning.zones, "the same proposal again: every zone keeps its id"
+    assert {z: again.zoning.notes.get(z) for z in some} == {z: f"note of {z}" for z in some}
+    # other rules: unchanged zones keep their ids; changed ones get ids never used before
+    tighter = propose_zones(communities, pairs=pairs, barriers=barriers, rules=result.rules.__class__(max_members=3))
+    third = EditSession.from_result(tighter, communities, pairs=pairs, barriers=barriers,
+                                    used_zone_ids=again.used_zone_ids, previous=again.zoning)
+    same = {z for z, members in third.zoning.zones.items() if again.zoning.zones.get(z) == members}
+    assert same, "some zones are the same under the tighter rule"
+    new = set(third.zoning.zones) - same
+    assert new and not new & set(again.used_zone_ids), "a changed zone never takes an id used before"
+    by_members = {members: z for z, members in again.zoning.zones.items()}
+    assert all(by_members.get(members, z) == z for z, members in third.zoning.zones.items())
+
+
 def test_replay_gives_the_same_ids():
     homes = row([150] * 8)
     start = {c: z for c, z in propose_zones(homes).assignment().items()}
