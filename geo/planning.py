@@ -192,6 +192,10 @@ def _roadmap(reserve: pd.DataFrame, plan: ap.PlanResult, settings: PlanSettings
     return road, multiyear.roadmap_summary(road), shortfall
 
 
+#: The steps of :func:`plan_city`, in order, as its ``progress`` names them.
+PLAN_STEPS = ("service_gaps", "pipelines", "items", "priority", "plan")
+
+
 def plan_city(
     layers: Mapping[str, gpd.GeoDataFrame],
     *,

@@ -147,3 +147,20 @@ def test_item_edits_are_saved_as_json_and_loaded_again(stand_in):
     at.file_uploader(key="item_load").set_value(("bad.json", b"[{\"action\": \"move\"}]", "application/json"))
     at.run()
     assert any("lacks unit_id, item" in e.value for e in at.error)
+
+
+def test_every_step_of_a_plan_and_of_the_pipelines_analysis_is_worded(demo):
+    """The progress of long work names each step in the page's language, in the order it runs."""
+    from geo.planning import PLAN_STEPS, plan_city
+    from ui import pipelines_panel
+    from ui.i18n import TEXT
+
+    seen: list[str] = []
+    plan_city(demo.layers, progress=seen.append)
+    assert tuple(seen) == PLAN_STEPS
+    pipes: list[str] = []
+    zones = demo.layers["communities"].iloc[:40].dissolve().reset_index(drop=True).assign(zone_id="Z0001")
+    pipelines_panel.analyse.__wrapped__(demo, "k", "z", zones[["zone_id", "geometry"]], pipes.append)
+    assert tuple(pipes) == pipelines_panel.PIPE_STEPS
+    for key in [f"plan_step_{s}" for s in PLAN_STEPS] + [f"pipe_step_{s}" for s in pipelines_panel.PIPE_STEPS]:
+        assert key in TEXT and all(TEXT[key]), key

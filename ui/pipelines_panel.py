@@ -52,39 +52,50 @@ def zoning_signature(session) -> str:
     return hashlib.sha256(text_.encode()).hexdigest()[:16]
 
 
+PIPE_STEPS = ("condition", "communities", "zones", "work", "networks")
+
+
 @st.cache_resource(show_spinner=False, max_entries=6)
-def analyse(_dataset: Dataset, key: str, zoning_key: str, _zones: gpd.GeoDataFrame | None) -> PipelineAnalysis:
-    """Pipelines per community and zone, needs, work lists and network checks (cached)."""
+def analyse(_dataset: Dataset, key: str, zoning_key: str, _zones: gpd.GeoDataFrame | None,
+            _progress=None) -> PipelineAnalysis:
+    """Pipelines per community and zone, needs, work lists and network checks (cached);
+    ``_progress`` is called with the name of each step (:data:`PIPE_STEPS`) as it starts."""
+    step = _progress or (lambda name: None)
     communities, pipelines = _dataset.layers["communities"], _dataset.layers["pipelines"]
     rules = pl.PipelineRules()
+    step("condition")
     condition = pl.segment_condition(pipelines, rules=rules)
+    step("communities")
     overlay = pl.overlay_pipelines(communities, pipelines, service_m=rules.service_m)
     per_community = pl.renovation_needs(pl.pipeline_table(communities, pipelines, rules=rules, overlay=overlay,
                                                           condition=condition), rules=rules)
     zone_table = zone_ops = None
     zones = _zones if _zones is not None and len(_zones) else None
     if zones is not None:
+        step("zones")
         zone_overlay = pl.overlay_pipelines(zones, pipelines, service_m=rules.service_m)
         zone_table = pl.renovation_needs(pl.pipeline_table(zones, pipelines, id_column="zone_id", rules=rules,
                                                            overlay=zone_overlay, condition=condition), rules=rules)
         zone_ops = pl.operator_table(zones, pipelines, id_column="zone_id", rules=rules, overlay=zone_overlay,
                                      condition=condition)
+    step("work")
     assignment = pl.assign_segments(pipelines, communities, zones=zones, overlay=overlay, service_m=rules.service_m)
     work = pl.work_list(pipelines, communities, zones=zones, rules=rules, condition=condition, assignment=assignment)
     summary = pl.operator_summary(work, pipelines, condition)
+    step("networks")
     networks = nw.build_networks(pipelines)
     findings = nw.network_findings(pipelines, networks=networks, communities=communities)
     return PipelineAnalysis(rules, condition, per_community, zone_table, zone_ops, work, summary, networks, findings)
 
 
-def current_analysis(current: Data) -> PipelineAnalysis | None:
+def current_analysis(current: Data, progress=None) -> PipelineAnalysis | None:
     """The analysis of the page's dataset and current zoning (None without a pipelines layer)."""
     dataset = current.dataset
     if "pipelines" not in dataset.layers or not len(dataset.layers["pipelines"]):
         return None
     session = state().work_for(current.key).edit
     zones = session.zones if session is not None else None
-    return analyse(dataset, current.key, zoning_signature(session), zones)
+    return analyse(dataset, current.key, zoning_signature(session), zones, progress)
 
 
 def impact_of(analysis: PipelineAnalysis, pipeline_ids: list[str], dataset: Dataset) -> pd.DataFrame:
@@ -119,7 +130,12 @@ def pipelines_panel(current: Data, lang: str) -> None:
         st.info(text("no_pipelines", lang))
         return
     with st.status(text("analysing_pipelines", lang), expanded=False) as status:
-        analysis = current_analysis(current)
+        def progress(name: str) -> None:
+            n = PIPE_STEPS.index(name) + 1
+            status.update(label=f"{text('analysing_pipelines', lang)} {n}/{len(PIPE_STEPS)} · "
+                                f"{text(f'pipe_step_{name}', lang)}")
+
+        analysis = current_analysis(current, progress)
         status.update(label=text("pipelines_ready", lang), state="complete")
     cond = analysis.condition
     cols = st.columns(4)

@@ -25,14 +25,14 @@ from geo.errors import GeoError
 from geo.items import CATEGORY_LABELS, ITEMS, read_item_edits
 from geo.load import Dataset
 from geo.plan_html import write_plan_sheets
-from geo.planning import PlanSettings, PlanningResult, plan_city, project_years
+from geo.planning import PLAN_STEPS, PlanSettings, PlanningResult, plan_city, project_years
 from geo.schema import choice_label
 from layers.geojson import for_basemap
 from layers.planning import SCHEMES, plan_group, plan_legend
 from ui import mapview, pipelines_panel
 from ui.i18n import TEXT, text
 from ui.messages import error_words
-from ui.state import Data, PlanForm, bind, bind_choice, state
+from ui.state import Data, PlanForm, bind, bind_choice, keep_in, state
 from ui.tables import for_display
 from ui.zones_panel import base_map
 
@@ -57,12 +57,14 @@ def _gaps(_dataset: Dataset, key: str) -> pd.DataFrame:
 
 @st.cache_resource(show_spinner=False, max_entries=6)
 def _plan(_current: Data, key: str, zoning_key: str, settings_key: str, _zone_of: dict,
-          _settings: PlanSettings, _zones=None) -> PlanningResult:
-    """The plan of one dataset, zoning and settings (cached: reruns that change nothing are free)."""
+          _settings: PlanSettings, _zones=None, _progress=None) -> PlanningResult:
+    """The plan of one dataset, zoning and settings (cached: reruns that change nothing are free);
+    ``_progress`` is called with each step's name."""
     analysis = pipelines_panel.current_analysis(_current)
     needs = analysis.communities if analysis is not None else None
+    gaps = _gaps(_current.dataset, _current.key)
     return plan_city(_current.dataset.layers, zone_of=_zone_of, settings=_settings, needs=needs,
-                     gaps=_gaps(_current.dataset, _current.key), zones=_zones)
+                     gaps=gaps, zones=_zones, progress=_progress)
 
 
 def wan_to_yuan(value: float | None) -> float | None:
@@ -70,32 +72,36 @@ def wan_to_yuan(value: float | None) -> float | None:
     return None if not value else float(value) * 1e4
 
 
+def _plan_form() -> PlanForm:
+    return state().plan
+
+
 def settings_form(lang: str, cutoff_year: int) -> PlanSettings | None:
     """The planner's settings: year, preset and weights, limits, roadmap, notice, costs (each one a
     field of the page state's :class:`ui.state.PlanForm`, so a closed tab or a language switch keeps it)."""
     form: PlanForm = state().plan
     c = st.columns(4)
-    form.year = int(c[0].number_input(text("plan_year", lang), 2000, 2100, step=1, **bind("plan_year", form.year)))
+    form.year = int(c[0].number_input(text("plan_year", lang), 2000, 2100, step=1, **bind("plan_year", form.year, keep=keep_in(_plan_form, "year", int))))
     form.preset = c[1].selectbox(text("preset", lang), list(priority.PRESETS), **bind_choice("plan_preset", form.preset, list(priority.PRESETS), lang),
                                  format_func=lambda p: text(f"preset_{p}", lang), help=text("preset_help", lang))
     target = form.target_year if form.target_year is not None else form.year + 3
-    form.target_year = int(c[2].number_input(text("target_year", lang), 0, 2100, step=1, **bind("plan_target", target),
+    form.target_year = int(c[2].number_input(text("target_year", lang), 0, 2100, step=1, **bind("plan_target", target, keep=keep_in(_plan_form, "target_year", int)),
                                              help=text("target_help", lang)))
     notice_default = form.notice_start or _dt.date(form.year, 3, 2)
-    form.notice_start = c[3].date_input(text("notice_start", lang), **bind("plan_notice", notice_default),
+    form.notice_start = c[3].date_input(text("notice_start", lang), **bind("plan_notice", notice_default, keep=keep_in(_plan_form, "notice_start")),
                                         format="YYYY-MM-DD")
     c = st.columns(4)
     form.budget_wan = float(c[0].number_input(text("budget_wan", lang), 0.0, 1e9, step=1000.0,
-                                              **bind("plan_budget", float(form.budget_wan)),
+                                              **bind("plan_budget", float(form.budget_wan), keep=keep_in(_plan_form, "budget_wan", float)),
                                               help=text("zero_no_limit", lang)))
     form.max_households = int(c[1].number_input(text("max_households", lang), 0, 10**7, step=1000,
-                                                **bind("plan_max_hh", int(form.max_households)),
+                                                **bind("plan_max_hh", int(form.max_households), keep=keep_in(_plan_form, "max_households", int)),
                                                 help=text("zero_no_limit", lang)))
     form.max_communities = int(c[2].number_input(text("max_communities", lang), 0, 10**6, step=10,
-                                                 **bind("plan_max_n", int(form.max_communities)),
+                                                 **bind("plan_max_n", int(form.max_communities), keep=keep_in(_plan_form, "max_communities", int)),
                                                  help=text("zero_no_limit", lang)))
     form.budget_per_year_wan = float(c[3].number_input(text("budget_per_year_wan", lang), 0.0, 1e9, step=1000.0,
-                                                       **bind("plan_per_year", float(form.budget_per_year_wan)),
+                                                       **bind("plan_per_year", float(form.budget_per_year_wan), keep=keep_in(_plan_form, "budget_per_year_wan", float)),
                                                        help=text("zero_no_limit", lang)))
     base = priority.PRESETS[form.preset]
     mine = form.weights.setdefault(form.preset, dict(base.weights()))
@@ -346,8 +352,13 @@ def planning_panel(current: Data, page_settings, lang: str) -> None:
     zoning_key = pipelines_panel.zoning_signature(session)
     try:
         with st.status(text("planning", lang), expanded=False) as status:
+            def progress(name: str) -> None:
+                n = PLAN_STEPS.index(name) + 1
+                status.update(label=f"{text('planning', lang)} {n}/{len(PLAN_STEPS)} · "
+                                    f"{text(f'plan_step_{name}', lang)}")
+
             result = _plan(current, key, zoning_key, _settings_key(settings), zone_of, settings,
-                           session.zones if session is not None else None)
+                           session.zones if session is not None else None, progress)
             status.update(label=text("plan_ready", lang), state="complete")
     except GeoError as exc:
         st.error(error_words(exc, lang))
