@@ -68,7 +68,8 @@ def parse_crs(value: object, *, source: str = "") -> CRS:
         raise CRSError(
             f"could not read the CRS '{value}'{where}: {exc}. State it as an EPSG code, e.g. "
             "EPSG:4490 (CGCS2000), EPSG:4538 (CGCS2000 3-degree Gauss-Kruger CM 87E) or "
-            "EPSG:4326 (WGS84)"
+            "EPSG:4326 (WGS84)",
+            code="crs_unreadable", params={"value": str(value), "file": source, "detail": str(exc)},
         ) from None
 
 
@@ -105,6 +106,18 @@ def local_metric_crs(lon: float, lat: float) -> CRS:
         return CRS.from_epsg(gk_zone_epsg(lon))
     zone = int((lon + 180) // 6) % 60 + 1
     return CRS.from_epsg((32600 if lat >= 0 else 32700) + zone)
+
+
+def _crs_label(crs: CRS) -> str:
+    """The shortest name of a CRS a planner can look up (``EPSG:4538``, else its name), for params."""
+    code = crs.to_epsg()
+    return f"EPSG:{code}" if code else crs.name
+
+
+def _number(value: float) -> float | int:
+    """A coordinate for an error's params: degrees to 6 decimals, metres to the metre."""
+    value = float(value)
+    return int(round(value)) if abs(value) >= 1000 or value.is_integer() else round(value, 6)
 
 
 def describe_crs(crs: CRS | None) -> str:
@@ -205,25 +218,28 @@ def check_coordinates(xy: np.ndarray, crs: CRS, *, source: str) -> CoordinateChe
         warnings.append(legacy)
     sample = f"a typical point is ({x:.6g}, {y:.6g})"
 
+    params = {"file": source, "crs": _crs_label(crs), "x": _number(x), "y": _number(y)}
+
     if crs.is_geographic:
         if abs(x) > 180 or abs(y) > 90:
-            hint = ""
+            message = (f"{source}: the CRS is geographic ({describe_crs(crs)}) but the coordinates are "
+                       f"not degrees: {sample}.")
+            fix = " State the projected CRS the file really uses (--crs EPSG:CODE)"
             epsg = _zone_from_prefixed_easting(y if y > x else x) if max(x, y) > 1e7 else None
             if epsg:
-                hint = f" They look like Gauss-Krüger metres: try EPSG:{epsg}."
-            elif 1e5 < min(x, y) and max(x, y) < 1e7:
-                hint = " They look like Gauss-Krüger metres: state the zone, e.g. EPSG:4538 for 87°E."
-            raise CRSError(
-                f"{source}: the CRS is geographic ({describe_crs(crs)}) but the coordinates are "
-                f"not degrees: {sample}.{hint} State the projected CRS the file really uses "
-                "(--crs EPSG:CODE)"
-            )
+                raise CRSError(f"{message} They look like Gauss-Krüger metres: try EPSG:{epsg}.{fix}",
+                               code="coords_gk_prefixed", params={**params, "epsg": epsg})
+            if 1e5 < min(x, y) and max(x, y) < 1e7:
+                raise CRSError(f"{message} They look like Gauss-Krüger metres: state the zone, e.g. "
+                               f"EPSG:4538 for 87°E.{fix}", code="coords_gk_metres", params=params)
+            raise CRSError(f"{message}{fix}", code="coords_not_degrees", params=params)
         lon_lat_swapped = (abs(x) <= 90 < abs(y)) or (15 <= x <= 55 and 70 <= y <= 140)
         if lon_lat_swapped:
             raise CRSError(
                 f"{source}: latitude and longitude look swapped: {sample}, which reads as "
                 f"longitude {x:.4f}, latitude {y:.4f}. Swap the axes (--swap-xy) or fix the "
-                "column mapping (lon=..., lat=...)"
+                "column mapping (lon=..., lat=...)",
+                code="coords_latlon_swapped", params=params,
             )
         return CoordinateCheck(warnings)
 
@@ -231,7 +247,8 @@ def check_coordinates(xy: np.ndarray, crs: CRS, *, source: str) -> CoordinateChe
         raise CRSError(
             f"{source}: the CRS is projected ({describe_crs(crs)}) but the coordinates look "
             f"like degrees: {sample}. State a geographic CRS (--crs EPSG:4490 for CGCS2000, "
-            "EPSG:4326 for WGS84)"
+            "EPSG:4326 for WGS84)",
+            code="coords_look_like_degrees", params=params,
         )
     tm = _tm_params(crs)
     if tm is not None:
@@ -241,21 +258,27 @@ def check_coordinates(xy: np.ndarray, crs: CRS, *, source: str) -> CoordinateChe
         if east_offset > 1_000_000 and north_offset < 400_000 and 1e6 < x < 1e7:
             raise CRSError(
                 f"{source}: the axes look swapped (X is northing in Chinese survey drawings): "
-                f"{sample}. Swap the axes (--swap-xy)"
+                f"{sample}. Swap the axes (--swap-xy)",
+                code="coords_axes_swapped", params=params,
             )
         if east_offset > 1_000_000:
             epsg = _zone_from_prefixed_easting(x)
-            hint = f" The easting carries a zone prefix: the CRS is probably EPSG:{epsg}." if epsg else ""
-            raise CRSError(
-                f"{source}: eastings around {x:.0f} do not fit {describe_crs(crs)}, whose false "
-                f"easting is {false_easting:.0f}.{hint} State the right CRS (--crs EPSG:CODE)"
-            )
+            message = (f"{source}: eastings around {x:.0f} do not fit {describe_crs(crs)}, whose false "
+                       f"easting is {false_easting:.0f}.")
+            fix = " State the right CRS (--crs EPSG:CODE)"
+            params = {**params, "false_easting": _number(false_easting)}
+            if epsg:
+                raise CRSError(f"{message} The easting carries a zone prefix: the CRS is probably "
+                               f"EPSG:{epsg}.{fix}", code="coords_easting_prefixed",
+                               params={**params, "epsg": epsg})
+            raise CRSError(f"{message}{fix}", code="coords_easting_mismatch", params=params)
     to_lonlat = Transformer.from_crs(crs, 4326, always_xy=True)
     lon, lat = to_lonlat.transform(x, y)
     if not (np.isfinite(lon) and np.isfinite(lat)) or abs(lat) > 90:
         raise CRSError(
             f"{source}: {sample} cannot be placed on Earth under {describe_crs(crs)}; "
-            "is the CRS right? State it with --crs EPSG:CODE"
+            "is the CRS right? State it with --crs EPSG:CODE",
+            code="coords_off_earth", params=params,
         )
     if tm is not None:
         central = tm[0]
@@ -264,7 +287,10 @@ def check_coordinates(xy: np.ndarray, crs: CRS, *, source: str) -> CoordinateChe
             raise CRSError(
                 f"{source}: the data lies at {lon:.2f}°E, {abs(lon - central):.1f}° from the "
                 f"central meridian {central:g}°E of {describe_crs(crs)}: the CRS is probably "
-                f"wrong. Data at {lon:.1f}°E belongs in EPSG:{gk_zone_epsg(lon)}"
+                f"wrong. Data at {lon:.1f}°E belongs in EPSG:{gk_zone_epsg(lon)}",
+                code="coords_wrong_zone",
+                params={**params, "lon": round(float(lon), 2), "offset": round(abs(float(lon) - central), 1),
+                        "central": _number(central), "epsg": gk_zone_epsg(lon)},
             )
         if abs(lon - central) > half_width + 0.5:
             warnings.append(
@@ -332,16 +358,20 @@ def resolve_crs(
                 f"{source}: the file states no coordinate system. Say which one it uses: "
                 "--crs EPSG:4490 (CGCS2000 lon/lat), --crs EPSG:4538 (CGCS2000 3-degree "
                 "Gauss-Kruger CM 87E; 4534-4554 for 75E-135E), --crs EPSG:4326 (WGS84), or "
-                "--datum gcj02 / bd09 for coordinates copied from Amap, Tencent or Baidu maps"
+                "--datum gcj02 / bd09 for coordinates copied from Amap, Tencent or Baidu maps",
+                code="crs_missing", params={"file": source},
             )
     if crs.is_geocentric:
-        raise CRSError(f"{source}: {describe_crs(crs)} is geocentric; state a geographic or projected CRS")
+        raise CRSError(f"{source}: {describe_crs(crs)} is geocentric; state a geographic or projected CRS",
+                       code="crs_geocentric", params={"file": source, "crs": _crs_label(crs)})
     if len(crs.axis_info) > 2:
         crs = crs.to_2d()
     if datum_name in ("gcj02", "bd09") and not crs.is_geographic:
         raise CRSError(
             f"{source}: {datum_name.upper()} applies to longitude/latitude, but the CRS is "
             f"projected ({describe_crs(crs)}). Web-map coordinates are always lon/lat: state "
-            "--crs EPSG:4326 or drop --datum"
+            "--crs EPSG:4326 or drop --datum",
+            code="datum_needs_lonlat",
+            params={"file": source, "datum": datum_name.upper(), "crs": _crs_label(crs)},
         )
     return crs, datum_name or "wgs84", warnings

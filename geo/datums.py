@@ -514,7 +514,8 @@ def normalize_datum(name: str) -> str:
             f"Unknown datum {name!r}: expected one of {', '.join(DATUMS)} "
             "(case-insensitive; 'gcj-02' and 'bd-09' are accepted too). "
             "Use 'gcj02' for Amap/Gaode/Tencent coordinates, 'bd09' for Baidu, "
-            "'wgs84' or 'cgcs2000' for GPS/survey data."
+            "'wgs84' or 'cgcs2000' for GPS/survey data.",
+            code="datum_unknown", params={"datum": str(name), "allowed": list(DATUMS)},
         )
     return _ALIASES[key]
 
@@ -583,7 +584,10 @@ def to_wgs84(
     if crs is not None and not crs.is_geographic:
         raise CRSError(
             f"to_wgs84 needs longitude/latitude in degrees, but the input CRS is projected "
-            f"({crs.name}); convert {canonical} data before projecting it."
+            f"({crs.name}); convert {canonical} data before projecting it.",
+            code="datum_needs_lonlat",
+            params={"datum": canonical.upper(),
+                    "crs": f"EPSG:{crs.to_epsg()}" if crs.to_epsg() else crs.name},
         )
 
     if canonical in ("wgs84", "cgcs2000"):

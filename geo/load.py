@@ -19,7 +19,8 @@ Example
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -32,7 +33,7 @@ from pyproj import CRS, Transformer
 
 from geo.crs import check_coordinates, describe_crs, local_metric_crs, resolve_crs
 from geo.datums import to_wgs84
-from geo.errors import SchemaError, ValidationError
+from geo.errors import GeoError, SchemaError, ValidationError
 from geo.parse import parse_column
 from geo.readers import RawLayer, read_layer
 from geo.schema import LAYERS, match_columns, layer_spec
@@ -112,6 +113,21 @@ def canonical_frame(
     return frame, issues
 
 
+@contextmanager
+def _named(place: Mapping[str, str]) -> Iterator[None]:
+    """Name the file and layer (``RawLayer.place``) in the params of a coded error raised inside:
+    the CRS checks and the schema know a layer only by the English words of ``RawLayer.where``."""
+    try:
+        yield
+    except GeoError as exc:
+        if exc.code is not None:
+            try:
+                exc.params = {**exc.params, **place}
+            except AttributeError:  # a class whose params are a property names its own facts
+                pass
+        raise
+
+
 def load_raw(
     raw: RawLayer,
     layer: str,
@@ -124,7 +140,16 @@ def load_raw(
     target_crs: object | None = None,
 ) -> LoadedLayer:
     """Turn a :class:`geo.readers.RawLayer` into a canonical layer (see :func:`load_layer`)."""
+    with _named(raw.place):
+        return _load_raw(raw, layer, mapping=mapping, defaults=defaults, crs=crs, datum=datum,
+                         swap_xy=swap_xy, target_crs=target_crs)
+
+
+def _load_raw(raw: RawLayer, layer: str, *, mapping: Mapping[str, str] | None,
+              defaults: Mapping[str, Any] | None, crs: object | None, datum: str | None, swap_xy: bool,
+              target_crs: object | None) -> LoadedLayer:
     spec = layer_spec(layer)
+    place = raw.place
     where = raw.where
     headers = [c for c in raw.frame.columns if c != raw.frame.geometry.name]
     match = match_columns(headers, layer, user_mapping=mapping)
@@ -136,7 +161,8 @@ def load_raw(
         raise SchemaError(
             f"{where}: no column for {', '.join(missing)} of layer '{layer}'. Map it to one of "
             f"the file's columns ({', '.join(headers) or 'none'}) with --map {missing[0]}=COLUMN, "
-            f"or set one value for every row with --set {missing[0]}=VALUE"
+            f"or set one value for every row with --set {missing[0]}=VALUE",
+            code="columns_missing", params={**place, "kind": layer, "missing": missing, "columns": headers},
         )
     report = LoadReport(source=raw.source, layer=raw.layer, kind=layer, rows_read=len(raw.frame),
                         mapping=dict(match.mapping), unmapped=list(match.unmapped), defaults=defaults,
@@ -150,7 +176,7 @@ def load_raw(
                                       f"{', '.join(others)} could also be it (kept as extra columns; "
                                       f"use --map {canonical}=COLUMN to choose)", column=canonical))
     if len(raw.frame) == 0:
-        raise ValidationError(f"{where}: the layer has no features")
+        raise ValidationError(f"{where}: the layer has no features", code="layer_empty", params=place)
 
     frame, value_issues = canonical_frame(raw.frame, layer, mapping=match.mapping, defaults=defaults)
     report.issues.extend(value_issues)
@@ -195,10 +221,15 @@ def load_raw(
     gdf = gdf.loc[keep].reset_index(drop=True)
     report.rows_kept = int(keep.sum())
     if report.rows_kept == 0:
-        first = report.rejected[0].message if report.rejected else "no rows"
+        first = report.rejected[0] if report.rejected else None
         raise ValidationError(
-            f"{where}: every one of the {report.rows_read} rows was rejected (first reason: {first}). "
-            "Nothing can be loaded; see the full report with `python -m geo info`"
+            f"{where}: every one of the {report.rows_read} rows was rejected (first reason: "
+            f"{first.message if first else 'no rows'}). "
+            "Nothing can be loaded; see the full report with `python -m geo info`",
+            code="all_rows_rejected",
+            params={**place, "kind": layer, "rows": report.rows_read, "reason": first.code if first else "",
+                    "row": "" if first is None or first.position is None else first.position + raw.row_base,
+                    "column": (first.column or "") if first else ""},
         )
     return LoadedLayer(gdf, report)
 
@@ -233,7 +264,7 @@ def choose_analysis_crs(gdf: gpd.GeoDataFrame) -> CRS:
     xy = _typical_xy(geoms)
     xy = xy[np.isfinite(xy).all(axis=1)]
     if len(xy) == 0:
-        raise ValidationError("no geometry with finite coordinates to place the layer")
+        raise ValidationError("no geometry with finite coordinates to place the layer", code="no_coordinates")
     x, y = np.median(xy, axis=0)
     to_lonlat = Transformer.from_crs(gdf.crs, 4326, always_xy=True)
     lon, lat = to_lonlat.transform(x, y)

@@ -95,6 +95,13 @@ class RawLayer:
         name = Path(self.source).name
         return f"{name}, layer '{self.layer}'" if self.layer and self.layer != Path(name).stem else name
 
+    @property
+    def place(self) -> dict[str, str]:
+        """The params of :attr:`where` for an error's words: ``file`` (the name) and ``layer``
+        (``""`` when the file has one layer named like itself)."""
+        name = Path(self.source).name
+        return {"file": name, "layer": self.layer if self.layer and self.layer != Path(name).stem else ""}
+
 
 @dataclass(frozen=True)
 class LayerListing:
@@ -111,30 +118,53 @@ class LayerListing:
 def _check_path(path: str | os.PathLike) -> Path:
     p = Path(path)
     if not p.exists():
-        raise InputFileError(f"{p}: no such file. Check the path")
+        raise InputFileError(f"{p}: no such file. Check the path", code="file_missing",
+                             params={"file": p.name})
     if p.is_dir() and p.suffix.lower() != ".gdb":
-        raise InputFileError(f"{p} is a folder; give a file ({SUPPORTED})")
+        raise InputFileError(f"{p} is a folder; give a file ({SUPPORTED})", code="file_is_folder",
+                             params={"file": p.name})
     if p.is_file() and p.stat().st_size == 0:
-        raise InputFileError(f"{p.name} is empty (0 bytes): export the layer again")
+        raise InputFileError(f"{p.name} is empty (0 bytes): export the layer again", code="file_empty",
+                             params={"file": p.name})
     return p
 
 
-def _gdal_error(path: Path, exc: Exception) -> InputFileError:
+def _detail(exc: BaseException, path: Path, *, opened: str = "") -> str:
+    """The first line of a library's error about ``path`` (``opened``: what the library was
+    given), with the server's folders cut from the paths it names."""
     text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    for full in sorted({opened, str(path.resolve()), str(path)} - {"", path.name}, key=len, reverse=True):
+        text = text.replace(full, path.name)
+    return text
+
+
+def _gdal_error(path: Path, exc: Exception, *, opened: str = "") -> InputFileError:
+    """The error for a file GDAL cannot read, worded by its format (``path``: the file or zip member;
+    ``opened``: what GDAL was given). GDAL's words are kept, the server's folders cut from them."""
+    text = _detail(exc, path, opened=opened)
+    head, tail = f"{path.name} cannot be read:", f". (GDAL said: {text})"
+    params = {"file": path.name, "detail": text}
     suffix = path.suffix.lower()
-    hint = {
-        ".geojson": "the GeoJSON is malformed or truncated; export it again",
-        ".json": "the JSON is malformed or truncated, or not GeoJSON; export it again",
-        ".gpkg": "the GeoPackage is damaged or not a GeoPackage; export it again",
-        ".shp": "the Shapefile is incomplete or damaged (.shp, .shx and .dbf belong together)",
-    }.get(suffix, f"is it one of: {SUPPORTED}?")
-    return InputFileError(f"{path.name} cannot be read: {hint}. (GDAL said: {text})")
+    if suffix == ".geojson":
+        return InputFileError(f"{head} the GeoJSON is malformed or truncated; export it again{tail}",
+                              code="geojson_unreadable", params=params)
+    if suffix == ".json":
+        return InputFileError(f"{head} the JSON is malformed or truncated, or not GeoJSON; export it "
+                              f"again{tail}", code="json_unreadable", params=params)
+    if suffix == ".gpkg":
+        return InputFileError(f"{head} the GeoPackage is damaged or not a GeoPackage; export it again{tail}",
+                              code="gpkg_unreadable", params=params)
+    if suffix == ".shp":
+        return InputFileError(f"{head} the Shapefile is incomplete or damaged (.shp, .shx and .dbf belong "
+                              f"together){tail}", code="shapefile_unreadable", params=params)
+    return InputFileError(f"{head} is it one of: {SUPPORTED}?{tail}", code="format_unreadable", params=params)
 
 
 def _shapefile_encoding(dbf: bytes, cpg: str | None, *, source: str) -> tuple[str | None, str | None]:
     """Choose the text encoding of a DBF: (encoding, note). None means plain ASCII."""
     if len(dbf) < 32:
-        raise InputFileError(f"{source}: the .dbf is truncated ({len(dbf)} bytes)")
+        raise InputFileError(f"{source}: the .dbf is truncated ({len(dbf)} bytes)", code="dbf_truncated",
+                             params={"file": source, "bytes": len(dbf)})
     header_len = struct.unpack("<H", dbf[8:10])[0]
     body = dbf[header_len:]
     if not any(b >= 0x80 for b in body):
@@ -168,7 +198,8 @@ def _shapefile_encoding(dbf: bytes, cpg: str | None, *, source: str) -> tuple[st
     raise InputFileError(
         f"{source}: the text in the .dbf is in an unknown encoding (not UTF-8, not GBK). "
         "State it with --encoding (e.g. gbk, big5, utf-8, latin1), or add a .cpg file "
-        "naming it"
+        "naming it",
+        code="dbf_encoding_unknown", params={"file": source},
     )
 
 
@@ -177,10 +208,12 @@ def _zip_members(path: Path) -> list[str]:
         with zipfile.ZipFile(path) as zf:
             bad = zf.testzip()
             if bad is not None:
-                raise InputFileError(f"{path.name}: the zip is damaged at {bad}; zip the files again")
+                raise InputFileError(f"{path.name}: the zip is damaged at {bad}; zip the files again",
+                                     code="zip_damaged", params={"file": path.name, "member": bad})
             return [n for n in zf.namelist() if not n.endswith("/") and "__MACOSX" not in n]
     except zipfile.BadZipFile:
-        raise InputFileError(f"{path.name} is not a valid zip file (damaged or truncated)") from None
+        raise InputFileError(f"{path.name} is not a valid zip file (damaged or truncated)",
+                             code="zip_invalid", params={"file": path.name}) from None
 
 
 def _shapefile_parts(path: Path, member: str | None) -> tuple[bytes, str | None, list[str]]:
@@ -226,7 +259,8 @@ def _zip_datasets(path: Path) -> list[str]:
         shown = ", ".join(members[:8]) or "nothing"
         raise InputFileError(
             f"{path.name}: the zip holds no .shp (nor .gpkg/.geojson); it has {shown}. "
-            "Zip the .shp together with its .shx, .dbf, .prj (and .cpg)"
+            "Zip the .shp together with its .shx, .dbf, .prj (and .cpg)",
+            code="zip_no_layer", params={"file": path.name, "members": members[:8]},
         )
     return data
 
@@ -241,7 +275,7 @@ def _zip_layers(path: Path) -> list[tuple[str, str, str | None]]:
         try:
             inner = pyogrio.list_layers(_vsi(path, member))
         except pyogrio.errors.DataSourceError as exc:
-            raise _gdal_error(Path(member), exc) from None
+            raise _gdal_error(Path(member), exc, opened=_vsi(path, member)) from None
         out.extend((member, str(name), str(name)) for name, _ in inner)
     return out
 
@@ -253,7 +287,10 @@ def _pick_zip_member(path: Path, layer: str | None, kind: str | None) -> tuple[s
     if layer is not None:
         chosen = [item for item in layers if item[1] == layer]
         if not chosen:
-            raise LayerNotFoundError(f"{path.name} has no layer '{layer}'; its layers are: {', '.join(names)}")
+            raise LayerNotFoundError(
+                f"{path.name} has no layer '{layer}'; its layers are: {', '.join(names)}",
+                code="layer_not_found", params={"file": path.name, "layer": layer, "layers": names},
+            )
     elif len(layers) == 1:
         chosen = layers
     else:
@@ -278,7 +315,8 @@ def list_layers(path: str | os.PathLike) -> list[LayerListing]:
         try:
             sheets = pd.ExcelFile(p).sheet_names
         except Exception as exc:  # openpyxl raises many types for a damaged workbook
-            raise InputFileError(f"{p.name} is not a readable Excel workbook ({exc})") from None
+            raise InputFileError(f"{p.name} is not a readable Excel workbook ({exc})", code="xlsx_unreadable",
+                                 params={"file": p.name, "detail": _detail(exc, p)}) from None
         return [LayerListing(s, None, None) for s in sheets]
     if suffix == ".zip":
         out = []
@@ -286,7 +324,7 @@ def list_layers(path: str | os.PathLike) -> list[LayerListing]:
             try:
                 info = pyogrio.read_info(_vsi(p, member), layer=inner)
             except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError) as exc:
-                raise _gdal_error(Path(member), exc) from None
+                raise _gdal_error(Path(member), exc, opened=_vsi(p, member)) from None
             out.append(LayerListing(shown, info.get("geometry_type"), int(info["features"])))
         return out
     try:
@@ -315,7 +353,8 @@ def pick_layer(path: str | os.PathLike, layer: str | None, kind: str | None) -> 
         if layer in names:
             return layer
         raise LayerNotFoundError(
-            f"{name} has no layer '{layer}'; its layers are: {', '.join(names)}"
+            f"{name} has no layer '{layer}'; its layers are: {', '.join(names)}",
+            code="layer_not_found", params={"file": name, "layer": layer, "layers": names},
         )
     if len(names) == 1:
         return names[0]
@@ -327,7 +366,8 @@ def pick_layer(path: str | os.PathLike, layer: str | None, kind: str | None) -> 
         if len(hits) == 1:
             return hits[0]
     raise LayerNotFoundError(
-        f"{name} has {len(names)} layers: {', '.join(names)}. Choose one with --layer NAME"
+        f"{name} has {len(names)} layers: {', '.join(names)}. Choose one with --layer NAME",
+        code="layer_choose", params={"file": name, "count": len(names), "layers": names},
     )
 
 
@@ -342,22 +382,27 @@ def _read_vector(vsi: str, layer: str | None, *, encoding: str | None, display: 
             frame = pyogrio.read_dataframe(vsi, layer=layer, encoding=encoding, on_invalid="ignore")
     except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError,
             pyogrio.errors.FieldError, pyogrio.errors.GeometryError) as exc:
-        raise _gdal_error(display, exc) from None
+        raise _gdal_error(display, exc, opened=vsi) from None
     except UnicodeDecodeError:
-        raise InputFileError(
-            f"{display.name}: the text is not in {encoding or 'the encoding the file declares'} "
-            "(in a shapefile, a Chinese column name cut at the 10-byte limit does this too). "
-            "State the right encoding with --encoding (e.g. gbk, utf-8), or rename the column"
-        ) from None
+        message = (f"{display.name}: the text is not in {encoding or 'the encoding the file declares'} "
+                   "(in a shapefile, a Chinese column name cut at the 10-byte limit does this too). "
+                   "State the right encoding with --encoding (e.g. gbk, utf-8), or rename the column")
+        if encoding:
+            raise InputFileError(message, code="encoding_wrong",
+                                 params={"file": display.name, "encoding": encoding}) from None
+        raise InputFileError(message, code="encoding_declared_wrong", params={"file": display.name}) from None
     if not isinstance(frame, gpd.GeoDataFrame):
         frame = gpd.GeoDataFrame(frame, geometry=gpd.GeoSeries([None] * len(frame), index=frame.index))
     return frame
 
 
-def _find_column(columns: list[str], aliases: tuple[str, ...], given: str | None) -> str | None:
+def _find_column(columns: list[str], aliases: tuple[str, ...], given: str | None, *,
+                 source: str) -> str | None:
     if given is not None:
         if given not in columns:
-            raise InputFileError(f"there is no column '{given}'; the columns are: {', '.join(columns)}")
+            raise InputFileError(f"there is no column '{given}'; the columns are: {', '.join(columns)}",
+                                 code="column_not_found",
+                                 params={"file": source, "column": given, "columns": columns})
         return given
     folded = {normalize_header(c): c for c in columns}
     for alias in aliases:
@@ -379,10 +424,12 @@ def _read_csv(p: Path, encoding: str | None) -> tuple[pd.DataFrame, str]:
             frame = pd.read_csv(io.StringIO(text), sep=sep, engine="python", dtype=object,
                                 keep_default_na=False, skipinitialspace=True)
         except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
-            raise InputFileError(f"{p.name} is not a readable CSV table ({exc})") from None
+            raise InputFileError(f"{p.name} is not a readable CSV table ({exc})", code="csv_unreadable",
+                                 params={"file": p.name, "detail": _detail(exc, p)}) from None
         return frame, codec
     raise InputFileError(
-        f"{p.name}: the text is neither UTF-8 nor GBK. State its encoding with --encoding"
+        f"{p.name}: the text is neither UTF-8 nor GBK. State its encoding with --encoding",
+        code="encoding_unknown", params={"file": p.name},
     )
 
 
@@ -400,7 +447,7 @@ def _table_geometry(
     frame = frame.copy()
     frame.columns = columns
     notes: list[ReadNote] = []
-    wkt_col = _find_column(columns, WKT_ALIASES, wkt) if lon is None and lat is None else None
+    wkt_col = _find_column(columns, WKT_ALIASES, wkt, source=source) if lon is None and lat is None else None
     if wkt_col is not None:
         text = frame[wkt_col].astype(object).where(frame[wkt_col].astype(str).str.strip() != "", None)
         geoms = shapely.from_wkt(text.to_numpy(dtype=object), on_invalid="ignore")
@@ -408,14 +455,15 @@ def _table_geometry(
             sample = str(text.iloc[pos])[:40]
             notes.append(ReadNote(int(pos), f"the WKT in column '{wkt_col}' cannot be read: '{sample}...'", True))
         return gpd.GeoDataFrame(frame.drop(columns=[wkt_col]), geometry=list(geoms)), notes
-    lon_col = _find_column(columns, LON_ALIASES, lon)
-    lat_col = _find_column(columns, LAT_ALIASES, lat)
+    lon_col = _find_column(columns, LON_ALIASES, lon, source=source)
+    lat_col = _find_column(columns, LAT_ALIASES, lat, source=source)
     if lon_col is None or lat_col is None:
         raise InputFileError(
             f"{source}: no geometry found. A table needs a WKT column (named one of "
             f"{', '.join(WKT_ALIASES[:4])}) or longitude and latitude columns (lon/lat, x/y, "
             f"经度/纬度); name them with --wkt COL or --lon COL --lat COL. Columns are: "
-            + ", ".join(columns)
+            + ", ".join(columns),
+            code="table_no_geometry", params={"file": source, "columns": columns},
         )
     xs = pd.to_numeric(frame[lon_col].astype(str).str.strip(), errors="coerce")
     ys = pd.to_numeric(frame[lat_col].astype(str).str.strip(), errors="coerce")
@@ -482,11 +530,15 @@ def read_layer(
             try:
                 table = pd.read_excel(p, sheet_name=name, dtype=object)
             except Exception as exc:
-                raise InputFileError(f"{p.name}: sheet '{name}' cannot be read ({exc})") from None
+                raise InputFileError(
+                    f"{p.name}: sheet '{name}' cannot be read ({exc})", code="sheet_unreadable",
+                    params={"file": p.name, "sheet": name, "detail": _detail(exc, p)},
+                ) from None
             table = table.where(pd.notna(table), None)
             used = None
         if table.empty and len(table.columns) == 0:
-            raise InputFileError(f"{p.name} has no table in it: export it again")
+            raise InputFileError(f"{p.name} has no table in it: export it again", code="table_empty",
+                                 params={"file": p.name})
         frame, geo_notes = _table_geometry(table, source=p.name, wkt=wkt, lon=lon, lat=lat, row_base=2)
         notes.extend(geo_notes)
         if used and used != "utf-8-sig":
@@ -505,7 +557,8 @@ def read_layer(
                 f"{display.name}: the shapefile's {' and '.join(missing)} "
                 f"{'is' if len(missing) == 1 else 'are'} missing"
                 + (f" from {p.name}" if member else "")
-                + ". A shapefile is several files: zip .shp, .shx, .dbf, .prj (and .cpg) together"
+                + ". A shapefile is several files: zip .shp, .shx, .dbf, .prj (and .cpg) together",
+                code="shapefile_incomplete", params={"file": display.name, "missing": missing},
             )
         if encoding is None:
             encoding, note = _shapefile_encoding(dbf, cpg, source=display.name)

@@ -97,7 +97,9 @@ class LayerSpec:
                 return col
         raise SchemaError(
             f"layer '{self.name}' has no column '{name}'; its columns are: "
-            + ", ".join(c.name for c in self.columns)
+            + ", ".join(c.name for c in self.columns),
+            code="column_unknown",
+            params={"kind": self.name, "column": name, "layer_columns": self.column_names},
         )
 
     @property
@@ -427,7 +429,8 @@ def layer_spec(name: str) -> LayerSpec:
         return LAYERS[name]
     except KeyError:
         raise SchemaError(
-            f"unknown layer '{name}'; expected one of: {', '.join(LAYERS)}"
+            f"unknown layer '{name}'; expected one of: {', '.join(LAYERS)}",
+            code="layer_unknown", params={"kind": str(name), "kinds": list(LAYERS)},
         ) from None
 
 
@@ -518,12 +521,16 @@ def match_columns(
         if canonical not in spec.column_names:
             raise SchemaError(
                 f"the mapping names '{canonical}', which is not a column of layer '{layer}'; "
-                f"its columns are: {', '.join(spec.column_names)}"
+                f"its columns are: {', '.join(spec.column_names)}",
+                code="column_unknown",
+                params={"kind": spec.name, "column": str(canonical), "layer_columns": spec.column_names},
             )
         if source not in headers:
             raise SchemaError(
                 f"the mapping {canonical}={source} names a column the file does not have; "
-                f"the file's columns are: {', '.join(headers)}"
+                f"the file's columns are: {', '.join(headers)}",
+                code="mapping_column_missing",
+                params={"kind": spec.name, "column": canonical, "source": str(source), "columns": headers},
             )
         mapping[canonical] = source
         used.add(source)

@@ -1,9 +1,10 @@
 """Errors and messages in the page's language.
 
 geo/ raises errors that carry a code and parameters (a conflict's kind and who saved when, an edit's
-``code`` and ``params``); this module words them from the catalogue (:mod:`ui.i18n`). An error
-without a known code is worded by its class, with the file named; its English detail is shown only
-on an English page.
+or an input file's ``code`` and ``params``); this module words them from the catalogue
+(:mod:`ui.i18n`, ``error_<code>``). An error without a code is worded by its class, with the file
+named and geo's English detail; one whose code the catalogue lacks shows that detail only on an
+English page.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import re
 import streamlit as st
 
 from geo.errors import CRSError, GeoError, InputFileError, SchemaError, ValidationError
+from geo.schema import LAYERS
 from ui.i18n import TEXT, format_time, text
 from ui.state import PageState
 
@@ -60,22 +62,83 @@ def conflict_words(exc, lang: str) -> str:
     return text(key if key in TEXT else "conflict_revision", lang).format(**params)
 
 
-def error_words(exc: BaseException, lang: str, *, file: str | None = None) -> str:
-    """Words for an error a planner's input or action caused."""
-    code = getattr(exc, "code", None)
+def _joined(values, lang: str) -> str:
+    """A list param as the page writes a list: the first ten, joined with 、 or commas."""
+    items = [str(v) for v in values]
+    if not items:
+        return text("nothing_listed", lang)
+    shown = ("、" if lang == "zh" else ", ").join(items[:10])
+    return shown + ("…" if len(items) > 10 else "")
+
+
+def error_params(exc: BaseException, lang: str, *, file: str | None = None) -> dict:
+    """The params of a coded error as its words name them, in ``lang``.
+
+    ``file`` (the name the planner knows the file by) fills ``{file}`` when the error names none;
+    ``{where}`` is the file with its layer; a layer (``kind``), its columns and a row issue's code
+    (``reason``) are worded by their labels; lists are joined.
+
+    >>> from geo.errors import SchemaError
+    >>> exc = SchemaError("...", code="columns_missing", params={"file": "a.gpkg", "layer": "gx",
+    ...                   "kind": "pipelines", "missing": ["kind"], "columns": ["编号", "管径"]})
+    >>> p = error_params(exc, "zh")
+    >>> p["where"], p["kind"], p["missing"], p["columns"]
+    ('a.gpkg（图层“gx”）', '管线', '管线类型', '编号、管径')
+    """
     params = dict(getattr(exc, "params", None) or {})
+    if not params.get("file"):
+        params["file"] = file or text("the_file", lang)
+    spec = LAYERS.get(params["kind"]) if isinstance(params.get("kind"), str) else None
+    if spec is not None:
+        labels = {c.name: c.label(lang) for c in spec.columns}
+        for key in ("column", "missing", "layer_columns"):
+            value = params.get(key)
+            if isinstance(value, str):
+                params[key] = labels.get(value, value)
+            elif isinstance(value, (list, tuple)):
+                params[key] = [labels.get(v, v) for v in value]
+        params["kind"] = spec.label(lang)
+    if isinstance(params.get("kinds"), (list, tuple)):
+        params["kinds"] = [LAYERS[k].label(lang) if k in LAYERS else k for k in params["kinds"]]
+    reason = params.get("reason")
+    if isinstance(reason, str) and reason:
+        params["reason"] = (text(f"issue_{reason}", lang) if f"issue_{reason}" in TEXT
+                            else text("issue_other", lang).format(code=reason))
+    params = {k: _joined(v, lang) if isinstance(v, (list, tuple)) else v for k, v in params.items()}
+    if "where" not in params:
+        layer = params.get("layer")
+        params["where"] = (text("where_layer", lang).format(file=params["file"], layer=layer) if layer
+                           else params["file"])
+    return params
+
+
+def error_words(exc: BaseException, lang: str, *, file: str | None = None) -> str:
+    """Words for an error a planner's input or action caused, in ``lang``, without server paths.
+
+    A coded error is worded from the catalogue (``error_<code>``, see :func:`error_params`); an
+    error without a code by its class, with its English detail.
+
+    >>> from geo.errors import CRSError
+    >>> exc = CRSError("/srv/up/x.shp: the file states no coordinate system", code="crs_missing",
+    ...                params={"file": "x.shp"})
+    >>> error_words(exc, "zh").startswith("x.shp 未注明坐标系")
+    True
+    """
+    code = getattr(exc, "code", None)
     if getattr(exc, "kind", None) and hasattr(exc, "disk_revision"):
         return conflict_words(exc, lang)
     if code and f"error_{code}" in TEXT:
-        params = {k: (", ".join(map(str, v[:10])) if isinstance(v, (list, tuple)) else v) for k, v in params.items()}
+        words = text(f"error_{code}", lang)
         try:
-            return text(f"error_{code}", lang).format(**params)
-        except (KeyError, IndexError):
-            return text(f"error_{code}", lang)
+            return without_paths(words.format(**error_params(exc, lang, file=file)))
+        except (KeyError, IndexError, ValueError):  # params short of the words: the words as they are
+            return without_paths(words)
     for cls, key in ((CRSError, "error_crs"), (SchemaError, "error_schema"), (ValidationError, "error_validation"),
                      (InputFileError, "error_file"), (GeoError, "error_input")):
         if isinstance(exc, cls):
             words = text(key, lang).format(file=file or text("the_file", lang))
-            # the detail names the row, the column and the fix; geo/ words it in English for now
+            if code and lang != "en":  # a code the catalogue has no words for: no English on this page
+                return words
+            # an error without a code: geo/ words its detail (row, column, fix) in English only
             return f"{words} {text('detail', lang)}: {without_paths(str(exc))}"
     return text("error_input", lang).format(file=file or text("the_file", lang))

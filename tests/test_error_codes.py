@@ -1,0 +1,351 @@
+"""Every error of the input path carries a code and params, and the page words it in zh and en.
+
+The rule: geo/ raises errors with codes and parameters, ui/ words them from one catalogue
+(``ui.i18n.TEXT``, ``error_<code>``). The first tests read the raise sites from the source (ast),
+the others feed bad files through the readers the upload page calls (``list_layers``,
+``read_layer``, ``load_raw``) and read the words a Chinese planner would see.
+"""
+
+import ast
+import importlib
+import json
+import pickle
+import re
+import string
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import geopandas as gpd
+import pyogrio
+import pytest
+from shapely import Point, box
+
+from geo.datums import to_wgs84
+from geo.errors import CRSError, GeoError, InputFileError, LayerNotFoundError, SchemaError
+from geo.load import load_raw
+from geo.readers import list_layers, read_layer
+from ui.i18n import TEXT
+from ui.messages import error_params, error_words, without_paths
+
+INPUT_MODULES = ("geo.readers", "geo.crs", "geo.schema", "geo.load", "geo.datums", "geo.parse",
+                 "geo.validate")
+
+#: Three or more ASCII words in a row: an English phrase (EPSG:4490, GBK or .shp are not).
+ENGLISH_RUN = re.compile(r"[A-Za-z][A-Za-z'-]*(?:[ ,]+[A-Za-z][A-Za-z'-]*){2,}")
+
+
+@dataclass(frozen=True)
+class Site:
+    """One construction (or bare raise) of a GeoError subclass in the source."""
+
+    where: str  # file:line
+    node: ast.AST  # the Call (or the Name of a bare ``raise CRSError``)
+    scope: ast.AST  # the innermost function around it (the module at top level)
+
+    @property
+    def keywords(self) -> dict[str, ast.AST]:
+        return {k.arg: k.value for k in getattr(self.node, "keywords", [])}
+
+    @property
+    def code(self) -> str | None:
+        code = self.keywords.get("code")
+        return code.value if isinstance(code, ast.Constant) and isinstance(code.value, str) else None
+
+
+def geo_error_sites(module_name: str) -> list[Site]:
+    """Every construction (raise or return) of a GeoError subclass in a module's source."""
+    module = importlib.import_module(module_name)
+    path = Path(module.__file__)
+    tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+
+    def is_geo_error(node: ast.AST) -> bool:
+        name = getattr(node, "id", None) or getattr(node, "attr", None)
+        cls = getattr(module, name, None) if isinstance(name, str) else None
+        return isinstance(cls, type) and issubclass(cls, GeoError)
+
+    sites = []
+
+    def visit(node: ast.AST, scope: ast.AST) -> None:
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            scope = node
+        if isinstance(node, ast.Call) and is_geo_error(node.func):
+            sites.append(Site(f"{path.name}:{node.lineno}", node, scope))
+        elif isinstance(node, ast.Raise) and node.exc is not None and is_geo_error(node.exc):
+            sites.append(Site(f"{path.name}:{node.lineno}", node.exc, scope))  # raise CRSError, no call
+        for child in ast.iter_child_nodes(node):
+            visit(child, scope)
+
+    visit(tree, tree)
+    return sites
+
+
+def site_codes() -> dict[str, list[str]]:
+    """code -> the sites that raise it."""
+    codes: dict[str, list[str]] = {}
+    for module in INPUT_MODULES:
+        for site in geo_error_sites(module):
+            if site.code:
+                codes.setdefault(site.code, []).append(site.where)
+    return codes
+
+
+def placeholders(words: str) -> set[str]:
+    return {name for _, name, _, _ in string.Formatter().parse(words) if name}
+
+
+def english_sentences(message: str) -> list[str]:
+    """The English phrases of a message: its sentences and clauses of three words or more."""
+    parts = re.split(r"[.;:!?()]\s*|,\s+|\s+-\s+", message)
+    return [p.strip() for p in parts if len(re.findall(r"[A-Za-z]{2,}", p)) >= 3]
+
+
+def assert_planner_words(exc: GeoError, file: str, tmp_path: Path) -> str:
+    """The zh words of ``exc`` as the upload page shows them, checked; returns them."""
+    assert exc.code and f"error_{exc.code}" in TEXT, exc.code
+    json.dumps(exc.params)  # JSON-able: a session store or a log keeps them
+    zh = error_words(exc, "zh", file=file)
+    en = error_words(exc, "en", file=file)
+    assert zh == without_paths(text_for(exc, "zh", file)), zh  # the catalogue's words, not a fallback
+    for sentence in english_sentences(str(exc)):
+        assert sentence not in zh, (sentence, zh)
+    assert not ENGLISH_RUN.search(re.sub(r"\([^)]*\)", "", zh.replace(file, ""))), zh
+    assert "详细信息" not in zh and str(tmp_path) not in zh and str(tmp_path) not in en
+    assert Path(file).stem in zh and Path(file).stem in en
+    return zh
+
+
+def text_for(exc: GeoError, lang: str, file: str) -> str:
+    """The catalogue's words for ``exc``, filled in."""
+    return TEXT[f"error_{exc.code}"][0 if lang == "zh" else 1].format(**error_params(exc, lang, file=file))
+
+
+# --- the raise sites -----------------------------------------------------------------------
+
+
+def test_the_input_path_raises_coded_errors():
+    codes = site_codes()
+    assert {"crs_missing", "columns_missing", "zip_invalid", "layer_not_found"} <= codes.keys()
+    assert len(codes) >= 40
+
+
+@pytest.mark.parametrize("code", sorted(site_codes()))
+def test_every_code_has_words_in_both_languages(code):
+    key = f"error_{code}"
+    assert key in TEXT, f"{key} (raised at {', '.join(site_codes()[code])}) has no words in ui.i18n.TEXT"
+    zh, en = TEXT[key]
+    assert zh.strip() and en.strip()
+    assert re.search(r"[\u4e00-\u9fff]", zh), zh
+    english = ENGLISH_RUN.search(re.sub(r"\{[^}]*\}", "", zh))
+    assert english is None, f"{key}: English in the Chinese words: {english[0]!r}"
+    for sentence in english_sentences(re.sub(r"\{[^}]*\}", "", en)):
+        assert sentence not in zh
+    for words in (zh, en):
+        assert without_paths(words) == words, f"{key}: the path cutter would eat part of {words!r}"
+
+
+def dict_keys(node: ast.AST, scope: ast.AST, seen: frozenset = frozenset()) -> set[str] | None:
+    """The keys a params value can hold: a dict literal's, following ``**name`` and a bare name to
+    every dict assigned to that name in ``scope``; None when built from something else."""
+    if isinstance(node, ast.Name):
+        if node.id in seen:
+            return set()
+        values = [a.value for a in ast.walk(scope) if isinstance(a, ast.Assign)
+                  and any(isinstance(t, ast.Name) and t.id == node.id for t in a.targets)]
+        if not values or not all(isinstance(v, ast.Dict) for v in values):
+            return None
+        found = [dict_keys(v, scope, seen | {node.id}) for v in values]
+        return None if None in found else set().union(*found)
+    if not isinstance(node, ast.Dict):
+        return None
+    keys: set[str] = set()
+    for key, value in zip(node.keys, node.values):
+        if key is None:  # **spread
+            spread = dict_keys(value, scope, seen)
+            if spread is None:
+                return None
+            keys |= spread
+        elif isinstance(key, ast.Constant):
+            keys.add(key.value)
+    return keys
+
+
+def test_the_words_name_only_facts_the_raise_site_gives():
+    checked = 0
+    for module in INPUT_MODULES:
+        for site in geo_error_sites(module):
+            if not site.code or f"error_{site.code}" not in TEXT:
+                continue
+            params = site.keywords.get("params")
+            keys = set() if params is None else dict_keys(params, site.scope)
+            if keys is None:
+                continue  # built from something else (RawLayer.place): the behaviour tests cover it
+            given = keys | {"file", "where"}  # the page always fills these two
+            for words in TEXT[f"error_{site.code}"]:
+                assert placeholders(words) <= given, (site.where, placeholders(words) - given)
+            checked += 1
+    assert checked >= 30
+
+
+@pytest.mark.parametrize("module", INPUT_MODULES)
+def test_no_input_error_is_raised_without_a_code(module):
+    missing = [site.where for site in geo_error_sites(module) if not site.code]
+    assert missing == [], f"GeoError raised without code=... at {missing}"
+
+
+def test_the_checker_sees_a_raise_without_a_code(tmp_path, monkeypatch):
+    sample = tmp_path / "sample_raises.py"
+    sample.write_text("from geo.errors import CRSError\n\ndef f():\n    raise CRSError('no code')\n\n"
+                      "def g():\n    raise CRSError('coded', code='crs_missing')\n\n"
+                      "def h():\n    raise CRSError\n", encoding="utf-8")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    sites = geo_error_sites("sample_raises")
+    assert [(s.where, s.code) for s in sites] == [
+        ("sample_raises.py:4", None), ("sample_raises.py:7", "crs_missing"), ("sample_raises.py:10", None)]
+
+
+# --- the error object ------------------------------------------------------------------------
+
+
+def test_code_and_params_survive_pickling_and_keep_the_english_message():
+    exc = LayerNotFoundError("a.gpkg has no layer 'x'", code="layer_not_found",
+                             params={"file": "a.gpkg", "layer": "x", "layers": ["a", "b"]})
+    back = pickle.loads(pickle.dumps(exc))
+    assert (str(back), back.code, back.params) == (str(exc), "layer_not_found", exc.params)
+    assert isinstance(back, KeyError) and isinstance(back, OSError)
+    assert GeoError("plain").code is None and dict(GeoError("plain").params) == {}
+
+
+def test_an_error_without_a_code_keeps_its_english_detail():
+    words = error_words(SchemaError("the table lacks unit_id"), "zh", file="c.csv")
+    assert "c.csv" in words and "the table lacks unit_id" in words
+
+
+def test_list_params_are_joined_and_the_callers_file_fills_in():
+    exc = SchemaError("x", code="columns_missing",
+                      params={"kind": "pipelines", "missing": ["kind"], "columns": ["编号", "管径"]})
+    zh = error_words(exc, "zh", file="管线.csv")
+    assert zh.startswith("管线.csv 中没有管线图层必需的字段：管线类型。") and "编号、管径" in zh
+    assert "File column" in error_words(exc, "en", file="管线.csv") and "编号, 管径" in error_words(exc, "en")
+
+
+# --- bad files through the upload path -------------------------------------------------------
+
+
+def three_boxes(crs=4490) -> gpd.GeoDataFrame:
+    geoms = [box(87.300 + i * 0.002, 44.010, 87.301 + i * 0.002, 44.011) for i in range(3)]
+    return gpd.GeoDataFrame({"小区名称": ["供电局家属院", "粮食局小区", "纺织厂宿舍楼"], "户数": [120, 80, 200]},
+                            geometry=geoms, crs=4326).to_crs(crs)
+
+
+def upload(path, kind="communities", **kwargs):
+    """What the upload form does: list the layers, read one, load it."""
+    list_layers(path)
+    raw = read_layer(path, kind=kind, **kwargs)
+    return load_raw(raw, kind)
+
+
+def test_geojson_without_crs_and_projected_coordinates(tmp_path):
+    # Gauss-Krüger metres (as in EPSG:4538) in a GeoJSON that states no CRS: GDAL reads it as WGS84
+    rings = [[[x, 4870000], [x + 50, 4870000], [x + 50, 4870050], [x, 4870000]]
+             for x in (500000, 500100, 500200)]
+    features = [{"type": "Feature", "properties": {"小区名称": f"小区{i}"},
+                 "geometry": {"type": "Polygon", "coordinates": [ring]}} for i, ring in enumerate(rings)]
+    path = tmp_path / "老旧小区.geojson"
+    path.write_text(json.dumps({"type": "FeatureCollection", "features": features}, ensure_ascii=False),
+                    encoding="utf-8")
+    with pytest.raises(CRSError, match="not degrees") as caught:
+        upload(path)
+    exc = caught.value
+    assert exc.code == "coords_gk_metres"
+    assert exc.params["file"] == "老旧小区.geojson" and (exc.params["x"], exc.params["y"]) == (500100, 4870000)
+    zh = assert_planner_words(exc, "老旧小区.geojson", tmp_path)
+    assert "(500100, 4870000)" in zh and "EPSG:4538" in zh and "“坐标系”" in zh
+
+
+def test_csv_without_a_required_column(tmp_path):
+    path = tmp_path / "管线.csv"
+    path.write_text("编号,管径,wkt\nP1,300,\"LINESTRING (87.30 44.01, 87.31 44.01)\"\n", encoding="utf-8")
+    with pytest.raises(SchemaError, match="no column for kind") as caught:
+        upload(path, kind="pipelines")
+    exc = caught.value
+    assert exc.code == "columns_missing"
+    assert exc.params == {"file": "管线.csv", "layer": "", "kind": "pipelines", "missing": ["kind"],
+                          "columns": ["编号", "管径"]}
+    zh = assert_planner_words(exc, "管线.csv", tmp_path)
+    assert "管线类型" in zh and "编号、管径" in zh and "文件字段" in zh
+
+
+def test_a_zip_that_is_not_a_zip(tmp_path):
+    path = tmp_path / "小区.zip"
+    path.write_bytes(b"PK\x03\x04 this is not really a zip archive")
+    with pytest.raises(InputFileError, match="not a valid zip file") as caught:
+        upload(path)
+    assert caught.value.code == "zip_invalid" and caught.value.params == {"file": "小区.zip"}
+    assert "不是有效的 zip 压缩包" in assert_planner_words(caught.value, "小区.zip", tmp_path)
+
+
+def test_a_shapefile_without_prj(tmp_path):
+    folder = tmp_path / "shp"
+    folder.mkdir()
+    shp = folder / "xq.shp"
+    # a DBF field name holds 10 bytes: two Chinese characters in UTF-8
+    pyogrio.write_dataframe(three_boxes().rename(columns={"小区名称": "名称"}), shp, encoding="UTF-8")
+    shp.with_suffix(".prj").unlink()
+    path = tmp_path / "xq.zip"
+    with zipfile.ZipFile(path, "w") as zf:
+        for part in sorted(folder.iterdir()):
+            zf.write(part, arcname=part.name)
+    with pytest.raises(CRSError, match="states no coordinate system") as caught:
+        upload(path)
+    exc = caught.value
+    assert exc.code == "crs_missing" and exc.params["file"] == "xq.zip"
+    zh = assert_planner_words(exc, "xq.zip", tmp_path)
+    assert zh.startswith("xq.zip 未注明坐标系") and "EPSG:4490" in zh and "GCJ-02" in zh
+
+
+def test_an_unknown_layer_of_a_geopackage(tmp_path):
+    path = tmp_path / "city.gpkg"
+    three_boxes().to_file(path, layer="老旧小区", driver="GPKG")
+    three_boxes().to_file(path, layer="other", driver="GPKG")
+    with pytest.raises(LayerNotFoundError, match="no layer 'nope'") as caught:
+        upload(path, layer="nope")
+    exc = caught.value
+    assert exc.code == "layer_not_found"
+    assert exc.params == {"file": "city.gpkg", "layer": "nope", "layers": ["老旧小区", "other"]}
+    zh = assert_planner_words(exc, "city.gpkg", tmp_path)
+    assert "“nope”" in zh and "老旧小区、other" in zh and "文件中的图层" in zh
+
+
+def test_a_layer_of_a_geopackage_is_named_with_its_file(tmp_path):
+    path = tmp_path / "city.gpkg"
+    frame = three_boxes()
+    frame.to_file(path, layer="老旧小区", driver="GPKG")
+    frame.to_file(path, layer="other", driver="GPKG")
+    raw = read_layer(path, layer="老旧小区")
+    raw.crs = None
+    with pytest.raises(CRSError) as caught:
+        load_raw(raw, "communities")
+    assert caught.value.params["file"] == "city.gpkg" and caught.value.params["layer"] == "老旧小区"
+    assert error_words(caught.value, "zh").startswith("city.gpkg（图层“老旧小区”） 未注明坐标系")
+    assert error_words(caught.value, "en").startswith("city.gpkg, layer '老旧小区': the file states no")
+
+
+def test_a_damaged_geopackage_names_no_server_path(tmp_path):
+    path = tmp_path / "demo.gpkg"
+    path.write_text("not a geopackage")
+    with pytest.raises(InputFileError) as caught:
+        upload(path)
+    exc = caught.value
+    assert exc.code == "gpkg_unreadable" and str(tmp_path) not in json.dumps(exc.params, ensure_ascii=False)
+    assert "GeoPackage 已损坏" in assert_planner_words(exc, "demo.gpkg", tmp_path)
+
+
+def test_a_web_datum_error_without_a_file_takes_the_callers(tmp_path):
+    projected = gpd.GeoSeries([Point(500000, 4870000)], crs=4538)
+    with pytest.raises(CRSError) as caught:
+        to_wgs84(projected, "gcj02")
+    exc = caught.value
+    assert exc.code == "datum_needs_lonlat" and "file" not in exc.params
+    zh = assert_planner_words(exc, "高德坐标.csv", tmp_path)
+    assert zh.startswith("高德坐标.csv：GCJ02 坐标基准只适用于经纬度")
