@@ -9,7 +9,7 @@ from __future__ import annotations
 import streamlit as st
 
 from ui import drafts as ui_drafts
-from ui import data_panel, pipelines_panel, planning_panel, proposals_panel, sidebar, zones_panel
+from ui import data_panel, pipelines_panel, planning_panel, proposals_panel, sidebar, streamlit_words, zones_panel
 from ui.boundary import boundary, fault_point
 from ui.i18n import text
 from ui.messages import show_messages
@@ -32,6 +32,7 @@ def main() -> None:
     drafts = draft_store()
     ui_drafts.attach(s, drafts)
     lang = sidebar.language(s)
+    streamlit_words.localise(lang)
     with boundary("sidebar", lang):
         current = sidebar.dataset(s, lang)
         settings = sidebar.settings(s, lang, has_data=current is not None)

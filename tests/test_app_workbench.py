@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import zipfile
 from pathlib import Path
 
@@ -371,3 +372,52 @@ def test_compare_two_proposals_figures_and_a_map_of_the_differences(stand_in, wo
     assert count(table.loc["zones", "A"]) - count(table.loc["zones", "B"]) == 1  # one zone dissolved
     assert any("zones only in A: 1" in c.value for c in at.caption)
     assert not any("None" in str(v) or "nan" == str(v) for v in table.to_numpy().ravel())
+
+
+def test_every_column_of_the_workspace_tables_has_words_in_both_languages(tmp_path, demo):
+    """The proposals list, the history and the deleted list show no raw column name (dataset_name…)."""
+    from geo.workspace import HISTORY_COLUMNS, Proposal, Workspace
+    from ui.i18n import COLUMN_LABELS
+
+    ws = Workspace(tmp_path / "w.gpkg")
+    communities = demo.layers["communities"]
+    first = sorted(communities["community_id"].astype(str))[:2]
+    saved = ws.save(Proposal(name="甲", assignment={c: "Z0001" for c in first}))
+    shown = {*ws.list().columns, *HISTORY_COLUMNS, *ws.history(saved.proposal_id).columns}
+    ws.delete(saved.proposal_id)
+    shown |= set(ws.deleted().columns)
+    hidden = {"proposal_id", "dataset_fingerprint"}  # never shown
+    missing = sorted(c for c in shown - hidden if c not in COLUMN_LABELS)
+    assert not missing, missing
+
+
+def _headers_not_in_chinese(at: AppTest) -> list[str]:
+    """Column headers of the page's tables that are raw names or English words (the grid draws them
+    on a canvas, so the browser tests cannot read them)."""
+    cjk = re.compile(r"[\u4e00-\u9fff]")
+    bad = []
+    for frame in at.dataframe:
+        for column in getattr(frame.value, "columns", []):
+            words = str(column)
+            if not cjk.search(words) and re.search(r"[A-Za-z]{3,}", words):
+                bad.append(words)
+    return bad
+
+
+def test_every_table_header_of_every_tab_is_in_chinese(stand_in, workspace):
+    at = proposed("zh")
+    cid = sorted(work(at).edit.zoning.assignment())[3]
+    stand_in.click(cid)
+    at.run()
+    at.session_state[widget_key("save_name")] = "表头"
+    at = goto(at, "方案", "zh")
+    at.button(key="save").click()
+    at.run()
+    found = {}
+    for tab in ("地图", "方案", "导出", "管线", "改造计划", "数据导入", "数据检查", "图层数据"):
+        at = goto(at, tab, "zh")
+        assert not at.exception, tab
+        bad = _headers_not_in_chinese(at)
+        if bad:
+            found[tab] = sorted(set(bad))
+    assert not found, json.dumps(found, ensure_ascii=False)

@@ -112,7 +112,11 @@ def tables_panel(dataset: Dataset, lang: str) -> None:
     tabs = st.tabs([layer_spec(n).label(lang) if n in LAYERS else n for n in names])
     for tab, name in zip(tabs, names):
         with tab:
-            st.dataframe(for_display(dataset.layers[name], lang), hide_index=True, width="stretch")
+            frame = dataset.layers[name]
+            if name in LAYERS:  # the model's columns by their labels (a file's own extra columns keep their names)
+                frame = frame.rename(columns={c.name: c.label(lang) for c in layer_spec(name).columns
+                                              if c.name != frame.geometry.name})
+            st.dataframe(for_display(frame, lang), hide_index=True, width="stretch")
 
 
 # --- uploads ---------------------------------------------------------------------------------

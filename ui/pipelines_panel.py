@@ -157,16 +157,16 @@ def pipelines_panel(current: Data, lang: str) -> None:
         lead = pl.lead_telecom(analysis.zone_operators, choices=work.lead_choices)
         telecom_ops = sorted(analysis.zone_operators.loc[analysis.zone_operators["kind"] == "telecom", "operator"]
                              .dropna().unique()) if "kind" in analysis.zone_operators else []
-        shown = lead[["zone_id", "lead_operator", "chosen_by", "lead_share"]]
+        labels = {"zone_id": text("zone_detail", lang), "lead_operator": text("lead_operator", lang),
+                  "chosen_by": text("chosen_by", lang), "lead_share": text("lead_share", lang)}
+        shown = lead[list(labels)].rename(columns=labels)
         edited = st.data_editor(
-            shown.rename(columns={"zone_id": text("zone_detail", lang), "chosen_by": text("chosen_by", lang),
-                                  "lead_share": text("lead_share", lang)}),
-            hide_index=True, width="stretch", key=f"lead_editor_{lang}",
-            disabled=[text("zone_detail", lang), text("chosen_by", lang), text("lead_share", lang)],
-            column_config={"lead_operator": st.column_config.SelectboxColumn(
-                text("lead_operator", lang), options=telecom_ops or None)})
-        changed = {z: op for z, op, auto in zip(lead["zone_id"], edited["lead_operator"], lead["lead_operator"])
-                   if op and op != auto}
+            shown, hide_index=True, width="stretch", key=f"lead_editor_{lang}",
+            disabled=[labels["zone_id"], labels["chosen_by"], labels["lead_share"]],
+            column_config={labels["lead_operator"]: st.column_config.SelectboxColumn(
+                labels["lead_operator"], options=telecom_ops or None)})
+        changed = {z: op for z, op, auto in zip(lead["zone_id"], edited[labels["lead_operator"]],
+                                                lead["lead_operator"]) if op and op != auto}
         if changed:
             work.lead_choices.update(changed)
         st.subheader(text("phasing", lang))

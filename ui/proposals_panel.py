@@ -136,10 +136,16 @@ def _save(workspace: Workspace, current: Data, proposal: Proposal, *, overwrite:
     work.conflict = None
     work.proposal = saved
     work.based_on = ""
-    s.selected_proposal = saved.proposal_id
+    _pick(s, saved.proposal_id)
     work.save = SaveForm(saved.name, saved.author, saved.notes, False)
     forget(*_SAVE_FIELDS)
     s.say("success", "saved", "tab_proposals", name=saved.name, revision=saved.revision)
+
+
+def _pick(s, proposal_id: str) -> None:
+    """Make ``proposal_id`` the one the Proposals tab's picker shows (after a save or a restore)."""
+    s.selected_proposal = proposal_id
+    forget("proposal_pick")
 
 
 def _sync_form(work: Work) -> None:
@@ -290,7 +296,7 @@ def _restore(workspace: Workspace, proposal_id: str, revision: int) -> None:
     except GeoError as exc:
         s.say("error", "restore_failed", "tab_proposals", why=error_words(exc, s.lang))
         return
-    s.selected_proposal = restored.proposal_id
+    _pick(s, restored.proposal_id)
     s.say("success", "restored", "tab_proposals", name=restored.name, revision=revision, new=restored.revision)
 
 
