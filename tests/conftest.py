@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.browser.harness import CHROMIUM, ROOT, app_server, chromium_browser
+from tests.browser.harness import CHROMIUM, ROOT, AppServer, chromium_browser
 
 from geo.load import load_demo
 
@@ -33,10 +33,27 @@ OTHER_CHECKOUT = "PLANNER_E2E_APP_ROOT"
 
 
 @pytest.fixture(scope="session")
-def app(tmp_path_factory):
-    """The real app (``streamlit run app.py``) on the demo city; yields (url, workspace path, log path)."""
+def app_process(tmp_path_factory):
+    """The real app (``streamlit run app.py``) on the demo city, once for the test session."""
     work = tmp_path_factory.mktemp("app")
-    workspace = work / "ws" / "proposals.gpkg"
     root = Path(os.environ.get(OTHER_CHECKOUT) or ROOT)
-    with app_server(root / "app.py", work, env={"PLANNER_WORKSPACE": str(workspace)}, root=root) as url:
-        yield url, workspace, work / "streamlit.log"
+    server = AppServer(root / "app.py", work, env={"PLANNER_WORKSPACE": str(work / "ws" / "proposals.gpkg")},
+                       root=root)
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def app(app_process):
+    """The shared app: (url, workspace path, log path). A server that died fails the test with how it
+    ended and its log (and is started again on the same port, so one death fails one test)."""
+    if not app_process.alive():
+        death = app_process.death()
+        app_process.start()
+        pytest.fail(f"before this test, {death}")
+    yield app_process.url, Path(app_process.env["PLANNER_WORKSPACE"]), app_process.log
+    if not app_process.alive():
+        pytest.fail(f"during this test, {app_process.death()}")

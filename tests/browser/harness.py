@@ -38,45 +38,88 @@ def is_local(url: str) -> bool:
     return parts.hostname in LOCAL_HOSTS
 
 
+class AppServer:
+    """A ``streamlit run`` of ``app`` on one port, started from the checkout ``root`` (so its
+    ``.streamlit/config.toml`` applies, as for a planner, and its packages are imported). Its
+    output is appended to ``workdir/log_name``; it can be restarted on the same port."""
+
+    def __init__(self, app: Path, workdir: Path, *, env: dict | None = None, timeout_s: float = 60,
+                 log_name: str = "streamlit.log", root: Path = ROOT):
+        self.app, self.root, self.timeout_s = app, root, timeout_s
+        self.port = free_port()
+        self.log = workdir / log_name
+        pythonpath = [str(root), *filter(None, [os.environ.get("PYTHONPATH")])]
+        self.env = {**os.environ, "PYTHONPATH": os.pathsep.join(pythonpath), **(env or {})}
+        self.proc: subprocess.Popen | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/"
+
+    def start(self) -> str:
+        """Start the server and wait until it is healthy; its URL."""
+        with self.log.open("a") as out:
+            self.proc = subprocess.Popen(
+                [sys.executable, "-m", "streamlit", "run", str(self.app), "--server.headless=true",
+                 f"--server.port={self.port}", "--server.address=127.0.0.1", "--browser.gatherUsageStats=false",
+                 "--server.fileWatcherType=none"],
+                cwd=self.root, env=self.env, stdout=out, stderr=subprocess.STDOUT,
+            )
+        deadline = time.monotonic() + self.timeout_s
+        while True:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"streamlit exited with {self.proc.returncode}:\n{self.log_tail()}")
+            try:
+                with urllib.request.urlopen(self.url + "_stcore/health", timeout=1) as response:
+                    if response.read().strip() == b"ok":
+                        return self.url
+            except OSError:
+                if time.monotonic() > deadline:
+                    self.stop()
+                    raise RuntimeError(f"streamlit was not healthy after {self.timeout_s} s:\n{self.log_tail()}")
+                time.sleep(0.2)
+
+    def alive(self) -> bool:
+        return self.proc is not None and self.proc.poll() is None
+
+    def death(self) -> str:
+        """How the server ended (exit code or signal), the machine's free memory and the log's end:
+        what a failure reports when the server is gone."""
+        code = self.proc.returncode if self.proc is not None else None
+        how = f"killed by signal {-code}" if code is not None and code < 0 else f"exit code {code}"
+        try:
+            meminfo = Path("/proc/meminfo").read_text().splitlines()
+            memory = "; ".join(line for line in meminfo if line.startswith(("MemTotal", "MemAvailable")))
+        except OSError:
+            memory = "memory unknown"
+        return f"the app server is gone ({how}; {memory}); its log ends:\n{self.log_tail()}"
+
+    def log_tail(self, lines: int = 80) -> str:
+        try:
+            return "\n".join(self.log.read_text(errors="replace").splitlines()[-lines:])
+        except OSError:
+            return "(no log)"
+
+    def stop(self) -> None:
+        if self.proc is None or self.proc.poll() is not None:
+            return
+        self.proc.terminate()
+        try:
+            self.proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+
+
 @contextmanager
 def app_server(app: Path, workdir: Path, *, env: dict | None = None, timeout_s: float = 60,
                log_name: str = "streamlit.log", root: Path = ROOT):
-    """A ``streamlit run`` of ``app`` on a free port, started from the checkout ``root`` (so its
-    ``.streamlit/config.toml`` applies, as for a planner, and its packages are imported); yields its
-    URL; always stopped. The server's output goes to ``workdir/log_name``."""
-    port = free_port()
-    log = workdir / log_name
-    pythonpath = [str(root), *filter(None, [os.environ.get("PYTHONPATH")])]
-    full_env = {**os.environ, "PYTHONPATH": os.pathsep.join(pythonpath), **(env or {})}
-    with log.open("w") as out:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", str(app), "--server.headless=true",
-             f"--server.port={port}", "--server.address=127.0.0.1", "--browser.gatherUsageStats=false",
-             "--server.fileWatcherType=none"],
-            cwd=root, env=full_env, stdout=out, stderr=subprocess.STDOUT,
-        )
+    """An :class:`AppServer` for the ``with`` block; yields its URL; always stopped."""
+    server = AppServer(app, workdir, env=env, timeout_s=timeout_s, log_name=log_name, root=root)
     try:
-        deadline = time.monotonic() + timeout_s
-        url = f"http://127.0.0.1:{port}/_stcore/health"
-        while True:
-            if proc.poll() is not None:
-                raise RuntimeError(f"streamlit exited with {proc.returncode}:\n{log.read_text()}")
-            try:
-                with urllib.request.urlopen(url, timeout=1) as response:
-                    if response.read().strip() == b"ok":
-                        break
-            except OSError:
-                if time.monotonic() > deadline:
-                    raise RuntimeError(f"streamlit was not healthy after {timeout_s} s:\n{log.read_text()}")
-                time.sleep(0.2)
-        yield f"http://127.0.0.1:{port}/"
+        yield server.start()
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        server.stop()
 
 
 @contextmanager

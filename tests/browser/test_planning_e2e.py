@@ -16,16 +16,9 @@ import pandas as pd
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.harness import CHROMIUM, ROOT, app_server, chromium_browser, planner_page, wait_idle
+from tests.browser.harness import planner_page, wait_idle
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    work = tmp_path_factory.mktemp("plan_e2e")
-    with app_server(ROOT / "app.py", work, env={"PLANNER_WORKSPACE": str(work / "ws.gpkg")}) as url:
-        yield url
 
 
 def download(page, label: str) -> bytes:
@@ -40,44 +33,43 @@ def download(page, label: str) -> bytes:
     return data
 
 
-def test_plan_a_year_and_download_it(server, tmp_path):
-    assert CHROMIUM.exists(), f"{CHROMIUM} is missing: apt-get install chromium (.ci/run installs it)"
+def test_plan_a_year_and_download_it(app, browser, tmp_path):
+    server = app[0]
     shots = Path(os.environ.get("E2E_SCREENSHOTS", tmp_path))
     shots.mkdir(parents=True, exist_ok=True)
-    with chromium_browser() as browser:
-        with planner_page(browser) as (page, outside):
-            page.goto(server)
-            wait_idle(page)
-            page.get_by_role("button", name=re.compile("^Propose zones$")).first.click()
-            wait_idle(page)
-            page.get_by_text("Candidates placed").first.wait_for(timeout=60_000)
-            page.get_by_role("tab", name="Plans").click()
-            wait_idle(page, 120_000)
-            cost = page.locator("[data-testid='stMetric']").filter(has_text="Cost (10,000 yuan)")
-            cost.wait_for(timeout=120_000)  # the first plan of this session is drawn
-            budget = page.get_by_role("spinbutton", name="Budget of the year (10,000 yuan)")
-            budget.fill("20000")
-            budget.press("Enter")
-            wait_idle(page, 120_000)
-            try:
-                expect(budget).to_have_value(re.compile(r"^20000(\.00)?$"), timeout=30_000)
-                page.get_by_text("stopped by the budget").first.wait_for(timeout=120_000)
-                expect(cost.locator("[data-testid='stMetricValue']")).to_have_text(  # the new budget's figures
-                    re.compile(r"^(1?\d,\d{3}|\d{1,3}|20,000)$"), timeout=120_000)        # 1 ... 20,000
-            except Exception:
-                page.screenshot(path=str(shots / "plan_failed.png"), full_page=True)
-                raise
-            shown = cost.locator("[data-testid='stMetricValue']").inner_text()
-            assert 0 < float(shown.replace(",", "")) <= 20000
-            frame = page.frame_locator("iframe[title='streamlit_folium.st_folium']")
-            frame.locator("path.leaflet-interactive").first.wait_for(state="attached", timeout=60_000)
-            page.get_by_text("Map shows").scroll_into_view_if_needed()
-            page.screenshot(path=str(shots / "plan_1_map.png"))
-            page.get_by_role("tab", name="Export").last.click()  # the planning tab's own export tab
-            wait_idle(page, 120_000)
-            workbook = download(page, "Annual plan XLSX")
-            sheets = download(page, "Plan sheets (HTML)")
-            page.screenshot(path=str(shots / "plan_2_export.png"))
+    with planner_page(browser) as (page, outside):
+        page.goto(server)
+        wait_idle(page)
+        page.get_by_role("button", name=re.compile("^Propose zones$")).first.click()
+        wait_idle(page)
+        page.get_by_text("Candidates placed").first.wait_for(timeout=60_000)
+        page.get_by_role("tab", name="Plans").click()
+        wait_idle(page, 120_000)
+        cost = page.locator("[data-testid='stMetric']").filter(has_text="Cost (10,000 yuan)")
+        cost.wait_for(timeout=120_000)  # the first plan of this session is drawn
+        budget = page.get_by_role("spinbutton", name="Budget of the year (10,000 yuan)")
+        budget.fill("20000")
+        budget.press("Enter")
+        wait_idle(page, 120_000)
+        try:
+            expect(budget).to_have_value(re.compile(r"^20000(\.00)?$"), timeout=30_000)
+            page.get_by_text("stopped by the budget").first.wait_for(timeout=120_000)
+            expect(cost.locator("[data-testid='stMetricValue']")).to_have_text(  # the new budget's figures
+                re.compile(r"^(1?\d,\d{3}|\d{1,3}|20,000)$"), timeout=120_000)        # 1 ... 20,000
+        except Exception:
+            page.screenshot(path=str(shots / "plan_failed.png"), full_page=True)
+            raise
+        shown = cost.locator("[data-testid='stMetricValue']").inner_text()
+        assert 0 < float(shown.replace(",", "")) <= 20000
+        frame = page.frame_locator("iframe[title='streamlit_folium.st_folium']")
+        frame.locator("path.leaflet-interactive").first.wait_for(state="attached", timeout=60_000)
+        page.get_by_text("Map shows").scroll_into_view_if_needed()
+        page.screenshot(path=str(shots / "plan_1_map.png"))
+        page.get_by_role("tab", name="Export").last.click()  # the planning tab's own export tab
+        wait_idle(page, 120_000)
+        workbook = download(page, "Annual plan XLSX")
+        sheets = download(page, "Plan sheets (HTML)")
+        page.screenshot(path=str(shots / "plan_2_export.png"))
     tables = pd.read_excel(io.BytesIO(workbook), sheet_name=None)
     assert list(tables) == ["plan", "skipped", "totals"]
     plan = tables["plan"]

@@ -18,18 +18,16 @@ import geopandas as gpd
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.harness import (CHROMIUM, ROOT, app_server, chromium_browser, click_free_path, map_frame,
-                                   planner_page, wait_idle)
+from tests.browser.harness import click_free_path, map_frame, planner_page, wait_idle
 
 pytestmark = pytest.mark.browser
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    work = tmp_path_factory.mktemp("e2e")
-    workspace = work / "ws" / "proposals.gpkg"
-    with app_server(ROOT / "app.py", work, env={"PLANNER_WORKSPACE": str(workspace)}) as url:
-        yield url, workspace
+@pytest.fixture
+def server(app):
+    """The shared app server (its workspace holds other tests' proposals too)."""
+    url, workspace, _ = app
+    return url, workspace
 
 
 def shoot(page, name: str, folder: Path) -> None:
@@ -101,6 +99,9 @@ def test_planner_day(server, browser, tmp_path):
         open_tab(page, "Proposals")
         shoot(page, "6a_proposals_after_reload", shots)
         page.locator("button").filter(has_text=re.compile("^Open$")).first.wait_for(timeout=30_000)
+        page.get_by_role("combobox", name="Proposal", exact=True).click()  # the workspace is shared
+        page.get_by_role("option", name="E2E north core", exact=True).click()
+        wait_idle(page)
         page.locator("button").filter(has_text=re.compile("^Open$")).first.click()
         page.get_by_text("Opened 'E2E north core'").wait_for(timeout=30_000)
         shoot(page, "6_reloaded", shots)
