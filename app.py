@@ -67,7 +67,8 @@ def main() -> None:
         with tabs[name], boundary(name, lang):
             fault_point(name)
             if current is None and name != "tab_data":
-                st.info(text("upload_communities_first", lang))
+                # after a reload the uploaded files are kept, but the planner confirms them again
+                st.info(text("upload_confirm_again" if s.upload_files else "upload_communities_first", lang))
             else:
                 panel()
     ui_drafts.autosave(s, drafts)

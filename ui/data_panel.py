@@ -133,6 +133,23 @@ def save_upload(name: str, data: bytes) -> Path:
     return path
 
 
+def kept_uploads(files: object) -> dict[str, tuple[str, str]]:
+    """The stored uploads of a draft (layer -> (file name, stored copy)) that are still there and
+    inside the upload folder; anything else is dropped."""
+    out: dict[str, tuple[str, str]] = {}
+    if not isinstance(files, dict):
+        return out
+    root = _UPLOAD_DIR.resolve()
+    for layer, entry in files.items():
+        if layer not in LAYERS or not isinstance(entry, (list, tuple)) or len(entry) != 2:
+            continue
+        name, stored = map(str, entry)
+        path = Path(stored).resolve()
+        if path.is_file() and root in path.parents:
+            out[layer] = (name, str(path))
+    return out
+
+
 def mapping_table(headers: list[str], layer: str, lang: str) -> pd.DataFrame:
     """One row per canonical column: its label and the file column detected for it ('' if none)."""
     found = match_columns(headers, layer).mapping

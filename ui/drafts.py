@@ -54,6 +54,9 @@ def _restore_page(s: PageState, content: dict[str, Any]) -> None:
         values["notice_start"] = _dt.date.fromisoformat(values["notice_start"])
     s.plan = PlanForm(**values)
     s.draft_works = dict(content.get("works") or {})
+    from ui.data_panel import kept_uploads
+
+    s.upload_files = kept_uploads(content.get("upload_files"))
 
 
 def revive(s: PageState, current: Data) -> None:
@@ -105,7 +108,8 @@ def content(s: PageState) -> dict[str, Any]:
         plan["notice_start"] = plan["notice_start"].isoformat()
     works = {key: _work_content(w) for key, w in s.works.items() if key}
     works.update({k: v for k, v in s.draft_works.items() if k not in works})  # data not loaded again yet
-    return {"lang": s.lang, "source": s.source, "tab": s.tab, "plan": plan, "works": works}
+    return {"lang": s.lang, "source": s.source, "tab": s.tab, "plan": plan, "works": works,
+            "upload_files": {layer: list(entry) for layer, entry in s.upload_files.items()}}
 
 
 def autosave(s: PageState, drafts: DraftStore) -> None:
@@ -115,7 +119,7 @@ def autosave(s: PageState, drafts: DraftStore) -> None:
     signature = repr([(k, id(w.edit), id(w.edit.zoning) if w.edit is not None else None,
                        getattr(w.edit, "rules", None), w.proposal and (w.proposal.proposal_id, w.proposal.revision),
                        w.save, w.selection, w.zoom_to, w.based_on) for k, w in sorted(s.works.items())]
-                     + [s.lang, s.source, s.tab, s.plan])
+                     + [s.lang, s.source, s.tab, s.plan, sorted(s.upload_files.items())])
     if signature == s.draft_signature:
         return
     try:

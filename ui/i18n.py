@@ -73,6 +73,9 @@ TEXT: dict[str, tuple[str, str]] = {
         "lon/lat columns. Check the column mapping and the report before analysing.",
     ),
     "upload_communities_first": ("请先上传小区图层。", "Upload the communities layer first."),
+    "upload_confirm_again": ("已上传的图层仍在：请到“数据导入”检查后点击“使用这些图层”，未保存的片区方案会随之恢复。",
+                             "Your uploaded layers are still here: check them in Data in and press Use these layers; "
+                             "your unsaved zoning comes back with them."),
     "file_layer": ("文件中的图层", "Layer in the file"),
     "datum": ("坐标基准", "Datum"),
     "datum_auto": ("按文件", "as in the file"),

@@ -44,7 +44,9 @@ class Planner:
         wait_idle(self.page, timeout_ms)
 
     def reload(self) -> None:
+        """Reload the page and wait until its first run has drawn the page (the title) and ended."""
         self.page.reload()
+        self.page.get_by_role("heading", name=self.t("title")).first.wait_for(timeout=120_000)
         self.idle()
 
     def shoot(self, name: str) -> None:
@@ -92,6 +94,14 @@ class Planner:
     def zone_labels(self) -> list[str]:
         self.frame().locator(".zone-label").first.wait_for(state="attached", timeout=60_000)
         return [t.strip() for t in self.frame().locator(".zone-label").all_text_contents()]
+
+    def zone_positions(self) -> dict[str, tuple[float, float]]:
+        """Where each zone's label is anchored on the map (its id -> pixels). The anchor is the label's
+        marker (a point), which has its place even when the labels are hidden at a low zoom."""
+        self.frame().locator(".zone-label").first.wait_for(state="attached", timeout=60_000)
+        return self.frame().locator(".zone-label").evaluate_all(
+            "els => Object.fromEntries(els.map(e => { const r = e.parentElement.getBoundingClientRect();"
+            " return [e.textContent.trim(), [r.x, r.y]]; }))")
 
     def map_ready(self) -> None:
         """Wait until the map has drawn its communities and, when zones exist, their labels (the

@@ -259,17 +259,30 @@ def test_zones_table_pick_is_kept_by_zone_id(app, browser, shots):
 
 
 def test_rerun_around_a_locked_zone_keeps_zone_ids(app, browser, shots):
+    """An id names the same place after proposing again: zones the re-run leaves as they were keep
+    their ids (and so their labels stay where they were); new zones take ids never used."""
     with planner_page(browser, locale="zh-CN") as (page, _):
         p = planner(page, app, "zh", shots).open()
-        before = p.propose()
+        p.propose()
         p.click_member()
-        p.click("lock")
+        p.click("take_out")  # one zone changes
+        p.click_member(skip=40)
+        p.click("lock")  # another is kept as it is
+        before = p.zone_positions()
+        p.act(p.page.locator("[data-testid='stSidebar']").get_by_text(p.t("rules"), exact=True).click)
+        p.fill("max_members", "4")  # a tighter rule: zones of more than 4 communities change
         p.click("propose")
-        p.frame().locator(".zone-label").first.wait_for(state="attached", timeout=120_000)
-        p.idle()
-        after = p.zone_labels()
-        assert set(after) == set(before), (sorted(set(before) - set(after))[:5], sorted(set(after) - set(before))[:5])
+        p.map_ready()
+        after = p.zone_positions()
+        p.shoot("d8_rerun")
         p.assert_clean()
+    common = set(before) & set(after)
+    moved = sorted(z for z in common if max(abs(before[z][0] - after[z][0]), abs(before[z][1] - after[z][1])) > 2)
+    assert len(common) >= 0.3 * len(before), "most zones of 4 communities or fewer are left as they were"
+    assert len(moved) <= 0.02 * len(common), f"{len(moved)} of {len(common)} ids now name a zone elsewhere: {moved[:8]}"
+    number = lambda z: int(z.lstrip("ZP"))  # noqa: E731
+    assert all(number(z) > max(map(number, before)) for z in set(after) - set(before)), \
+        sorted(set(after) - set(before))[:8]
 
 
 # --- defect 9: every word in Chinese, in every tab -------------------------------------------------------
@@ -385,6 +398,32 @@ def test_reload_in_the_middle_of_an_edit_loses_nothing(app, browser, shots):
         p.tab("tab_map")
         assert p.metric("left_out") == left and sorted(p.zone_labels()) == zones, "the zoning survives a reload"
         p.shoot("reload_kept")
+        p.assert_clean()
+
+
+def test_reload_with_uploaded_layers_keeps_the_files_and_the_zoning(app, browser, subset_file, shots):
+    """Found walking a session: after a reload the page asked for the upload again and showed
+    nothing of the zoning made on it."""
+    with planner_page(browser, locale="zh-CN") as (page, _):
+        p = planner(page, app, "zh", shots).open()
+        upload(p, subset_file)
+        p.tab("tab_map")
+        p.propose()
+        p.click_member()
+        p.click("take_out")
+        left, zones = p.metric("left_out"), sorted(p.zone_labels())
+        p.reload()
+        p.text_visible(p.t("upload_confirm_again"))
+        p.tab("tab_data")
+        p.text_visible(p.t("upload_kept", name=subset_file.name))
+        p.button("use_upload").wait_for(timeout=60_000)
+        p.page.wait_for_function("() => ![...document.querySelectorAll('button')].some(b => b.innerText.trim() === "
+                                 f"{p.t('use_upload')!r} && b.disabled)", timeout=60_000)
+        p.click("use_upload")
+        p.tab("tab_map")
+        assert p.metric("communities") == f"{SUBSET:,}"
+        assert p.metric("left_out") == left and sorted(p.zone_labels()) == zones, "the unsaved zoning is back"
+        p.shoot("s_reload_upload")
         p.assert_clean()
 
 
