@@ -22,6 +22,7 @@ import os
 import struct
 import warnings
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -160,6 +161,17 @@ def _gdal_error(path: Path, exc: Exception, *, opened: str = "") -> InputFileErr
     return InputFileError(f"{head} is it one of: {SUPPORTED}?{tail}", code="format_unreadable", params=params)
 
 
+def _encoding_error(display: Path, encoding: str | None) -> InputFileError:
+    """The error for text GDAL cannot decode in ``encoding`` (None: the one the file declares)."""
+    message = (f"{display.name}: the text is not in {encoding or 'the encoding the file declares'} "
+               "(in a shapefile, a Chinese column name cut at the 10-byte limit does this too). "
+               "State the right encoding with --encoding (e.g. gbk, utf-8), or rename the column")
+    if encoding:
+        return InputFileError(message, code="encoding_wrong",
+                              params={"file": display.name, "encoding": encoding})
+    return InputFileError(message, code="encoding_declared_wrong", params={"file": display.name})
+
+
 def _shapefile_encoding(dbf: bytes, cpg: str | None, *, source: str) -> tuple[str | None, str | None]:
     """Choose the text encoding of a DBF: (encoding, note). None means plain ASCII."""
     if len(dbf) < 32:
@@ -204,16 +216,44 @@ def _shapefile_encoding(dbf: bytes, cpg: str | None, *, source: str) -> tuple[st
 
 
 def _zip_members(path: Path) -> list[str]:
+    """The files in a zip (folders and macOS resource forks left out), each one read through once
+    so that a damaged, encrypted or oddly compressed member is found here, named, and not in GDAL."""
     try:
         with zipfile.ZipFile(path) as zf:
-            bad = zf.testzip()
-            if bad is not None:
-                raise InputFileError(f"{path.name}: the zip is damaged at {bad}; zip the files again",
-                                     code="zip_damaged", params={"file": path.name, "member": bad})
+            for info in zf.infolist():
+                if not info.is_dir():
+                    _check_zip_member(path, zf, info)
             return [n for n in zf.namelist() if not n.endswith("/") and "__MACOSX" not in n]
-    except zipfile.BadZipFile:
+    except InputFileError:
+        raise
+    except (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError, NotImplementedError):
+        # damaged central directory, or a header that promises what the archive does not hold
         raise InputFileError(f"{path.name} is not a valid zip file (damaged or truncated)",
                              code="zip_invalid", params={"file": path.name}) from None
+
+
+def _check_zip_member(path: Path, zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> None:
+    """Read one member of a zip through (its CRC checked on the way)."""
+    member = info.filename
+    if info.flag_bits & 0x1:
+        raise InputFileError(
+            f"{path.name}: {member} is encrypted; zip the files again without a password",
+            code="zip_unsupported", params={"file": path.name, "member": member},
+        )
+    try:
+        with zf.open(info) as stream:
+            while stream.read(1 << 20):
+                pass
+    except (NotImplementedError, RuntimeError):  # Deflate64, a newer zip version, strong encryption
+        raise InputFileError(
+            f"{path.name}: {member} is compressed in a way that cannot be read here (encrypted, or "
+            "Deflate64 or another rare method); zip the files again with the ordinary method (Deflate) "
+            "and no password",
+            code="zip_unsupported", params={"file": path.name, "member": member},
+        ) from None
+    except (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError):
+        raise InputFileError(f"{path.name}: the zip is damaged at {member}; zip the files again",
+                             code="zip_damaged", params={"file": path.name, "member": member}) from None
 
 
 def _shapefile_parts(path: Path, member: str | None) -> tuple[bytes, str | None, list[str]]:
@@ -252,6 +292,35 @@ def _vsi(path: Path, member: str | None) -> str:
 # --- listing -------------------------------------------------------------------------------
 
 
+def _list_dataset(vsi: str, *, display: Path) -> list[tuple[str, str | None]]:
+    """(layer name, geometry type) of every layer GDAL sees in ``vsi``."""
+    try:
+        return [(str(name), gtype) for name, gtype in pyogrio.list_layers(vsi)]
+    except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError) as exc:
+        raise _gdal_error(display, exc, opened=vsi) from None
+    except UnicodeError:  # a layer name that is not UTF-8 (a damaged GeoPackage)
+        raise _encoding_error(display, None) from None
+
+
+def _layer_info(vsi: str, layer: str | None, *, display: Path) -> dict:
+    """pyogrio's :func:`~pyogrio.read_info` of one layer, for listing it.
+
+    A listing needs the layer's geometry type and feature count, not its field names. A field
+    name the declared encoding cannot decode (a UTF-8 Chinese name a shapefile writer cut
+    mid-character at the DBF's 10-byte limit) is therefore read again as latin1, which decodes
+    any byte: the layer is listed, and :func:`read_layer` says what is wrong with its text.
+    """
+    try:
+        try:
+            return pyogrio.read_info(vsi, layer=layer)
+        except UnicodeDecodeError:
+            return pyogrio.read_info(vsi, layer=layer, encoding="latin1")
+    except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError) as exc:
+        raise _gdal_error(display, exc, opened=vsi) from None
+    except (UnicodeError, LookupError):
+        raise _encoding_error(display, None) from None
+
+
 def _zip_datasets(path: Path) -> list[str]:
     members = _zip_members(path)
     data = [m for m in members if m.lower().endswith((".shp", ".gpkg", ".geojson", ".json"))]
@@ -272,11 +341,8 @@ def _zip_layers(path: Path) -> list[tuple[str, str, str | None]]:
         if member.lower().endswith(".shp"):
             out.append((member, Path(member).stem, None))
             continue
-        try:
-            inner = pyogrio.list_layers(_vsi(path, member))
-        except pyogrio.errors.DataSourceError as exc:
-            raise _gdal_error(Path(member), exc, opened=_vsi(path, member)) from None
-        out.extend((member, str(name), str(name)) for name, _ in inner)
+        inner = _list_dataset(_vsi(path, member), display=Path(member))
+        out.extend((member, name, name) for name, _ in inner)
     return out
 
 
@@ -302,10 +368,14 @@ def _pick_zip_member(path: Path, layer: str | None, kind: str | None) -> tuple[s
 def list_layers(path: str | os.PathLike) -> list[LayerListing]:
     """The layers of a file (one for single-layer formats; sheets of a workbook).
 
+    Only what a listing needs is read: layer names, geometry types and feature counts. Text
+    the file's declared encoding cannot decode does not stop it (the upload form asks for the
+    encoding only once the layers are listed); :func:`read_layer` reports it.
+
     Raises
     ------
     InputFileError
-        Missing, empty, damaged or unsupported file.
+        Missing, empty, damaged, encrypted or unsupported file; never a bare decoding error.
     """
     p = _check_path(path)
     suffix = p.suffix.lower()
@@ -321,21 +391,11 @@ def list_layers(path: str | os.PathLike) -> list[LayerListing]:
     if suffix == ".zip":
         out = []
         for member, shown, inner in _zip_layers(p):
-            try:
-                info = pyogrio.read_info(_vsi(p, member), layer=inner)
-            except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError) as exc:
-                raise _gdal_error(Path(member), exc, opened=_vsi(p, member)) from None
+            info = _layer_info(_vsi(p, member), inner, display=Path(member))
             out.append(LayerListing(shown, info.get("geometry_type"), int(info["features"])))
         return out
-    try:
-        listing = pyogrio.list_layers(p)
-        out = []
-        for name, gtype in listing:
-            info = pyogrio.read_info(p, layer=name)
-            out.append(LayerListing(str(name), gtype, int(info["features"])))
-        return out
-    except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError) as exc:
-        raise _gdal_error(p, exc) from None
+    return [LayerListing(name, gtype, int(_layer_info(str(p), name, display=p)["features"]))
+            for name, gtype in _list_dataset(str(p), display=p)]
 
 
 def pick_layer(path: str | os.PathLike, layer: str | None, kind: str | None) -> str:
@@ -384,13 +444,7 @@ def _read_vector(vsi: str, layer: str | None, *, encoding: str | None, display: 
             pyogrio.errors.FieldError, pyogrio.errors.GeometryError) as exc:
         raise _gdal_error(display, exc, opened=vsi) from None
     except UnicodeDecodeError:
-        message = (f"{display.name}: the text is not in {encoding or 'the encoding the file declares'} "
-                   "(in a shapefile, a Chinese column name cut at the 10-byte limit does this too). "
-                   "State the right encoding with --encoding (e.g. gbk, utf-8), or rename the column")
-        if encoding:
-            raise InputFileError(message, code="encoding_wrong",
-                                 params={"file": display.name, "encoding": encoding}) from None
-        raise InputFileError(message, code="encoding_declared_wrong", params={"file": display.name}) from None
+        raise _encoding_error(display, encoding) from None
     if not isinstance(frame, gpd.GeoDataFrame):
         frame = gpd.GeoDataFrame(frame, geometry=gpd.GeoSeries([None] * len(frame), index=frame.index))
     return frame

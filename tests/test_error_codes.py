@@ -26,7 +26,7 @@ from geo.errors import CRSError, GeoError, InputFileError, LayerNotFoundError, S
 from geo.load import load_raw
 from geo.readers import list_layers, read_layer
 from ui.i18n import TEXT
-from ui.messages import error_params, error_words, without_paths
+from ui.messages import error_params, error_words, fill, without_paths
 
 INPUT_MODULES = ("geo.readers", "geo.crs", "geo.schema", "geo.load", "geo.datums", "geo.parse",
                  "geo.validate")
@@ -117,7 +117,7 @@ def assert_planner_words(exc: GeoError, file: str, tmp_path: Path) -> str:
 
 def text_for(exc: GeoError, lang: str, file: str) -> str:
     """The catalogue's words for ``exc``, filled in."""
-    return TEXT[f"error_{exc.code}"][0 if lang == "zh" else 1].format(**error_params(exc, lang, file=file))
+    return fill(TEXT[f"error_{exc.code}"][0 if lang == "zh" else 1], error_params(exc, lang, file=file), lang)
 
 
 # --- the raise sites -----------------------------------------------------------------------
@@ -327,7 +327,7 @@ def test_a_layer_of_a_geopackage_is_named_with_its_file(tmp_path):
     with pytest.raises(CRSError) as caught:
         load_raw(raw, "communities")
     assert caught.value.params["file"] == "city.gpkg" and caught.value.params["layer"] == "老旧小区"
-    assert error_words(caught.value, "zh").startswith("city.gpkg（图层“老旧小区”） 未注明坐标系")
+    assert error_words(caught.value, "zh").startswith("city.gpkg（图层“老旧小区”）未注明坐标系")
     assert error_words(caught.value, "en").startswith("city.gpkg, layer '老旧小区': the file states no")
 
 
@@ -349,3 +349,116 @@ def test_a_web_datum_error_without_a_file_takes_the_callers(tmp_path):
     assert exc.code == "datum_needs_lonlat" and "file" not in exc.params
     zh = assert_planner_words(exc, "高德坐标.csv", tmp_path)
     assert zh.startswith("高德坐标.csv：GCJ02 坐标基准只适用于经纬度")
+
+
+def test_a_zipped_shapefile_with_a_field_name_cut_mid_character(tmp_path):
+    folder = tmp_path / "export"
+    folder.mkdir()
+    shp = folder / "xq.shp"
+    pyogrio.write_dataframe(three_boxes().rename(columns={"小区名称": "NAMEXXXXXX"}), shp, encoding="UTF-8")
+    dbf = bytearray(shp.with_suffix(".dbf").read_bytes())
+    dbf[32:42] = "小区名称".encode("utf-8")[:10]  # 小区名 and the first of 称's three bytes
+    shp.with_suffix(".dbf").write_bytes(bytes(dbf))
+    path = tmp_path / "小区.zip"
+    with zipfile.ZipFile(path, "w") as zf:
+        for part in sorted(folder.iterdir()):
+            zf.write(part, arcname=part.name)
+    assert [(item.name, item.features) for item in list_layers(path)] == [("xq", 3)]
+    with pytest.raises(InputFileError, match="10-byte limit") as caught:
+        upload(path)
+    assert caught.value.code == "encoding_wrong"
+    assert caught.value.params == {"file": "xq.shp", "encoding": "utf-8"}
+    zh = assert_planner_words(caught.value, "xq.shp", tmp_path)
+    assert "10 字节长度限制" in zh and "“文字编码”" in zh
+
+
+def test_a_zip_member_that_cannot_be_unpacked(tmp_path):
+    path = tmp_path / "小区.zip"
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_STORED) as zf:
+        zf.writestr("xq.shp", b"\0" * 100)
+    data = bytearray(path.read_bytes())
+    central = data.rindex(b"PK\x01\x02")
+    data[8:10] = data[central + 10:central + 12] = (9).to_bytes(2, "little")  # Deflate64
+    path.write_bytes(bytes(data))
+    with pytest.raises(InputFileError) as caught:
+        upload(path)
+    assert caught.value.code == "zip_unsupported"
+    zh = assert_planner_words(caught.value, "小区.zip", tmp_path)
+    assert "xq.shp" in zh and "Deflate64" in zh
+
+
+# --- server paths and spacing in the page's words --------------------------------------------
+
+
+@pytest.mark.parametrize("words", [
+    "主干路/河流/铁路",
+    "a/b/c",
+    "there is no column 'a/b/c'; the columns are: 编号, a/b/c",
+    "字段“类型（主干路/河流/铁路）”",
+    "类型 /主干路/河流/铁路",
+    "lon/lat, x/y, 经度/纬度",
+    "2024/01/02",
+    "https://example.com/a/b",
+    "/tmp",
+    "~/x.shp",
+])
+def test_words_with_slashes_are_not_paths(words):
+    assert without_paths(words) == words
+
+
+@pytest.mark.parametrize(("words", "shown"), [
+    ("/tmp/oldcommunity_uploads/ab12/小区.zip", "小区.zip"),
+    ("C:\\data\\x.shp", "x.shp"),
+    ("D:/数据/老旧小区.gpkg: no layer", "老旧小区.gpkg: no layer"),
+    ("cannot open /work/main/data/demo.gpkg now", "cannot open demo.gpkg now"),
+    ("'/tmp/oldcommunity_uploads/ab12/小区.zip' not recognized as a supported file format",
+     "'小区.zip' not recognized as a supported file format"),
+    ('"/tmp/my uploads/ab12/x.shp" is damaged', '"x.shp" is damaged'),
+    ("/vsizip//tmp/oldcommunity_uploads/ab12/x.zip/export/xq.shp: bad", "xq.shp: bad"),
+    ("~/data/x.shp", "x.shp"),
+    ("\\\\server\\share\\x.shp", "x.shp"),
+    ("（/tmp/a/小区.zip）", "（小区.zip）"),
+])
+def test_server_paths_are_cut_to_the_file_name(words, shown):
+    assert without_paths(words) == shown
+
+
+def test_list_params_with_slashes_are_shown_whole():
+    exc = InputFileError("x", code="column_not_found",
+                         params={"file": "管线.csv", "column": "主干路/河流/铁路", "columns": ["a/b/c", "编号"]})
+    assert error_words(exc, "zh") == "管线.csv 中没有字段“主干路/河流/铁路”；文件中的字段有：a/b/c、编号。"
+    assert "'主干路/河流/铁路'" in error_words(exc, "en") and "a/b/c, 编号" in error_words(exc, "en")
+
+
+#: A value for every param the words name, Chinese where a planner's data may be Chinese.
+SAMPLE_PARAMS = {
+    "layer": "老旧小区", "kind": "communities", "kinds": ["communities", "pipelines"], "missing": ["name"],
+    "column": "小区名称", "columns": ["编号", "管径"], "layer_columns": ["name"], "layers": ["老旧小区", "other"],
+    "members": ["说明.txt"], "member": "xq.shp", "sheet": "小区", "value": "北京54", "encoding": "gbk",
+    "crs": "EPSG:4538", "epsg": 4538, "x": 500100, "y": 4870000, "lon": 87.3, "central": 87, "offset": 6,
+    "false_easting": 500000, "datum": "GCJ02", "allowed": ["gcj02", "bd09"], "detail": "not a file",
+    "bytes": 12, "count": 2, "rows": 3, "row": 2, "reason": "no_geometry", "source": "名称",
+    "zones": "Z1", "zone": "Z1", "zone_id": "Z1", "zone_ids": ["Z1"], "ids": ["C1", "C2"], "name": "方案一",
+}
+FULL_WIDTH_THEN_SPACE = re.compile(r"[）”] ")
+SPACE_BETWEEN_HAN = re.compile(r"[\u4e00-\u9fff] (?=[\u4e00-\u9fff])")
+
+
+@pytest.mark.parametrize("code", sorted(k[len("error_"):] for k in TEXT if k.startswith("error_")))
+@pytest.mark.parametrize("place", [{"file": "city.gpkg", "layer": "老旧小区"}, {"file": "city.gpkg"},
+                                   {"file": "老旧小区.geojson"}, {}])
+def test_chinese_words_have_no_space_after_full_width_text(code, place):
+    params = {k: v for k, v in SAMPLE_PARAMS.items() if k in placeholders(TEXT[f"error_{code}"][0])} | place
+    zh = error_words(GeoError("x", code=code, params=params), "zh", file=None if place else "")
+    assert "{" not in zh, zh  # every param given: the catalogue's words filled in
+    assert not FULL_WIDTH_THEN_SPACE.search(zh), zh
+    assert not SPACE_BETWEEN_HAN.search(zh), zh
+
+
+def test_the_space_before_a_latin_file_name_stays_and_values_are_untouched():
+    exc = CRSError("x", code="crs_missing", params={"file": "city.gpkg", "layer": "老旧 小区"})
+    assert error_words(exc, "zh").startswith("city.gpkg（图层“老旧 小区”）未注明坐标系。")
+    plain = CRSError("x", code="crs_missing", params={"file": "x.shp"})
+    assert error_words(plain, "zh").startswith("x.shp 未注明")
+    assert error_words(GeoError("x", code="input"), "zh") == "该文件无法使用。"
+    assert fill("{a} 与 {b}", {"a": "甲", "b": "B"}, "zh") == "甲与 B"

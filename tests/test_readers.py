@@ -1,6 +1,8 @@
 """Every file format planners bring, every encoding trap, and every malformed file."""
 
 import json
+import tempfile
+import warnings
 import zipfile
 from pathlib import Path
 
@@ -8,11 +10,14 @@ import geopandas as gpd
 import pandas as pd
 import pyogrio
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from shapely import box
 
-from geo.errors import InputFileError, LayerNotFoundError
+from geo.errors import GeoError, InputFileError, LayerNotFoundError
 from geo.load import load_layer
-from geo.readers import list_layers, read_layer
+from geo.readers import LayerListing, list_layers, read_layer
+from ui.i18n import TEXT
 
 NAMES = ["供电局家属院", "粮食局小区", "纺织厂宿舍楼"]
 
@@ -274,3 +279,171 @@ def test_unsupported_format(tmp_path):
     path.write_bytes(b"\x00\x01binary")
     with pytest.raises(InputFileError, match="cannot be read"):
         load_layer(path, "communities")
+
+
+# --- text the declared encoding cannot decode: listed all the same --------------------------
+
+
+def shapefile_with_a_cut_field_name(folder: Path, *, cpg: bool) -> tuple[Path, bytes]:
+    """A UTF-8 shapefile whose first field name is 小区名称 cut at the DBF's 10 bytes: 小区名 and
+    the first byte of 称, as an exporter that counts bytes writes it. Returns (.shp, cut name)."""
+    folder.mkdir(exist_ok=True)
+    path = folder / "xq.shp"
+    frame = communities().rename(columns={"小区名称": "NAMEXXXXXX", "户数": "hh", "建成年代": "year",
+                                          "街道": "street"})
+    pyogrio.write_dataframe(frame, path, encoding="UTF-8")
+    if not cpg:
+        path.with_suffix(".cpg").unlink()
+    dbf = path.with_suffix(".dbf")
+    data = bytearray(dbf.read_bytes())
+    cut = "小区名称".encode("utf-8")[:10]
+    assert data[32:42] == b"NAMEXXXXXX" and len(cut) == 10
+    data[32:42] = cut  # the first field descriptor starts at byte 32 with its 11-byte name
+    dbf.write_bytes(bytes(data))
+    with pytest.raises(UnicodeDecodeError):
+        cut.decode("utf-8")
+    return path, cut
+
+
+@pytest.mark.parametrize("cpg", [True, False])
+@pytest.mark.parametrize("zipped", [True, False])
+def test_a_field_name_cut_mid_character_does_not_stop_the_listing(tmp_path, cpg, zipped):
+    shp, _ = shapefile_with_a_cut_field_name(tmp_path / "export", cpg=cpg)
+    path = shp
+    if zipped:
+        path = zip_files(tmp_path / "小区.zip", sorted(shp.parent.iterdir()))
+    assert list_layers(path) == [LayerListing("xq", "Polygon", 3)]
+    try:
+        raw = read_layer(path, kind="communities")
+    except InputFileError as exc:  # the planner can now state the encoding or rename the column
+        assert exc.code in {"encoding_wrong", "encoding_declared_wrong"} and "10-byte limit" in str(exc)
+    else:
+        assert len(raw.frame) == 3 and raw.frame["hh"].tolist() == ["120户", "80", "200"]
+
+
+def test_a_gdal_written_utf8_shapefile_with_a_long_chinese_name_is_listed(tmp_path):
+    path = tmp_path / "xq.shp"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # GDAL says it cut the names
+        pyogrio.write_dataframe(communities(), path, encoding="UTF-8")
+    archive = zip_files(tmp_path / "xq.zip", [p for p in tmp_path.iterdir() if p.stem == "xq"])
+    for target in (path, archive):
+        assert list_layers(target) == [LayerListing("xq", "Polygon", 3)]
+        with pytest.raises(InputFileError) as caught:
+            read_layer(target)
+        assert caught.value.code in {"encoding_wrong", "encoding_declared_wrong"}
+
+
+def stored_zip(path: Path, members: dict[str, bytes]) -> Path:
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_STORED) as zf:
+        for name, data in members.items():
+            zf.writestr(name, data)
+    return path
+
+
+def test_a_zip_member_with_a_rare_compression_method_is_named(tmp_path):
+    path = stored_zip(tmp_path / "x.zip", {"xq.shp": b"\0" * 100})
+    data = bytearray(path.read_bytes())
+    # the method field (2 bytes) of the local header (offset 8) and of the central directory entry
+    # (offset 10): 9 is Deflate64, which Windows Explorer writes for big archives
+    central = data.rindex(b"PK\x01\x02")
+    data[8:10] = data[central + 10:central + 12] = (9).to_bytes(2, "little")
+    path.write_bytes(bytes(data))
+    with pytest.raises(InputFileError, match="xq.shp is compressed in a way") as caught:
+        list_layers(path)
+    assert caught.value.code == "zip_unsupported"
+    assert caught.value.params == {"file": "x.zip", "member": "xq.shp"}
+
+
+def test_an_encrypted_zip_member_is_named(tmp_path):
+    path = stored_zip(tmp_path / "x.zip", {"xq.shp": b"\0" * 100})
+    data = bytearray(path.read_bytes())
+    central = data.rindex(b"PK\x01\x02")
+    data[6] |= 1  # general purpose flag bit 0: encrypted, in the local header and the directory
+    data[central + 8] |= 1
+    path.write_bytes(bytes(data))
+    with pytest.raises(InputFileError, match="encrypted") as caught:
+        list_layers(path)
+    assert caught.value.code == "zip_unsupported"
+
+
+def test_a_zip_with_a_corrupt_deflate_stream_is_damaged_at_its_member(tmp_path):
+    path = tmp_path / "x.zip"
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("xq.dbf", bytes(range(256)) * 40)
+    data = bytearray(path.read_bytes())
+    start = 30 + len("xq.dbf")  # the compressed bytes follow the 30-byte local header and the name
+    data[start:start + 40] = b"\xff" * 40
+    path.write_bytes(bytes(data))
+    with pytest.raises(InputFileError, match="damaged at xq.dbf") as caught:
+        list_layers(path)
+    assert caught.value.code == "zip_damaged"
+
+
+# --- whatever a file's damage, listing it raises a GeoError and nothing else ----------------
+
+
+@pytest.fixture(scope="module")
+def good_files(tmp_path_factory) -> dict[str, bytes | dict[str, bytes]]:
+    """One good file of each format (a shapefile as its parts), to damage."""
+    folder = tmp_path_factory.mktemp("good")
+    frame = communities()
+    frame.to_file(folder / "a.gpkg", driver="GPKG", layer="老旧小区")
+    communities(4326).to_file(folder / "a.geojson", driver="GeoJSON")
+    pd.DataFrame(frame.drop(columns="geometry")).assign(wkt=frame.geometry.to_wkt()).to_excel(
+        folder / "a.xlsx", index=False)
+    shp, _ = shapefile_with_a_cut_field_name(folder / "shp", cpg=True)
+    parts = {p.suffix: p.read_bytes() for p in shp.parent.iterdir()}
+    files: dict[str, bytes | dict[str, bytes]] = {
+        suffix: (folder / f"a{suffix}").read_bytes() for suffix in (".gpkg", ".geojson", ".xlsx")}
+    files[".csv"] = "小区名称,wkt\n供电局家属院,POINT (1 2)\n".encode("gbk")
+    files["shapefile"] = parts
+    return files
+
+
+DAMAGE = st.lists(st.tuples(st.floats(0, 1, exclude_max=True), st.integers(0, 255)), max_size=12)
+
+
+def damaged(data: bytes, cut: float, flips: list[tuple[float, int]]) -> bytes:
+    """``data`` cut to the fraction ``cut`` of its length (1: whole), then bytes overwritten."""
+    out = bytearray(data[: max(1, int(len(data) * cut))])
+    for where, value in flips:
+        out[int(where * len(out))] = value
+    return bytes(out)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    target=st.sampled_from([".gpkg", ".geojson", ".xlsx", ".csv", ".shp", ".shx", ".dbf", ".cpg", ".prj"]),
+    zipped=st.booleans(),
+    damage_zip=st.booleans(),
+    cut=st.one_of(st.just(1.0), st.floats(0.01, 1)),
+    flips=DAMAGE,
+)
+def test_listing_a_damaged_file_raises_only_coded_geo_errors(tmp_path, good_files, target, zipped,
+                                                            damage_zip, cut, flips):
+    folder = Path(tempfile.mkdtemp(dir=tmp_path))
+    if target in (".gpkg", ".geojson", ".xlsx", ".csv"):
+        files = {f"x{target}": damaged(good_files[target], cut, flips)}
+        zipped = zipped and target != ".xlsx" and target != ".csv"
+    else:
+        files = {f"xq{ext}": damaged(data, cut, flips) if ext == target else data
+                 for ext, data in good_files["shapefile"].items()}
+    if zipped:
+        archive = folder / "x.zip"
+        with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as zf:
+            for name, data in files.items():
+                zf.writestr(f"export/{name}", data)
+        if damage_zip:
+            archive.write_bytes(damaged(archive.read_bytes(), cut, flips))
+        path = archive
+    else:
+        for name, data in files.items():
+            (folder / name).write_bytes(data)
+        path = folder / ("xq.shp" if target not in good_files else f"x{target}")
+    try:
+        listing = list_layers(path)
+    except GeoError as exc:
+        assert exc.code and f"error_{exc.code}" in TEXT, (exc.code, str(exc))
+    else:
+        assert all(isinstance(item, LayerListing) for item in listing)

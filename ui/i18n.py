@@ -490,6 +490,8 @@ TEXT: dict[str, tuple[str, str]] = {
                                "{file}: the text is neither UTF-8 nor GBK. State its encoding under Text encoding."),
     "error_zip_damaged": ("{file} 压缩包已损坏（损坏处：{member}）：请重新压缩后上传。", "{file}: the zip is damaged at {member}; zip the files again."),
     "error_zip_invalid": ("{file} 不是有效的 zip 压缩包（已损坏或不完整）：请重新压缩后上传。", "{file} is not a valid zip file (damaged or truncated): zip the files again."),
+    "error_zip_unsupported": ("{file} 压缩包中的 {member} 无法解压：它设有密码，或使用了不常见的压缩方式（如 Deflate64）。请不设密码、用普通的压缩方式（Deflate）重新压缩后上传。",
+                              "{file}: {member} cannot be unpacked: it is encrypted, or compressed with a rare method (such as Deflate64). Zip the files again with the ordinary method (Deflate) and no password."),
     "error_zip_no_layer": ("{file} 压缩包中没有 .shp（也没有 .gpkg、.geojson），其中只有：{members}。请把 .shp 与同名的 .shx、.dbf、.prj（及 .cpg）一起压缩。",
                            "{file}: the zip holds no .shp (nor .gpkg/.geojson); it has {members}. Zip the .shp together with its .shx, .dbf, .prj (and .cpg)."),
     "error_shapefile_incomplete": ("{file} 缺少 Shapefile 的 {missing} 文件。Shapefile 由多个同名文件组成：请把 .shp、.shx、.dbf、.prj（及 .cpg）一起压缩成 zip 上传。",

@@ -10,6 +10,7 @@ English page.
 from __future__ import annotations
 
 import re
+import string
 
 import streamlit as st
 
@@ -35,16 +36,87 @@ def _param(value, lang: str):
     return value
 
 
-_PATH = re.compile(r"(?:[A-Za-z]:)?(?:[/\\\\][^/\\\\\s:'\"()]+)+[/\\\\]([^/\\\\\s:'\"()]+)")
+#: One segment of a path: no separator, space, quote, bracket or punctuation that ends a path in words.
+_SEGMENT = r"[^/\\\s'\"`()<>|*?,;:，。；：、“”‘’（）【】《》]+"
+#: The root of an absolute path: a drive (``C:\``), home (``~/``, ``~user/``), a Windows share
+#: (``\\server``) or one slash (not ``//`` as in a URL).
+_ROOT = r"(?:[A-Za-z]:[/\\]|~[\w.-]*[/\\]|\\\\(?![/\\])|[/\\](?![/\\]))"
+#: A bare absolute path of two segments or more, not inside a word (``主干路/河流`` is no path).
+_BARE_PATH = re.compile(
+    rf"(?<![\w.~/\\-])(?P<root>{_ROOT})(?P<dirs>(?:{_SEGMENT}[/\\]+)+)(?P<name>{_SEGMENT})")
+#: The same in quotes, where a folder may hold spaces (``'/tmp/my data/x.shp'``).
+_QUOTED_PATH = re.compile(
+    rf"""(?P<q>['"])(?P<root>{_ROOT})(?P<dirs>(?:[^'"\n/\\]+[/\\]+)+)(?P<name>[^'"\n/\\]+)(?P=q)""")
+#: Chinese words and full-width punctuation only: a phrase like ``/主干路/河流``, not a folder.
+_CJK_ONLY = re.compile(r"[\u3000-\u303f\u3400-\u9fff\uff00-\uffef\u2018-\u201f]+")
+
+
+def _file_name(match: re.Match) -> str:
+    """A path found in words cut to its last segment, unless it is Chinese words between slashes."""
+    segments = re.split(r"[/\\]+", match["dirs"])[:-1] + [match["name"]]
+    if match["root"] in "/\\" and all(_CJK_ONLY.fullmatch(seg.strip()) for seg in segments):
+        return match[0]
+    return match["q"] + match["name"] + match["q"] if "q" in match.re.groupindex else match["name"]
 
 
 def without_paths(words: str) -> str:
-    """``words`` with every server path cut to its file name (a visitor never sees server paths).
+    r"""``words`` with every server path cut to its file name (a visitor never sees server paths).
+
+    A path is absolute (``/``, a drive such as ``C:\``, or ``~``) and has two segments or more;
+    words with slashes (``主干路/河流/铁路``, a column ``a/b/c``, ``lon/lat``, a URL) are left alone.
 
     >>> without_paths("/tmp/oldcommunity_uploads/ab12/小区.zip: layer 'x' not found")
     "小区.zip: layer 'x' not found"
+    >>> without_paths("道路类型：主干路/河流/铁路；字段 a/b/c")
+    '道路类型：主干路/河流/铁路；字段 a/b/c'
     """
-    return _PATH.sub(lambda m: m.group(1), words)
+    return _BARE_PATH.sub(_file_name, _QUOTED_PATH.sub(_file_name, words))
+
+
+#: Where a space next to a placeholder is dropped in Chinese words: next to full-width
+#: punctuation, or between two Chinese characters.
+_FULL_WIDTH_PUNCTUATION = re.compile(
+    r"[\u3000-\u303f\uff00-\uff0f\uff1a-\uff20\uff3b-\uff40\uff5b-\uff65\u2018-\u201f\u2026]")
+_HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+
+
+def _space_goes(before: str, after: str) -> bool:
+    if _FULL_WIDTH_PUNCTUATION.match(before) or _FULL_WIDTH_PUNCTUATION.match(after):
+        return True
+    return bool(_HAN.match(before) and _HAN.match(after))
+
+
+def fill(words: str, params: dict, lang: str) -> str:
+    """``words`` of the catalogue with their ``{placeholders}`` filled from ``params``.
+
+    The Chinese words set a placeholder off by a space (``{where} 未注明坐标系``), as Chinese text
+    sets off a Latin file name (``x.shp 未注明坐标系``). Where the value put there ends or starts
+    with full-width punctuation or a Chinese character, the space between it and the words goes:
+    Chinese text has no space after ``）`` or between two characters. The values themselves are
+    not touched. Raises what :meth:`str.format` raises for a missing param.
+
+    >>> fill("{where} 未注明坐标系", {"where": "city.gpkg（图层“老旧小区”）"}, "zh")
+    'city.gpkg（图层“老旧小区”）未注明坐标系'
+    >>> fill("{file} 无法使用。", {"file": "x.shp"}, "zh"), fill("{file} 无法使用。", {"file": "该文件"}, "zh")
+    ('x.shp 无法使用。', '该文件无法使用。')
+    """
+    if lang != "zh":
+        return words.format(**params)
+    formatter = string.Formatter()
+    out: list[str] = []
+    for literal, field, spec, conversion in formatter.parse(words):
+        if out and out[-1] and literal[:1] == " " and literal[1:2] and _space_goes(out[-1][-1], literal[1]):
+            literal = literal[1:]  # a value, then " words"
+        if field is None:
+            out.append(literal)
+            continue
+        value, _ = formatter.get_field(field, (), params)
+        value = formatter.format_field(formatter.convert_field(value, conversion), spec or "")
+        if literal[-1:] == " " and literal[-2:-1].strip() and value and _space_goes(literal[-2], value[0]):
+            literal = literal[:-1]  # "words ", then value
+        out.append(literal)
+        out.append(value)
+    return "".join(out)
 
 
 def conflict_words(exc, lang: str) -> str:
@@ -130,15 +202,15 @@ def error_words(exc: BaseException, lang: str, *, file: str | None = None) -> st
     if code and f"error_{code}" in TEXT:
         words = text(f"error_{code}", lang)
         try:
-            return without_paths(words.format(**error_params(exc, lang, file=file)))
+            return without_paths(fill(words, error_params(exc, lang, file=file), lang))
         except (KeyError, IndexError, ValueError):  # params short of the words: the words as they are
             return without_paths(words)
     for cls, key in ((CRSError, "error_crs"), (SchemaError, "error_schema"), (ValidationError, "error_validation"),
                      (InputFileError, "error_file"), (GeoError, "error_input")):
         if isinstance(exc, cls):
-            words = text(key, lang).format(file=file or text("the_file", lang))
+            words = fill(text(key, lang), {"file": file or text("the_file", lang)}, lang)
             if code and lang != "en":  # a code the catalogue has no words for: no English on this page
                 return words
             # an error without a code: geo/ words its detail (row, column, fix) in English only
-            return f"{words} {text('detail', lang)}: {without_paths(str(exc))}"
-    return text("error_input", lang).format(file=file or text("the_file", lang))
+            return f"{words}{'' if lang == 'zh' else ' '}{text('detail', lang)}: {without_paths(str(exc))}"
+    return fill(text("error_input", lang), {"file": file or text("the_file", lang)}, lang)
