@@ -365,7 +365,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "restore_failed": ("无法恢复：{why}", "Cannot restore: {why}"),
     "name_needed": ("请先填写方案名称再保存。", "Give the proposal a name before saving."),
     "restored": ("已将“{name}”恢复为第 {revision} 版的内容（保存为第 {new} 版）", "Restored '{name}' to revision {revision} (saved as revision {new})"),
-    "history": ("版本历史（{n} 个版本）", "History ({n} revisions)"),
+    "history": ("版本历史（{n} 个版本）", "Revision history ({n})"),
     "revision_pick": ("版本", "Revision"),
     "revision_n": ("第 {n} 版", "revision {n}"),
     "open_revision": ("打开此版本", "Open this revision"),

@@ -63,7 +63,10 @@ class Planner:
         self.act(self.page.get_by_role("tab", name=self.t(key), exact=True).click)
 
     def button(self, key: str, **params):
-        return self.page.get_by_role("button", name=self.t(key, **params), exact=True).first
+        """The button showing the words of ``key`` (by its text: a select box's toggle is also a
+        button, named "Open" in English)."""
+        words = self.t(key, **params)
+        return self.page.locator("button").filter(has_text=re.compile("^" + re.escape(words) + "$")).first
 
     def click(self, key: str, **params) -> None:
         button = self.button(key, **params)
