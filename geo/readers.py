@@ -215,12 +215,42 @@ def _shapefile_encoding(dbf: bytes, cpg: str | None, *, source: str) -> tuple[st
     )
 
 
+#: Bounds of what a zip may expand to (an archive bomb is refused before anything reads it through).
+MAX_ZIP_MEMBERS = 10_000
+MAX_ZIP_BYTES = 4 * 1024**3
+#: A member larger than ``ZIP_RATIO_FROM`` bytes may expand at most this many times its packed size
+#: (map data packs 3-20 times; a bomb packs 1,000 times and more).
+MAX_ZIP_RATIO = 200
+ZIP_RATIO_FROM = 16 * 1024**2
+
+
+def _zip_bomb(path: Path, infos: list[zipfile.ZipInfo]) -> None:
+    """Refuse a zip that would expand beyond the bounds above (by what its directory declares)."""
+    files = [i for i in infos if not i.is_dir()]
+    total = sum(i.file_size for i in files)
+    worst = max(files, key=lambda i: i.file_size / max(i.compress_size, 1), default=None)
+    too_packed = worst is not None and worst.file_size > ZIP_RATIO_FROM and \
+        worst.file_size / max(worst.compress_size, 1) > MAX_ZIP_RATIO
+    if len(files) > MAX_ZIP_MEMBERS or total > MAX_ZIP_BYTES or too_packed:
+        raise InputFileError(
+            f"{path.name} would expand to {total / 1024**2:,.0f} MB in {len(files):,} files, beyond what is read "
+            f"here (at most {MAX_ZIP_BYTES // 1024**2:,} MB, {MAX_ZIP_MEMBERS:,} files, each packed at most "
+            f"{MAX_ZIP_RATIO} times); zip only the layer's files",
+            code="zip_too_large",
+            params={"file": path.name, "mb": round(total / 1024**2), "files": len(files),
+                    "limit_mb": MAX_ZIP_BYTES // 1024**2, "limit_files": MAX_ZIP_MEMBERS, "ratio": MAX_ZIP_RATIO},
+        )
+
+
 def _zip_members(path: Path) -> list[str]:
     """The files in a zip (folders and macOS resource forks left out), each one read through once
-    so that a damaged, encrypted or oddly compressed member is found here, named, and not in GDAL."""
+    so that a damaged, encrypted or oddly compressed member is found here, named, and not in GDAL;
+    a zip that would expand beyond the bounds (:data:`MAX_ZIP_BYTES` …) is refused first."""
     try:
         with zipfile.ZipFile(path) as zf:
-            for info in zf.infolist():
+            infos = zf.infolist()
+            _zip_bomb(path, infos)
+            for info in infos:
                 if not info.is_dir():
                     _check_zip_member(path, zf, info)
             return [n for n in zf.namelist() if not n.endswith("/") and "__MACOSX" not in n]
@@ -241,7 +271,7 @@ def _check_zip_member(path: Path, zf: zipfile.ZipFile, info: zipfile.ZipInfo) ->
             code="zip_unsupported", params={"file": path.name, "member": member},
         )
     try:
-        with zf.open(info) as stream:
+        with zf.open(info) as stream:  # reads at most the declared size (zipfile checks it, and the CRC)
             while stream.read(1 << 20):
                 pass
     except (NotImplementedError, RuntimeError):  # Deflate64, a newer zip version, strong encryption

@@ -439,6 +439,7 @@ SAMPLE_PARAMS = {
     "false_easting": 500000, "datum": "GCJ02", "allowed": ["gcj02", "bd09"], "detail": "not a file",
     "bytes": 12, "count": 2, "rows": 3, "row": 2, "reason": "no_geometry", "source": "名称",
     "zones": "Z1", "zone": "Z1", "zone_id": "Z1", "zone_ids": ["Z1"], "ids": ["C1", "C2"], "name": "方案一",
+    "mb": 40, "files": 5, "limit_mb": 4096, "limit_files": 10000, "ratio": 200,
 }
 FULL_WIDTH_THEN_SPACE = re.compile(r"[）”] ")
 SPACE_BETWEEN_HAN = re.compile(r"[\u4e00-\u9fff] (?=[\u4e00-\u9fff])")

@@ -447,3 +447,36 @@ def test_listing_a_damaged_file_raises_only_coded_geo_errors(tmp_path, good_file
         assert exc.code and f"error_{exc.code}" in TEXT, (exc.code, str(exc))
     else:
         assert all(isinstance(item, LayerListing) for item in listing)
+
+
+# --- archive bombs -------------------------------------------------------------------------------
+
+
+def test_a_zip_bomb_is_refused_before_it_is_read_through(tmp_path):
+    """40 MB of zeros packs into ~40 KB (1,000 times): refused by what the zip declares, named."""
+    import zipfile
+
+    from geo import readers
+
+    bomb = tmp_path / "小区.zip"
+    with zipfile.ZipFile(bomb, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("小区.geojson", b"\0" * (40 * 1024**2))
+    with pytest.raises(readers.InputFileError) as caught:
+        readers.list_layers(bomb)
+    assert caught.value.code == "zip_too_large" and caught.value.params["file"] == "小区.zip"
+    assert caught.value.params["mb"] == 40
+
+
+def test_a_zip_of_too_many_files_is_refused(tmp_path, monkeypatch):
+    import zipfile
+
+    from geo import readers
+
+    monkeypatch.setattr(readers, "MAX_ZIP_MEMBERS", 3)
+    many = tmp_path / "many.zip"
+    with zipfile.ZipFile(many, "w") as zf:
+        for k in range(5):
+            zf.writestr(f"part{k}.txt", b"x")
+    with pytest.raises(readers.InputFileError) as caught:
+        readers.list_layers(many)
+    assert caught.value.code == "zip_too_large" and caught.value.params["files"] == 5

@@ -490,6 +490,8 @@ TEXT: dict[str, tuple[str, str]] = {
                                "{file}: the text is neither UTF-8 nor GBK. State its encoding under Text encoding."),
     "error_zip_damaged": ("{file} 压缩包已损坏（损坏处：{member}）：请重新压缩后上传。", "{file}: the zip is damaged at {member}; zip the files again."),
     "error_zip_invalid": ("{file} 不是有效的 zip 压缩包（已损坏或不完整）：请重新压缩后上传。", "{file} is not a valid zip file (damaged or truncated): zip the files again."),
+    "error_zip_too_large": ("{file} 解压后约 {mb} MB、{files} 个文件，超出可读取的范围（不超过 {limit_mb} MB、{limit_files} 个文件，单个文件压缩比不超过 {ratio} 倍）：请只压缩该图层的文件。",
+                            "{file} would expand to about {mb} MB in {files} files, beyond what is read here (at most {limit_mb} MB, {limit_files} files, each packed at most {ratio} times): zip only the layer's files."),
     "error_zip_unsupported": ("{file} 压缩包中的 {member} 无法解压：它设有密码，或使用了不常见的压缩方式（如 Deflate64）。请不设密码、用普通的压缩方式（Deflate）重新压缩后上传。",
                               "{file}: {member} cannot be unpacked: it is encrypted, or compressed with a rare method (such as Deflate64). Zip the files again with the ordinary method (Deflate) and no password."),
     "error_zip_no_layer": ("{file} 压缩包中没有 .shp（也没有 .gpkg、.geojson），其中只有：{members}。请把 .shp 与同名的 .shx、.dbf、.prj（及 .cpg）一起压缩。",
