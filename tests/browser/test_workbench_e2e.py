@@ -85,8 +85,8 @@ def test_planner_day(server, browser, tmp_path):
 
         # save the proposal
         open_tab(page, "Proposals")
-        page.get_by_label("Name").fill("E2E north core")
-        page.get_by_label("Author").fill("tester")
+        page.get_by_label("Name", exact=True).fill("E2E north core")
+        page.get_by_label("Author", exact=True).fill("tester")
         click_button(page, "Save")
         page.get_by_text("Saved 'E2E north core' (revision 1)").wait_for(timeout=30_000)
         shoot(page, "5_saved", shots)
