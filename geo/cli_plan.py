@@ -34,6 +34,7 @@ import pandas as pd
 
 from geo.cli import _add_input_options, _csv, _input_options, _pairs, _read_zones
 from geo.errors import GeoError, SchemaError
+from geo.members import parse_members
 
 #: Layers of DATA the plan uses besides the communities (barriers only to propose zones).
 _USED = ("pipelines", "facilities", "roads")
@@ -257,15 +258,6 @@ def _earlier(path: str | None, crs, target_crs) -> gpd.GeoDataFrame | None:
     return frame.to_crs(target_crs)
 
 
-def _members(value) -> list[str]:
-    """A zone's ``members``: a JSON list (GeoJSON) or comma-separated ids (GeoPackage)."""
-    if isinstance(value, str):
-        return [m.strip() for m in value.replace("、", ",").replace(";", ",").split(",") if m.strip()]
-    if value is None or (isinstance(value, float) and np.isnan(value)):
-        return []
-    return [str(m) for m in value]
-
-
 def _checked(pairs: list[tuple[str, str]], communities: gpd.GeoDataFrame,
              source: str) -> tuple[dict, list[str]]:
     """community -> zone, refusing a community in two zones and ids DATA does not have."""
@@ -287,7 +279,7 @@ def _checked(pairs: list[tuple[str, str]], communities: gpd.GeoDataFrame,
 def _zones_from_file(zones: gpd.GeoDataFrame, communities: gpd.GeoDataFrame, source: str):
     """The zones' ``members``, or else which outline each community's inside point falls in."""
     if "members" in zones.columns:
-        pairs = [(m, str(z)) for z, ms in zip(zones["zone_id"], zones["members"]) for m in _members(ms)]
+        pairs = [(m, str(z)) for z, ms in zip(zones["zone_id"], zones["members"]) for m in parse_members(ms)]
     else:
         points = communities.geometry.representative_point()
         inside, zone = zones.sindex.query(points, predicate="within")

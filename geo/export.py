@@ -26,6 +26,8 @@ import pandas as pd
 import pyogrio
 import shapely
 
+from geo.members import encode_members, parse_members
+
 
 def _plain(value: Any) -> Any:
     """A JSON-ready value: numpy scalars to Python, NaN to None, lists kept."""
@@ -139,13 +141,14 @@ def write_gpkg(zones: gpd.GeoDataFrame, communities: gpd.GeoDataFrame, assignmen
                path: str | os.PathLike) -> Path:
     """A GeoPackage with a ``zones`` layer and a ``communities`` layer carrying each one's zone.
 
-    GeoPackage has no list type: ``members`` is written as comma-separated ids.
+    GeoPackage has no list type: ``members`` is written as a JSON array of ids
+    (:func:`geo.members.encode_members`; read it back with :func:`geo.members.parse_members`).
     """
     path = Path(path)
     if path.exists():
         path.unlink()
     table = zones.copy()
-    table["members"] = [",".join(m) for m in table["members"]]
+    table["members"] = [encode_members(parse_members(m)) for m in table["members"]]
     pyogrio.write_dataframe(table, path, layer="zones", driver="GPKG")
     keep = ["community_id", "zone_id", "role", "candidate", "reason_code", "reason", "relaxation"]
     joined = communities.merge(assignments[keep], on="community_id", how="left", suffixes=("_layer", ""))

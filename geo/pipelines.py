@@ -55,6 +55,7 @@ import shapely
 
 from geo.adjacency import require_metric
 from geo.errors import CRSError, SchemaError
+from geo.members import parse_members
 from geo.schema import PIPELINE_KINDS, choice_label, normalize_value
 
 # --- rules -----------------------------------------------------------------------------------
@@ -715,7 +716,7 @@ def assign_segments(
     if zones is not None and len(zones):
         zone_ids = _area_ids(zones, "zone_id")
         if "members" in zones.columns:
-            member_zone = {m: z for z, ms in zip(zone_ids, zones["members"]) for m in _as_list(ms)}
+            member_zone = {m: z for z, ms in zip(zone_ids, zones["members"]) for m in parse_members(ms)}
             zone = pd.Series(community).map(member_zone).astype(object).to_numpy()
             zone = np.where(pd.isna(zone), None, zone)
         else:
@@ -724,19 +725,6 @@ def assign_segments(
             zone = _best_area(zone_overlay, len(pipelines), zone_ids)
     return pd.DataFrame({"community_id": pd.Series(community, index=pipelines.index, dtype=object),
                          "zone_id": pd.Series(zone, index=pipelines.index, dtype=object)})
-
-
-def _as_list(members) -> list:
-    """A zone's members as a list: a list, an array, JSON text or comma-separated text."""
-    if members is None or (isinstance(members, float) and np.isnan(members)):
-        return []
-    if isinstance(members, str):
-        text = members.strip()
-        if text.startswith("["):
-            import json
-            return [str(m) for m in json.loads(text)]
-        return [m.strip() for m in text.split(",") if m.strip()]
-    return [str(m) for m in members]
 
 
 def _best_area(overlay: pd.DataFrame, n_segments: int, ids: np.ndarray) -> np.ndarray:

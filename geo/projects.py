@@ -54,6 +54,7 @@ import shapely
 
 from geo.errors import CRSError, SchemaError
 from geo.export import _plain, geojson_features, write_field_aliases
+from geo.members import encode_members, parse_members
 from geo.schema import CHOICE_LABELS, LAYERS, choice_label
 
 #: Labels of the zone figure columns and of the columns this module adds, (zh, en).
@@ -92,7 +93,7 @@ DESCRIPTIONS: dict[str, tuple[str, str]] = {
     "length_m": ("管段位于片区边界内的长度，按片区边界裁切后计算（米）",
                  "length of the segment inside the zone outline, after clipping to it (m)"),
     "original_length_m": ("管段裁切前的全长（米）", "length of the whole segment before clipping (m)"),
-    "members": ("成员小区编号，以逗号分隔", "member community ids, comma-separated"),
+    "members": ("成员小区编号，JSON 数组（如 [\"a\",\"b\"]）", "member community ids, a JSON array (e.g. [\"a\",\"b\"])"),
 }
 #: Pieces of pipeline shorter than this inside an outline (a pipe touching or grazing it) are left
 #: out: they carry no works and would collapse to a point at GeoJSON's 7-decimal precision.
@@ -165,8 +166,8 @@ def _title(row: pd.Series, lang: str) -> str:
     bits = []
     if _filled(row.get("street")):
         bits.append(str(row["street"]))
-    members = row.get("members")
-    n = int(row["n_members"]) if _filled(row.get("n_members")) else (len(members) if isinstance(members, list) else None)
+    members = parse_members(row.get("members")) if "members" in row.index else None
+    n = int(row["n_members"]) if _filled(row.get("n_members")) else (len(members) if members is not None else None)
     hh = int(row["households"]) if _filled(row.get("households")) else None
     if lang == "zh":
         if n is not None:
@@ -264,6 +265,8 @@ def project_layers(
     metric = _metric_crs(zones)
     table = zones.assign(zone_id=zones["zone_id"].astype(str)).set_index("zone_id", drop=False).loc[chosen]
     table = table.to_crs(metric)
+    # a zones file read back holds members as text (GeoPackage, CSV): lists from here on
+    table["members"] = pd.Series([parse_members(m) for m in table["members"]], index=table.index, dtype=object)
     outlines = np.asarray(table.geometry.array, dtype=object)
     homes = communities.assign(community_id=communities["community_id"].astype(str))
     by_id = homes.set_index("community_id", drop=False)
@@ -275,7 +278,7 @@ def project_layers(
     projects: dict[str, Project] = {}
     for k, zid in enumerate(chosen):
         row = table.iloc[k]
-        members = [str(m) for m in (row["members"] if isinstance(row["members"], (list, tuple, np.ndarray)) else [])]
+        members = parse_members(row["members"])
         missing = [m for m in members if m not in by_id.index]
         if missing:
             raise KeyError(f"zone {zid} lists communities that are not in the communities layer "
@@ -413,10 +416,14 @@ def project_geojson(project: Project, *, lang: str = "zh", digits: int = 7) -> d
 
 
 def _gpkg_table(layer: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
-    """A layer GeoPackage can hold: lists as comma-separated text."""
+    """A layer GeoPackage can hold: ``members`` as :func:`geo.members.encode_members` text, other
+    lists as comma-separated text."""
     joined = {}
     for column in layer.columns:
         if column == layer.active_geometry_name or layer[column].dtype != object:
+            continue
+        if column == "members":
+            joined[column] = [encode_members(parse_members(v)) for v in layer[column].to_numpy(dtype=object)]
             continue
         values = layer[column].to_numpy(dtype=object)
         if any(isinstance(v, (list, tuple, np.ndarray)) for v in values):
@@ -466,8 +473,9 @@ def csv_table(layer: gpd.GeoDataFrame, name: str, *, lang: str = "zh") -> pd.Dat
     """A project layer as a table people read: no geometry, labelled headers and values.
 
     Headers are the columns' labels in ``lang``; choice values (pipeline kinds, placements,
-    property management, status, roles, yes/no) are translated; lists are joined with ``、``
-    (``, `` in English).
+    property management, status, roles, yes/no) are translated; lists (``members`` too) are
+    joined with ``、`` (``, `` in English): the table is for people; the GeoPackage and GeoJSON keep
+    the members whole (:mod:`geo.members`), and :func:`geo.members.parse_members` reads this join.
 
     Example
     -------
@@ -480,6 +488,10 @@ def csv_table(layer: gpd.GeoDataFrame, name: str, *, lang: str = "zh") -> pd.Dat
     labels = _labels(columns, name, lang)
     out = {}
     for column in columns:
+        if column == "members":
+            values = layer[column].to_numpy(dtype=object)
+            out[labels[column]] = pd.Series([joiner.join(parse_members(v)) for v in values], dtype=object)
+            continue
         out[labels[column]] = pd.Series(
             [joiner.join(map(str, v)) if isinstance(v, (list, tuple, np.ndarray))
              else _value_label(_plain(v), column, lang) for v in layer[column].to_numpy(dtype=object)],

@@ -112,6 +112,7 @@ import pyogrio
 import shapely
 
 from geo.errors import CRSError, GeoError, InputFileError
+from geo.members import encode_members, parse_members
 
 try:  # POSIX; the app runs on Linux servers
     import fcntl
@@ -549,13 +550,17 @@ def _is_list_column(series: pd.Series) -> bool:
 
 
 def _zone_schema(zones: gpd.GeoDataFrame) -> list[list[str]]:
-    """[[column, kind]]: kind ``list`` (JSON-encoded), ``int``, ``float``, ``bool``, ``str`` or ``text`` (object)."""
+    """[[column, kind]]: kind ``list`` (JSON-encoded), ``int``, ``float``, ``bool``, ``str`` or ``text`` (object).
+
+    ``members`` is always ``list`` (stored as :func:`geo.members.encode_members` text), even
+    when the zones were read back from a file that held it as text.
+    """
     schema = []
     for column in zones.columns:
         if column == zones.active_geometry_name:
             continue
         series = zones[column]
-        if _is_list_column(series):
+        if column == "members" or _is_list_column(series):
             kind = "list"
         elif pd.api.types.is_bool_dtype(series):
             kind = "bool"
@@ -586,7 +591,9 @@ def _zone_rows(proposal: Proposal, target_crs: Any) -> tuple[gpd.GeoDataFrame | 
     table = pd.DataFrame({"proposal_id": [proposal.proposal_id] * len(zones)})
     for column, kind in schema:
         values = zones[column].to_numpy(dtype=object)
-        if kind == "list":
+        if kind == "list" and column == "members":
+            table[column] = [None if _plain(v) is None else encode_members(parse_members(v)) for v in values]
+        elif kind == "list":
             table[column] = [None if v is None else _json(_plain(v), f"zone column '{column}'", proposal.name)
                              for v in values]
         elif kind in ("text", "str"):
@@ -1504,7 +1511,10 @@ def _decode(row: Mapping[str, Any], zones: gpd.GeoDataFrame | None, assignment: 
         columns = {}
         for column, kind in schema:
             values = zones[column] if column in zones else pd.Series([None] * len(zones))
-            if kind == "list":
+            if kind == "list" and column == "members":
+                decoded = [None if _text(v) == "" else parse_members(v) for v in values.astype(object)]
+                columns[column] = pd.Series(decoded, dtype=object)
+            elif kind == "list":
                 decoded = [None if _text(v) == "" else json.loads(v) for v in values.astype(object)]
                 columns[column] = pd.Series(decoded, dtype=object)
             elif kind == "int" and values.notna().all():

@@ -14,6 +14,7 @@ import shapely
 from shapely import LineString, MultiPolygon, box
 
 from geo.errors import CRSError
+from geo.members import encode_members
 from geo.projects import (
     EXTRA_LABELS,
     MIN_PIECE_M,
@@ -254,7 +255,7 @@ def test_gpkg_layers_read_back(projects, tmp_path):
     pipes = gpd.read_file(path, layer="pipelines")
     for frame in (zone, communities, pipes):
         assert frame.crs.to_epsg() == 4326 and frame.is_valid.all()
-    assert zone["members"].iloc[0] == ",".join(project.zone["members"].iloc[0])
+    assert zone["members"].iloc[0] == encode_members(project.zone["members"].iloc[0])
     assert communities["community_id"].tolist() == project.communities["community_id"].tolist()
     assert communities["role"].tolist() == project.communities["role"].tolist()
     assert pipes["pipeline_id"].tolist() == project.pipelines["pipeline_id"].tolist()
@@ -313,7 +314,7 @@ def test_csv_tables_open_in_excel_with_chinese_headers(projects, tmp_path):
     assert set(pipes["敷设方式"]) <= {"地下", "架空"}
     assert pipes["片区内长度（米）"].sum() == pytest.approx(project.pipelines["length_m"].sum())
     zone = pd.read_csv(written[0], encoding="utf-8-sig", dtype=str)
-    assert zone["成员小区"].iloc[0] == "、".join(project.zone["members"].iloc[0])
+    assert zone["成员小区"].iloc[0] == "、".join(project.zone["members"].iloc[0])  # the table is for people
     assert zone["备注"].iloc[0] == "保留：居民意愿强"
 
 
