@@ -330,6 +330,8 @@ def _list_dataset(vsi: str, *, display: Path) -> list[tuple[str, str | None]]:
         raise _gdal_error(display, exc, opened=vsi) from None
     except UnicodeError:  # a layer name that is not UTF-8 (a damaged GeoPackage)
         raise _encoding_error(display, None) from None
+    except Exception as exc:  # noqa: BLE001 - pyogrio itself fails on some damaged files (e.g. UnboundLocalError on a garbled .prj)
+        raise _gdal_error(display, exc, opened=vsi) from None
 
 
 def _layer_info(vsi: str, layer: str | None, *, display: Path) -> dict:
@@ -349,6 +351,8 @@ def _layer_info(vsi: str, layer: str | None, *, display: Path) -> dict:
         raise _gdal_error(display, exc, opened=vsi) from None
     except (UnicodeError, LookupError):
         raise _encoding_error(display, None) from None
+    except Exception as exc:  # noqa: BLE001 - pyogrio itself fails on some damaged files (e.g. UnboundLocalError on a garbled .prj)
+        raise _gdal_error(display, exc, opened=vsi) from None
 
 
 def _zip_datasets(path: Path) -> list[str]:
@@ -475,6 +479,8 @@ def _read_vector(vsi: str, layer: str | None, *, encoding: str | None, display: 
         raise _gdal_error(display, exc, opened=vsi) from None
     except UnicodeDecodeError:
         raise _encoding_error(display, encoding) from None
+    except Exception as exc:  # noqa: BLE001 - pyogrio itself fails on some damaged files (e.g. UnboundLocalError on a garbled .prj)
+        raise _gdal_error(display, exc, opened=vsi) from None
     if not isinstance(frame, gpd.GeoDataFrame):
         frame = gpd.GeoDataFrame(frame, geometry=gpd.GeoSeries([None] * len(frame), index=frame.index))
     return frame
