@@ -152,6 +152,7 @@ class Planner:
         box = self.page.get_by_role("combobox", name=self.t(key), exact=True).first
         box.scroll_into_view_if_needed()
         box.click()
+        self.page.keyboard.type(option)  # a long list draws only its first options until filtered
         self.act(self.page.get_by_role("option", name=option, exact=True).first.click)
 
     def pick_proposal(self, name: str) -> None:

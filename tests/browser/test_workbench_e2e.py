@@ -99,7 +99,8 @@ def test_planner_day(server, browser, tmp_path):
         open_tab(page, "Proposals")
         shoot(page, "6a_proposals_after_reload", shots)
         page.locator("button").filter(has_text=re.compile("^Open$")).first.wait_for(timeout=30_000)
-        page.get_by_role("combobox", name="Proposal", exact=True).click()  # the workspace is shared
+        page.get_by_role("combobox", name="Proposal", exact=True).click()  # the workspace is shared:
+        page.keyboard.type("E2E north core")  # a long list shows only its first options until filtered
         page.get_by_role("option", name="E2E north core", exact=True).click()
         wait_idle(page)
         page.locator("button").filter(has_text=re.compile("^Open$")).first.click()
