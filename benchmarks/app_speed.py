@@ -157,7 +157,7 @@ def main(argv: list[str] | None = None) -> None:
     big_path = None
     with tempfile.TemporaryDirectory() as tmp:
         if args.big:
-            from geo.synthetic import make_city, write_city
+            from geo.synthetic.city import make_city, write_city
 
             big_path = write_city(make_city(args.big), Path(tmp) / "big.gpkg")
         roots = [("now", ROOT)]

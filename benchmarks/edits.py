@@ -1,7 +1,7 @@
 """Edit benchmark: how fast a planner's edit is reflected, and what the undo history costs.
 
-For each city (the demo city, ``geo.synthetic.make_city(10_000)``): neighbour pairs and the
-engine's zoning are computed once (not counted), then an :class:`geo.editing.EditSession` is
+For each city (the demo city, ``geo.synthetic.city.make_city(10_000)``): neighbour pairs and the
+engine's zoning are computed once (not counted), then an :class:`geo.zoning.editing.EditSession` is
 built from them (``build``: timed once) and ``--edits`` rounds (default 50) of random edits are
 made, one of each operation per round, in a fixed order, with a seeded generator:
 
@@ -54,11 +54,11 @@ import shapely
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from geo.adjacency import community_pairs
-from geo.editing import EditError, EditSession
-from geo.load import load_demo
-from geo.synthetic import make_city
-from geo.zones import propose_zones
+from geo.zoning.adjacency import community_pairs
+from geo.zoning.editing import EditError, EditSession
+from geo.io.load import load_demo
+from geo.synthetic.city import make_city
+from geo.zoning.zones import propose_zones
 
 OPS = ("move", "take_out", "new_zone", "merge_zones", "split_zone", "split_zone_auto", "dissolve", "lock",
        "note", "undo", "redo", "select_in_polygon", "community_details")

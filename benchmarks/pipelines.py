@@ -1,9 +1,9 @@
-"""Speed and memory of the pipelines overlay at national scale (geo/pipelines.py).
+"""Speed and memory of the pipelines overlay at national scale (geo/pipelines/overlay.py).
 
 The target of the issue: 1,000,000 pipeline segments overlaid with 220,000 communities (the
 synthetic national city) in under 2 minutes and 12 GB on this machine (2 CPUs).
 
-``geo.synthetic.make_city(220_000)`` draws 4.3 million segments (six networks split at every
+``geo.synthetic.city.make_city(220_000)`` draws 4.3 million segments (six networks split at every
 junction and tee, plus one service line per community and kind). The benchmark keeps a uniform
 random sample of 1,000,000 of them (seeded; every kind, mains and service lines in their
 proportions, spread over the whole city), so each community still meets about a quarter of its
@@ -34,8 +34,8 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from geo import pipelines as pl
-from geo.synthetic import make_city
+from geo.pipelines import overlay as pl
+from geo.synthetic.city import make_city
 
 TARGET_S = 120.0
 TARGET_GB = 12.0

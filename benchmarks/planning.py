@@ -1,4 +1,4 @@
-"""Planning benchmark: :func:`geo.planning.plan_city` step by step, on the demo city and larger ones.
+"""Planning benchmark: :func:`geo.planning.run.plan_city` step by step, on the demo city and larger ones.
 
 For each city: the zones are proposed first (not counted), then ``plan_city`` runs with a budget
 of 3 亿元 per 1,100 communities (scaled with the city), a roadmap of four years under the same
@@ -28,11 +28,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from geo.load import load_demo  # noqa: E402
-from geo.plan_html import write_plan_sheets  # noqa: E402
-from geo.planning import PlanSettings, plan_city  # noqa: E402
-from geo.synthetic import make_city  # noqa: E402
-from geo.zones import propose_zones  # noqa: E402
+from geo.io.load import load_demo  # noqa: E402
+from geo.reports.plan_html import write_plan_sheets  # noqa: E402
+from geo.planning.run import PlanSettings, plan_city  # noqa: E402
+from geo.synthetic.city import make_city  # noqa: E402
+from geo.zoning.zones import propose_zones  # noqa: E402
 
 
 def city(size: str) -> dict:

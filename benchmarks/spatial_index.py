@@ -1,18 +1,18 @@
 """Spatial index: shapely 2's STRtree against rtree (libspatialindex) on synthetic cities.
 
-The design card names rtree as the spatial index; :mod:`geo.adjacency` uses shapely's STRtree
+The design card names rtree as the spatial index; :mod:`geo.zoning.adjacency` uses shapely's STRtree
 (``STRtree.query(geoms, predicate="dwithin", distance=gap_m)``, vectorised). This script measures
-what would make rtree worth a place, on the communities layer of :func:`geo.synthetic.make_city`
+what would make rtree worth a place, on the communities layer of :func:`geo.synthetic.city.make_city`
 (EPSG:4538, metres):
 
 1. building the index: STRtree; rtree bulk-loaded from numpy arrays, from a generator (stream),
    and inserted one by one (and bulk-loaded "tuned", see 3.);
 2. the adjacency query, every pair of footprints within ``--gap-m`` (15 m) by polygon distance:
-   STRtree's vectorised ``dwithin`` (what :func:`geo.adjacency.candidate_pairs` does) against
+   STRtree's vectorised ``dwithin`` (what :func:`geo.zoning.adjacency.candidate_pairs` does) against
    rtree bounding-box queries (boxes grown by the gap, one Python call per footprint, or rtree's
    vectorised ``intersection_v``) followed by a vectorised :func:`shapely.dwithin` filter; and,
    for reference, STRtree's own box query followed by the same filter. The pair sets are
-   asserted equal; ``predicate="dwithin"`` (and so :func:`geo.adjacency.candidate_pairs`) may
+   asserted equal; ``predicate="dwithin"`` (and so :func:`geo.zoning.adjacency.candidate_pairs`) may
    differ on pairs exactly ``gap_m`` apart, which are counted and reported;
 3. a planner's edits: ``k`` = 1, 10, 100 footprints moved or redrawn, and the changed
    footprints' neighbours queried again, either after each edit ("one by one", what an
@@ -56,8 +56,8 @@ from rtree import index as rtree_index
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from geo.adjacency import DEFAULT_GAP_M, candidate_pairs  # noqa: E402
-from geo.synthetic import make_city  # noqa: E402
+from geo.zoning.adjacency import DEFAULT_GAP_M, candidate_pairs  # noqa: E402
+from geo.synthetic.city import make_city  # noqa: E402
 
 DEMO_N = 1_100
 CITY_N = 20_000
@@ -390,7 +390,7 @@ def measure(n: int, *, gap_m: float, repeat: int, min_edits: int, seed: int) -> 
         assert np.array_equal(found, by_boxes), f"{name}: {len(found)} pairs, STRtree boxes: {len(by_boxes)}"
     # predicate="dwithin" prepares the query footprint; GEOS's prepared distance may round the
     # other way at exactly gap_m, and in one direction only: such pairs are tolerated and counted
-    prepared = {"STRtree dwithin": expected, "geo.adjacency.candidate_pairs": product}
+    prepared = {"STRtree dwithin": expected, "geo.zoning.adjacency.candidate_pairs": product}
     boundary = {name: boundary_differences(found, by_boxes, geoms, gap_m) for name, found in prepared.items()}
 
     edits = edit_sessions(geoms, bounds, gap_m=gap_m, min_edits=min_edits, seed=seed)
@@ -503,10 +503,10 @@ def conclusion(results: list[dict], gap_m: float) -> str:
                      f"{_ms(q['strtree_boxes'])} ms: {boxes_vs:.1f}× faster than predicate=\"dwithin\" "
                      "(which prepares every query footprint first) and "
                      f"{faster(q['strtree_boxes'], best_rtree_q)} than the best rtree way, the cheapest "
-                     "speed-up for geo.adjacency.candidate_pairs.")
-    diff = big["boundary"]["geo.adjacency.candidate_pairs"]
+                     "speed-up for geo.zoning.adjacency.candidate_pairs.")
+    diff = big["boundary"]["geo.zoning.adjacency.candidate_pairs"]
     if diff["missed"] or diff["added"]:
-        parts.append(f"geo.adjacency.candidate_pairs misses {diff['missed']} and adds {diff['added']} "
+        parts.append(f"geo.zoning.adjacency.candidate_pairs misses {diff['missed']} and adds {diff['added']} "
                      f"pair(s) lying exactly {gap_m:g} m apart against shapely.dwithin; the box query "
                      "followed by the filter does not depend on the query direction.")
     parts.append(f"For one edit, {rtree_label}'s in-place delete+insert and query takes {_ms(rt)} ms "

@@ -1,7 +1,7 @@
-"""Zoning benchmark: :func:`geo.zones.propose_zones` against max-p, an exact optimum, and scale.
+"""Zoning benchmark: :func:`geo.zoning.zones.propose_zones` against max-p, an exact optimum, and scale.
 
-Every zoning is measured with the same yardstick, :func:`geo.zone_score.score_zoning` under the
-default :class:`geo.zones.ZoneRules` (300-2000 households, at most 10 communities, span at most
+Every zoning is measured with the same yardstick, :func:`geo.zoning.score.score_zoning` under the
+default :class:`geo.zoning.zones.ZoneRules` (300-2000 households, at most 10 communities, span at most
 500 m, connected through uncut pairs, one street, at most one anchor).
 
 1. **Ours vs max-p** (spopt ``MaxPHeuristic``; pygeoda ``maxp_greedy`` when it imports) on one
@@ -78,11 +78,11 @@ import shapely
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from geo.adjacency import community_pairs
-from geo.load import load_demo
-from geo.synthetic import DEFAULT_SEED, make_city
-from geo.zone_score import score_zoning
-from geo.zones import ZoneRules, merge_candidates, propose_zones
+from geo.zoning.adjacency import community_pairs
+from geo.io.load import load_demo
+from geo.synthetic.city import DEFAULT_SEED, make_city
+from geo.zoning.score import score_zoning
+from geo.zoning.zones import ZoneRules, merge_candidates, propose_zones
 
 #: Cities of part 1 (``None`` = the demo city); ``--quick`` keeps the first two.
 CITY_SIZES = (None, 1_000, 2_000, 5_000)
@@ -104,7 +104,7 @@ SCALE_N = 220_000
 TARGET_SECONDS = 60.0
 TARGET_GB = 8.0
 PROFILE_N = 20_000
-ENGINE_FILES = ("geo/adjacency.py", "geo/zones.py", "geo/_zone_search.py", "geo/zone_score.py")
+ENGINE_FILES = ("geo/zoning/adjacency.py", "geo/zoning/zones.py", "geo/zoning/search.py", "geo/zoning/score.py")
 PACKAGES = ("numpy", "pandas", "shapely", "geopandas", "networkx", "scipy", "libpysal", "spopt",
             "pygeoda", "ortools")
 
@@ -659,7 +659,7 @@ def feasible_zones(inst: Instance, rules: ZoneRules, *, large_anchors: bool
     A zone is a connected set (over pairs that are not cut) of 2..max_members communities with
     known households, total households in [min, max], span <= max_span_m, at most one anchor
     (non-candidate) and at least one candidate. With ``large_anchors`` an anchor must also have
-    more than ``small_max_households`` households (README.md's rule table and geo/zones.py);
+    more than ``small_max_households`` households (README.md's rule table and geo/zoning/zones.py);
     without, any non-candidate may anchor (a looser rule, for reference). Every rule but the
     minimum only gets harder as members are added, so sets are grown one neighbour at a time
     and pruned on those rules; each set is visited once.
@@ -802,7 +802,7 @@ def part_exact(args: argparse.Namespace, rules: ZoneRules) -> list[dict]:
     print("heur = propose_zones(exact_max_nodes=0): the heuristic alone; default = exact_max_nodes="
           f"{rules.exact_max_nodes} (groups up to that many nodes solved exactly); opt = independent "
           "enumeration + CP-SAT with anchors of more than small_max_households households (README.md's "
-          "rule, applied by geo/zones.py); opt_any = the same with any non-candidate as anchor. "
+          "rule, applied by geo/zoning/zones.py); opt_any = the same with any non-candidate as anchor. "
           "big_grp = largest connected group of candidates + possible anchors (nodes); feas_zones = "
           "feasible zones enumerated for opt.")
     if args.large_groups_city:

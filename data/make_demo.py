@@ -5,7 +5,7 @@ Usage::
     python data/make_demo.py [--communities N] [--seed S] [--out PATH]
 
 The defaults rebuild ``data/demo.gpkg`` exactly as committed; ``tests/test_synthetic.py`` checks
-that the file and :func:`geo.synthetic.make_city` have not drifted apart.
+that the file and :func:`geo.synthetic.city.make_city` have not drifted apart.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:          # run as a plain script from anywhere
     sys.path.insert(0, str(ROOT))
 
-from geo.synthetic import DEFAULT_COMMUNITIES, DEFAULT_SEED, make_city, write_city  # noqa: E402
+from geo.synthetic.city import DEFAULT_COMMUNITIES, DEFAULT_SEED, make_city, write_city  # noqa: E402
 
 
 def main(argv: list[str] | None = None) -> int:

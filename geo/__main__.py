@@ -1,8 +1,8 @@
-"""``python -m geo``: the command line (see geo/cli.py)."""
+"""``python -m geo``: the command line (see geo/cli/main.py)."""
 
 import sys
 
-from geo.cli import main
+from geo.cli.main import main
 
 if __name__ == "__main__":
     sys.exit(main())

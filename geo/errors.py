@@ -40,7 +40,7 @@ class GeoError(Exception):
         expected and got. JSON-able values (str, int, float, lists of those).
 
     Subclasses may state ``code`` as a class attribute or a property, and ``params`` as a
-    property (:mod:`geo.workspace` does): this class sets them only when they are given.
+    property (:mod:`geo.store.workspace` does): this class sets them only when they are given.
     """
 
     #: The class's code when an instance states none.
@@ -78,3 +78,12 @@ class SchemaError(GeoError, ValueError):
 
 class ValidationError(GeoError, ValueError):
     """No usable row is left after validation (every row was rejected)."""
+
+
+class RuleError(GeoError, ValueError):
+    """A rule value is outside what the policy allows, or two rule values contradict each other.
+
+    Raised where a value is set (``ZoneRules``, ``PipelineRules``, plan settings), never replaced
+    silently by a default: ``params`` name the rule, the value given and the allowed range.
+    """
+

@@ -229,7 +229,7 @@ def pairs_group(pairs: gpd.GeoDataFrame, *, lang: str = "zh", precision: int = 6
     Parameters
     ----------
     pairs
-        :func:`geo.adjacency.community_pairs`' result (``a``, ``b``, ``gap_m``, ``reason``,
+        :func:`geo.zoning.adjacency.community_pairs`' result (``a``, ``b``, ``gap_m``, ``reason``,
         ``barrier_kind``, ``barrier_name``, line geometry); any CRS.
     """
     frame = to_wgs84(pairs, layer="pairs").copy()
@@ -362,7 +362,7 @@ CHANGE_COLOURS = {"moved": "#ff7f00", "only_in_a": "#e41a1c", "only_in_b": "#377
 
 
 def differences_group(differences: gpd.GeoDataFrame, *, lang: str = "zh", precision: int = 6) -> folium.FeatureGroup:
-    """What differs between two proposals (:attr:`geo.workspace.ProposalComparison.differences`):
+    """What differs between two proposals (:attr:`geo.store.workspace.ProposalComparison.differences`):
     communities that moved or are placed in one proposal only, and the zones of each."""
     frame = to_wgs84(differences, layer="differences").copy()
     frame["diff_id"] = [str(k) for k in range(len(frame))]

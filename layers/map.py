@@ -1,6 +1,6 @@
 """Assemble the planning map: one feature group per layer, a layer control and a legend.
 
-Six layers are known (see :mod:`geo.schema`): ``communities``, ``pipelines``, ``facilities``,
+Six layers are known (see :mod:`geo.io.schema`): ``communities``, ``pipelines``, ``facilities``,
 ``barriers``, ``admin`` and ``roads`` (off when the map opens). Each becomes a :class:`folium.FeatureGroup` holding one GeoJson layer
 styled from :mod:`layers.styles`, with a tooltip in the chosen language. No basemap is drawn unless
 an XYZ address is given (a Tianditu address with its key, an in-house tile server...), and with

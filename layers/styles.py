@@ -31,7 +31,7 @@ from __future__ import annotations
 import math
 from typing import Any, Literal
 
-from geo.schema import CHOICE_LABELS, LAYERS
+from geo.io.schema import CHOICE_LABELS, LAYERS
 
 Lang = Literal["zh", "en"]
 #: Languages a legend and a tooltip can be written in.
@@ -40,7 +40,7 @@ LANGS: tuple[str, ...] = ("zh", "en")
 #: Drawing order, bottom to top; also the order of the legend and of the layer control.
 LAYER_ORDER: tuple[str, ...] = ("admin", "barriers", "roads", "communities", "pipelines", "facilities")
 
-#: Layer names for the layer panel and the legend: the layer model's labels (geo.schema).
+#: Layer names for the layer panel and the legend: the layer model's labels (geo.io.schema).
 LAYER_LABELS: dict[str, tuple[str, str]] = {
     name: (spec.label_zh, spec.label_en) for name, spec in LAYERS.items()
 }
@@ -78,7 +78,7 @@ def _field_label(layer: str, column: str) -> tuple[str, str]:
     return (col.label_zh + suffix, col.label_en + (f" {suffix}" if suffix else ""))
 
 
-#: Column labels for tooltips, keyed by layer then column: the layer model's labels (geo.schema).
+#: Column labels for tooltips, keyed by layer then column: the layer model's labels (geo.io.schema).
 FIELD_LABELS: dict[str, dict[str, tuple[str, str]]] = {
     layer: {column: _field_label(layer, column) for column in columns}
     for layer, columns in TOOLTIP_FIELDS.items()
@@ -273,7 +273,7 @@ def community_style(year: Any) -> dict[str, Any]:
     return {**COMMUNITY_STYLE, "fillColor": BUILD_YEAR_CLASSES[build_year_class(year)]["fill"]}
 
 
-#: Eligibility classes (column ``eligibility``, see :func:`geo.eligibility.eligibility_class`).
+#: Eligibility classes (column ``eligibility``, see :func:`geo.zoning.eligibility.eligibility_class`).
 ELIGIBILITY_CLASSES: dict[str, dict[str, Any]] = {
     "candidate": {"fill": "#d94801", "label": ("合并对象（小规模、可改造）", "merge candidate (small, eligible)")},
     "eligible": {"fill": "#fdae6b", "label": ("可改造（规模较大）", "eligible (larger)")},

@@ -62,11 +62,11 @@ CELLS = [
         if str(ROOT) not in sys.path:
             sys.path.insert(0, str(ROOT))
 
-        from geo.adjacency import community_pairs
-        from geo.export import write_geojson
-        from geo.load import load_demo
-        from geo.zone_score import ZoningScore, score_zoning
-        from geo.zones import ZoneRules, propose_zones, reason_text, with_rules
+        from geo.zoning.adjacency import community_pairs
+        from geo.reports.export import write_geojson
+        from geo.io.load import load_demo
+        from geo.zoning.score import ZoningScore, score_zoning
+        from geo.zoning.zones import ZoneRules, propose_zones, reason_text, with_rules
 
         pd.set_option("display.max_columns", 20)
         pd.set_option("display.width", 160)
@@ -335,7 +335,7 @@ CELLS = [
         In GeoJSON a list is fine: GDAL writes a JSON array (a string-list field), a valid property
         that any JSON reader gets back as a list (geopandas gives a numpy array: `list(...)` it). A
         GeoPackage or Shapefile has no list type, and GDAL writes Python's `repr` of the list, text no
-        other tool reads. So `geo.export` (what `python -m geo zones` uses) keeps `members` a JSON
+        other tool reads. So `geo.reports.export` (what `python -m geo zones` uses) keeps `members` a JSON
         array in GeoJSON and writes comma-joined ids in a GeoPackage (ids hold no commas). It also
         writes the GeoJSON itself, RFC 7946 style, with Chinese text readable in the file.
         """),
@@ -388,7 +388,7 @@ CELLS = [
           .venv/bin/python -m geo zones data/demo.gpkg --barriers data/demo.gpkg \\
               --out out/zones.geojson --assignments out/zones.csv
           ```
-        * Locked groups, forbidden pairs and fixed zones (`geo.zones.Overrides`) keep a planner's
+        * Locked groups, forbidden pairs and fixed zones (`geo.zoning.zones.Overrides`) keep a planner's
           decisions when the engine runs again.
         * Each zone is one contiguous-area project (连片改造): its outline, members, households and
           (next) its pipeline works, underground first (先地下、后地上).

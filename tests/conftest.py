@@ -9,7 +9,7 @@ import pytest
 
 from tests.browser.harness import CHROMIUM, ROOT, AppServer, chromium_browser
 
-from geo.load import load_demo
+from geo.io.load import load_demo
 
 
 @pytest.fixture(scope="session")

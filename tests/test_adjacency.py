@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 from shapely import LineString, box
 
-from geo.adjacency import community_pairs
+from geo.zoning.adjacency import community_pairs
 from geo.errors import CRSError, SchemaError
 
 

@@ -1,4 +1,4 @@
-"""Project reserve, annual plan, roadmap and public-notice dates (geo.annual_plan, geo.multiyear, geo.notice)."""
+"""Project reserve, annual plan, roadmap and public-notice dates (geo.planning.reserve, geo.planning.roadmap, geo.planning.notice)."""
 
 import datetime as dt
 
@@ -8,7 +8,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from geo.annual_plan import (
+from geo.planning.reserve import (
     PlanResult,
     annual_plan,
     notice_end_date,
@@ -18,7 +18,7 @@ from geo.annual_plan import (
     roadmap_summary,
 )
 from geo.errors import SchemaError
-from geo.notice import HOLIDAY_TABLE
+from geo.planning.notice import HOLIDAY_TABLE
 
 
 def _homes():

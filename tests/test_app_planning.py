@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from tests.test_app_workbench import MapStandIn, goto, metrics, new_app, proposed
-from geo.priority import FACTOR_LABELS
+from geo.planning.priority import FACTOR_LABELS
 from ui import mapview
 from ui.state import STATE_KEY, widget_key
 
@@ -84,7 +84,7 @@ def _reserve_cost(at, project: str) -> float:
 
 
 def test_an_added_item_is_costed_into_the_plan(stand_in):
-    from geo.costs import DEFAULT_UNIT_COSTS
+    from geo.planning.costs import DEFAULT_UNIT_COSTS
 
     at = goto(new_app(), "Plans")
     project = at.selectbox(key=widget_key("items_project")).value
@@ -151,7 +151,7 @@ def test_item_edits_are_saved_as_json_and_loaded_again(stand_in):
 
 def test_every_step_of_a_plan_and_of_the_pipelines_analysis_is_worded(demo):
     """The progress of long work names each step in the page's language, in the order it runs."""
-    from geo.planning import PLAN_STEPS, plan_city
+    from geo.planning.run import PLAN_STEPS, plan_city
     from ui import pipelines_panel
     from ui.i18n import TEXT
 

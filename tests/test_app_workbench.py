@@ -329,7 +329,7 @@ def test_pipelines_tab_work_lists_and_the_impact_of_a_clicked_segment(stand_in, 
 
 
 def test_work_lists_zip_has_one_csv_and_geojson_per_operator(demo):
-    from geo import pipelines as pl
+    from geo.pipelines import overlay as pl
     from ui.pipelines_panel import _zip_work_lists
 
     layers = demo.layers
@@ -356,7 +356,7 @@ def test_compare_two_proposals_figures_and_a_map_of_the_differences(stand_in, wo
     at.button(key="save").click()
     at.run()
     assert any("Saved 'B' (revision 1)" in s.value for s in at.success)
-    from geo.workspace import Workspace
+    from geo.store.workspace import Workspace
 
     ids = dict(zip(Workspace(workspace).list()["name"], Workspace(workspace).list()["proposal_id"]))
     assert set(at.selectbox(key=widget_key("cmp_a")).options) == {"A", "B"}  # shown by name
@@ -376,7 +376,7 @@ def test_compare_two_proposals_figures_and_a_map_of_the_differences(stand_in, wo
 
 def test_every_column_of_the_workspace_tables_has_words_in_both_languages(tmp_path, demo):
     """The proposals list, the history and the deleted list show no raw column name (dataset_name…)."""
-    from geo.workspace import HISTORY_COLUMNS, Proposal, Workspace
+    from geo.store.workspace import HISTORY_COLUMNS, Proposal, Workspace
     from ui.i18n import COLUMN_LABELS
 
     ws = Workspace(tmp_path / "w.gpkg")

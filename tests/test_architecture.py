@@ -40,3 +40,106 @@ def test_the_checker_sees_imports(tmp_path):
     sample = tmp_path / "x.py"
     sample.write_text("import streamlit as st\nfrom folium import Map\nfrom . import y\n")
     assert imported_top_levels(sample) == {"streamlit", "folium"}
+
+
+# --- the layering inside geo/: no import cycle, no private name imported across modules -------------
+
+def module_name(path: Path, root: Path = ROOT) -> str:
+    """``geo/zoning/zones.py`` -> ``geo.zoning.zones``; a package's ``__init__`` is the package."""
+    parts = list(path.relative_to(root).with_suffix("").parts)
+    if parts[-1] == "__init__":
+        parts.pop()
+    return ".".join(parts)
+
+
+def project_imports(path: Path, modules: set[str], root: Path = ROOT) -> list[tuple[str, str]]:
+    """(module imported, name imported or '') for every import of a project module in ``path``.
+
+    ``from geo.zoning import zones`` names the module ``geo.zoning.zones``; ``from geo.io.load
+    import load_layer`` names ``geo.io.load`` and the name ``load_layer``. Relative imports are
+    resolved against the file's package.
+    """
+    tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    here = module_name(path, root)
+    package = here if path.name == "__init__.py" else here.rpartition(".")[0]
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found += [(alias.name, "") for alias in node.names if alias.name in modules]
+        elif isinstance(node, ast.ImportFrom):
+            if node.level:
+                base = package.split(".")[: len(package.split(".")) - node.level + 1]
+                source = ".".join(base + ([node.module] if node.module else []))
+            else:
+                source = node.module or ""
+            for alias in node.names:
+                if f"{source}.{alias.name}" in modules:
+                    found.append((f"{source}.{alias.name}", ""))
+                elif source in modules:
+                    found.append((source, alias.name))
+    return found
+
+
+def project_graph(root: Path = ROOT, packages=("geo", "layers", "ui")) -> tuple[dict[str, set[str]], list[str]]:
+    """Who imports whom among the project's modules, and every private name imported across modules."""
+    files = {module_name(f, root): f for p in packages for f in (root / p).rglob("*.py")}
+    files["app"] = root / "app.py"
+    modules = set(files)
+    graph: dict[str, set[str]] = {m: set() for m in modules}
+    private = []
+    for module, path in files.items():
+        for source, name in project_imports(path, modules, root):
+            if source == module:
+                continue
+            graph[module].add(source)
+            if name.startswith("_") and not name.startswith("__"):
+                private.append(f"{module} imports {source}.{name}")
+    return graph, private
+
+
+def find_cycle(graph: dict[str, set[str]]) -> list[str] | None:
+    """One import cycle of the graph (its modules in order), or None."""
+    state: dict[str, int] = {}
+    stack: list[str] = []
+
+    def visit(node: str) -> list[str] | None:
+        state[node] = 1
+        stack.append(node)
+        for nxt in sorted(graph[node]):
+            if state.get(nxt) == 1:
+                return stack[stack.index(nxt):] + [nxt]
+            if nxt not in state and (cycle := visit(nxt)):
+                return cycle
+        stack.pop()
+        state[node] = 2
+        return None
+
+    for node in sorted(graph):
+        if node not in state and (cycle := visit(node)):
+            return cycle
+    return None
+
+
+def test_no_import_cycle():
+    graph, _ = project_graph()
+    assert find_cycle(graph) is None
+
+
+def test_no_private_name_imported_across_modules():
+    _, private = project_graph()
+    assert private == []
+
+
+def test_the_cycle_and_private_checks_can_fail(tmp_path):
+    assert find_cycle({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": set()}) == ["a", "b", "c", "a"]
+    assert find_cycle({"a": {"b"}, "b": set()}) is None
+    pkg = tmp_path / "geo"
+    (pkg / "sub").mkdir(parents=True)
+    (pkg / "__init__.py").write_text("")
+    (pkg / "sub" / "__init__.py").write_text("")
+    (pkg / "sub" / "a.py").write_text("from geo.sub.b import _helper\nfrom . import b\n")
+    (pkg / "sub" / "b.py").write_text("from geo.sub import a\n_helper = 1\n")
+    (tmp_path / "app.py").write_text("")
+    graph, private = project_graph(tmp_path, packages=("geo",))
+    assert private == ["geo.sub.a imports geo.sub.b._helper"]
+    assert find_cycle(graph) in (["geo.sub.a", "geo.sub.b", "geo.sub.a"], ["geo.sub.b", "geo.sub.a", "geo.sub.b"])

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 from shapely import LineString, Polygon, box
 
-from geo.cli import main
+from geo.cli.main import main
 
 ROOT = Path(__file__).resolve().parent.parent
 

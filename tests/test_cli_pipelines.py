@@ -8,8 +8,8 @@ import geopandas as gpd
 import pandas as pd
 import pytest
 
-from geo.cli import main
-from geo.load import DEMO_PATH
+from geo.cli.main import main
+from geo.io.load import DEMO_PATH
 from tests.test_epanet import INP
 
 
@@ -71,7 +71,7 @@ def test_operator_work_lists_add_up_to_the_layer(run, demo):
         total += table["length_m"].sum()
         ids += table["pipeline_id"].tolist()
     assert len(ids) == len(set(ids))  # each segment once
-    from geo.pipelines import PipelineRules, segment_condition
+    from geo.pipelines.overlay import PipelineRules, segment_condition
 
     cond = segment_condition(pipes, rules=PipelineRules(reference_year=2026))
     listed = cond["aged"] | cond["overhead"]

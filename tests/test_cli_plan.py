@@ -12,9 +12,9 @@ import geopandas as gpd
 import pandas as pd
 import pytest
 
-from geo.cli import build_parser, main
-from geo.cli_plan import _zones_from_assignments, _zones_from_file, plan_settings
-from geo.load import DEMO_PATH
+from geo.cli.main import build_parser, main
+from geo.cli.plan import _zones_from_assignments, _zones_from_file, plan_settings
+from geo.io.load import DEMO_PATH
 
 BUDGET_WAN = 30000
 ARGS = ["--propose-zones", "--year", "2027", "--budget-wan", str(BUDGET_WAN), "--target-year", "2030",
@@ -212,7 +212,7 @@ def test_options_map_onto_the_settings():
 
 
 def test_zones_from_the_members_the_outlines_or_the_assignments(demo, tmp_path):
-    from geo.zones import propose_zones
+    from geo.zoning.zones import propose_zones
 
     communities = demo.layers["communities"]
     result = propose_zones(communities, barriers=demo.layers["barriers"])

@@ -79,7 +79,7 @@ def test_zones_cli_makes_the_output_folder(tmp_path):
     import subprocess
     import sys
 
-    from geo.load import DEMO_PATH
+    from geo.io.load import DEMO_PATH
 
     out = tmp_path / "new" / "folder" / "zones.geojson"
     result = subprocess.run([sys.executable, "-m", "geo", "zones", str(DEMO_PATH), "--out", str(out),

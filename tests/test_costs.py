@@ -8,10 +8,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from geo.costs import (DEFAULT_UNIT_COSTS, SOURCES, YUNNAN_2020_TOTAL_YI, FundingShares, combine_unit_costs,
+from geo.planning.costs import (DEFAULT_UNIT_COSTS, SOURCES, YUNNAN_2020_TOTAL_YI, FundingShares, combine_unit_costs,
                        cost_by_unit, cost_items, funding_gap, funding_split, read_unit_costs)
 from geo.errors import InputFileError, SchemaError
-from geo.items import ITEMS
+from geo.planning.items import ITEMS
 
 
 def test_default_table_covers_every_item_with_its_unit_and_a_note():

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from pyproj import CRS, Transformer
 
-from geo.crs import (
+from geo.crs.systems import (
     check_coordinates,
     gk_zone_epsg,
     legacy_datum_warning,

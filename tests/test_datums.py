@@ -1,4 +1,4 @@
-"""Tests for geo.datums: GCJ-02 / BD-09 <-> WGS84 conversion.
+"""Tests for geo.crs.datums: GCJ-02 / BD-09 <-> WGS84 conversion.
 
 Reference points are copied from published sources, each cited next to it.
 Pairs computed by our own code are only used for round-trip properties and
@@ -19,7 +19,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from shapely.geometry import LineString, MultiPolygon, Point, Polygon
 
-from geo.datums import (
+from geo.crs.datums import (
     DATUMS,
     bd09_to_gcj02,
     bd09_to_wgs84,

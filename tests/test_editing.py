@@ -11,11 +11,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from shapely import LineString, box
 
-import geo.editing
-from geo.adjacency import community_pairs
-from geo.editing import EditError, EditSession, LockedZoneError, Zoning, changed_zones, next_zone_id
-from geo.zone_score import RULE_TEXT, RULE_TEXT_ZH, ZONE_COLUMNS, rule_text, score_zoning
-from geo.zones import Overrides, ZoneRules, propose_zones
+import geo.zoning.editing
+from geo.zoning.adjacency import community_pairs
+from geo.zoning.editing import EditError, EditSession, LockedZoneError, Zoning, changed_zones, next_zone_id
+from geo.zoning.score import RULE_TEXT, RULE_TEXT_ZH, ZONE_COLUMNS, rule_text, score_zoning
+from geo.zoning.zones import Overrides, ZoneRules, propose_zones
 from tests.test_zones import row  # communities as boxes in a row
 
 
@@ -365,13 +365,13 @@ def test_an_edit_scores_only_the_zones_it_touched(monkeypatch):
     homes = row([150] * 8)
     session = session_of(homes, {f"c{k}": f"Z000{k // 2 + 1}" for k in range(8)})
     scored = []
-    real = geo.editing.zone_figures
+    real = geo.zoning.editing.zone_figures
 
     def spy(context, zones, **kwargs):
         scored.append(sorted(zones))
         return real(context, zones, **kwargs)
 
-    monkeypatch.setattr(geo.editing, "zone_figures", spy)
+    monkeypatch.setattr(geo.zoning.editing, "zone_figures", spy)
     session.move(["c2"], "Z0001")
     assert scored == [["Z0001", "Z0002"]]
     session.undo()

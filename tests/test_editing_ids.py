@@ -6,10 +6,10 @@ import pickle
 import pandas as pd
 import pytest
 
-from geo.adjacency import community_pairs
-from geo.editing import EditError, EditSession, LockedZoneError, Zoning, next_zone_id, stable_zone_ids
-from geo.load import load_demo
-from geo.zones import Overrides, explain_zoning, propose_zones
+from geo.zoning.adjacency import community_pairs
+from geo.zoning.editing import EditError, EditSession, LockedZoneError, Zoning, next_zone_id, stable_zone_ids
+from geo.io.load import load_demo
+from geo.zoning.zones import Overrides, explain_zoning, propose_zones
 from tests.test_editing import assert_matches_full_score, session_of, ticking_clock
 from tests.test_zones import row
 

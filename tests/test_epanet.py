@@ -5,9 +5,9 @@ from __future__ import annotations
 import networkx as nx
 import pytest
 
-from geo.epanet import load_epanet, parse_inp, read_epanet
+from geo.io.epanet import load_epanet, parse_inp, read_epanet
 from geo.errors import CRSError, InputFileError
-from geo.networks import build_networks, network_findings, works_impact
+from geo.pipelines.networks import build_networks, network_findings, works_impact
 
 # A small metric model in CGCS2000 / GK CM 87E: reservoir R1 feeds a loop J1-J2-J3-J4 through
 # P1; P6 branches to J5 and carries a bend; a valve links J3 to the tank T1.

@@ -21,15 +21,15 @@ import pyogrio
 import pytest
 from shapely import Point, box
 
-from geo.datums import to_wgs84
+from geo.crs.datums import to_wgs84
 from geo.errors import CRSError, GeoError, InputFileError, LayerNotFoundError, SchemaError
-from geo.load import load_raw
-from geo.readers import list_layers, read_layer
+from geo.io.load import load_raw
+from geo.io.readers import list_layers, read_layer
 from ui.i18n import TEXT
 from ui.messages import error_params, error_words, fill, without_paths
 
-INPUT_MODULES = ("geo.readers", "geo.crs", "geo.schema", "geo.load", "geo.datums", "geo.parse",
-                 "geo.validate")
+INPUT_MODULES = ("geo.io.readers", "geo.crs.systems", "geo.io.schema", "geo.io.load", "geo.crs.datums", "geo.io.parse",
+                 "geo.io.validate")
 
 #: Three or more ASCII words in a row: an English phrase (EPSG:4490, GBK or .shp are not).
 ENGLISH_RUN = re.compile(r"[A-Za-z][A-Za-z'-]*(?:[ ,]+[A-Za-z][A-Za-z'-]*){2,}")

@@ -1,4 +1,4 @@
-"""geo.export: RFC 7946 GeoJSON features and GeoPackage field aliases."""
+"""geo.reports.export: RFC 7946 GeoJSON features and GeoPackage field aliases."""
 
 import json
 import sqlite3
@@ -10,7 +10,7 @@ import shapely
 from shapely import LineString, Polygon, box
 
 from geo.errors import InputFileError
-from geo.export import geojson_features, write_field_aliases, write_geojson, zones_geojson
+from geo.reports.export import geojson_features, write_field_aliases, write_geojson, zones_geojson
 
 
 def clockwise_zone():

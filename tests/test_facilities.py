@@ -9,11 +9,11 @@ import pytest
 from shapely import LineString, MultiLineString, Point, Polygon, box
 
 from geo.errors import CRSError, SchemaError
-from geo.facilities import (
+from geo.access.facilities import (
     COLUMNS, DEFAULT_CIRCLES, LIFE_CIRCLES_M, gaps_wide, road_graph, service_gaps, zone_service,
 )
-from geo.schema import FACILITY_KINDS
-from geo.synthetic import make_city
+from geo.io.schema import FACILITY_KINDS
+from geo.synthetic.city import make_city
 
 CRS = 4538
 

@@ -9,7 +9,7 @@ import pytest
 from shapely import Point, box
 
 from geo.errors import SchemaError
-from geo.items import COLUMNS, ITEMS, ItemRules, add_item, apply_edits, remove_items, renovation_items
+from geo.planning.items import COLUMNS, ITEMS, ItemRules, add_item, apply_edits, remove_items, renovation_items
 
 
 def homes(rows, **extra):
@@ -207,7 +207,7 @@ def test_every_item_has_labels_and_a_known_unit():
 
 
 def test_demo_city_items(demo):
-    from geo.pipelines import pipeline_table, renovation_needs
+    from geo.pipelines.overlay import pipeline_table, renovation_needs
 
     c = demo.layers["communities"].iloc[:60]
     needs = renovation_needs(pipeline_table(c, demo.layers["pipelines"]))

@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 from shapely.geometry import LineString, MultiPolygon, Point, Polygon, box
 
-from geo import schema
+from geo.io import schema
 from geo.errors import CRSError, SchemaError
 from layers import build_map, cdn_urls, layer_group, styles, tile_urls, to_display_geojson
 from layers.geojson import json_safe, json_safe_values

@@ -8,10 +8,10 @@ from hypothesis import strategies as st
 from pyproj import Transformer
 from shapely import LineString, MultiPolygon, Point, Polygon, box
 
-from geo.datums import wgs84_to_gcj02
+from geo.crs.datums import wgs84_to_gcj02
 from geo.errors import CRSError, SchemaError, ValidationError
-from geo.load import choose_analysis_crs, load_dataset, load_layer
-from geo.validate import check_geometries
+from geo.io.load import choose_analysis_crs, load_dataset, load_layer
+from geo.io.validate import check_geometries
 
 BOWTIE = Polygon([(0, 0), (10, 10), (10, 0), (0, 10)])
 
@@ -151,7 +151,7 @@ def test_gcj02_input_lands_on_wgs84(tmp_path):
 
 
 def test_bd09_csv_lands_on_wgs84(tmp_path):
-    from geo.datums import wgs84_to_bd09
+    from geo.crs.datums import wgs84_to_bd09
 
     lon, lat = 87.3050, 44.0120
     blon, blat = wgs84_to_bd09(lon, lat)

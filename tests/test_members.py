@@ -1,4 +1,4 @@
-"""geo.members: a zone's members survive every file the project writes zones to, and come back as projects."""
+"""geo.zoning.members: a zone's members survive every file the project writes zones to, and come back as projects."""
 
 import json
 
@@ -11,11 +11,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from shapely import LineString, box
 
-from geo.export import write_geojson, write_gpkg
-from geo.members import encode_members, parse_members
-from geo.pipelines import assign_segments
-from geo.projects import csv_table, project_geojson, project_layers, write_project_csv, write_project_gpkg
-from geo.workspace import Proposal, Workspace
+from geo.reports.export import write_geojson, write_gpkg
+from geo.zoning.members import encode_members, parse_members
+from geo.pipelines.overlay import assign_segments
+from geo.reports.projects import csv_table, project_geojson, project_layers, write_project_csv, write_project_gpkg
+from geo.store.workspace import Proposal, Workspace
 
 #: Ids as real files have them, and ids that break a comma-separated list.
 PLAIN = ["a", "b", "c"]
@@ -182,7 +182,7 @@ def test_a_legacy_geopackage_still_makes_projects_with_their_communities(tmp_pat
 
 
 def test_no_private_copies_of_the_members_encoding_are_left():
-    """Every writer and reader of zone members goes through geo.members."""
+    """Every writer and reader of zone members goes through geo.zoning.members."""
     from pathlib import Path
 
     root = Path(__file__).resolve().parent.parent / "geo"

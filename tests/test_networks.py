@@ -9,7 +9,7 @@ import pytest
 from shapely import LineString, MultiLineString, Point, box
 
 from geo.errors import CRSError
-from geo.networks import (
+from geo.pipelines.networks import (
     FINDING_COLUMNS,
     attach_communities,
     build_network,

@@ -11,7 +11,7 @@ import pytest
 from shapely import LineString, MultiLineString, box
 
 from geo.errors import CRSError, SchemaError
-from geo.pipelines import (
+from geo.pipelines.overlay import (
     DEFAULT_SERVICE_M,
     PipelineRules,
     assign_segments,

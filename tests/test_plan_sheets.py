@@ -1,4 +1,4 @@
-"""Plan exports: labelled tables, CSV with BOM, XLSX, printable HTML sheets (geo.plan_sheets, geo.plan_html)."""
+"""Plan exports: labelled tables, CSV with BOM, XLSX, printable HTML sheets (geo.reports.plan_sheets, geo.reports.plan_html)."""
 
 import datetime as dt
 from html.parser import HTMLParser
@@ -9,8 +9,8 @@ import pandas as pd
 import pytest
 from shapely import LineString, box
 
-from geo.annual_plan import annual_plan, reserve_projects
-from geo.plan_sheets import (
+from geo.planning.reserve import annual_plan, reserve_projects
+from geo.reports.plan_sheets import (
     plan_sheet_html,
     plan_table,
     plan_workbook,

@@ -1,4 +1,4 @@
-"""geo.planning.plan_city: the steps fit together (demo city) and missing layers are said, not guessed."""
+"""geo.planning.run.plan_city: the steps fit together (demo city) and missing layers are said, not guessed."""
 
 from __future__ import annotations
 
@@ -6,10 +6,10 @@ import datetime as dt
 
 import pytest
 
-from geo.costs import SOURCES
-from geo.load import load_demo
-from geo.planning import PlanSettings, plan_city, project_years
-from geo.zones import propose_zones
+from geo.planning.costs import SOURCES
+from geo.io.load import load_demo
+from geo.planning.run import PlanSettings, plan_city, project_years
+from geo.zoning.zones import propose_zones
 
 
 @pytest.fixture(scope="module")

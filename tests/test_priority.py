@@ -10,9 +10,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from shapely import box
 
-from geo.eligibility import eligibility_class
+from geo.zoning.eligibility import eligibility_class
 from geo.errors import CRSError, SchemaError
-from geo.priority import (FACTORS, PRESETS, PriorityWeights, duplicate_applications, eligibility,
+from geo.planning.priority import (FACTORS, PRESETS, PriorityWeights, duplicate_applications, eligibility,
                           explain_score, factor_values, priority_scores)
 
 

@@ -14,8 +14,8 @@ import shapely
 from shapely import LineString, MultiPolygon, box
 
 from geo.errors import CRSError
-from geo.members import encode_members
-from geo.projects import (
+from geo.zoning.members import encode_members
+from geo.reports.projects import (
     EXTRA_LABELS,
     MIN_PIECE_M,
     column_label,
@@ -28,8 +28,8 @@ from geo.projects import (
     write_project_csv,
     write_project_gpkg,
 )
-from geo.schema import LAYERS
-from geo.zones import propose_zones
+from geo.io.schema import LAYERS
+from geo.zoning.zones import propose_zones
 
 SOME = ["Z0001", "Z0002", "Z0003"]
 

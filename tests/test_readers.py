@@ -15,8 +15,8 @@ from hypothesis import strategies as st
 from shapely import box
 
 from geo.errors import GeoError, InputFileError, LayerNotFoundError
-from geo.load import load_layer
-from geo.readers import LayerListing, list_layers, read_layer
+from geo.io.load import load_layer
+from geo.io.readers import LayerListing, list_layers, read_layer
 from ui.i18n import TEXT
 
 NAMES = ["供电局家属院", "粮食局小区", "纺织厂宿舍楼"]
@@ -456,7 +456,7 @@ def test_a_zip_bomb_is_refused_before_it_is_read_through(tmp_path):
     """40 MB of zeros packs into ~40 KB (1,000 times): refused by what the zip declares, named."""
     import zipfile
 
-    from geo import readers
+    from geo.io import readers
 
     bomb = tmp_path / "小区.zip"
     with zipfile.ZipFile(bomb, "w", compression=zipfile.ZIP_DEFLATED) as zf:
@@ -470,7 +470,7 @@ def test_a_zip_bomb_is_refused_before_it_is_read_through(tmp_path):
 def test_a_zip_of_too_many_files_is_refused(tmp_path, monkeypatch):
     import zipfile
 
-    from geo import readers
+    from geo.io import readers
 
     monkeypatch.setattr(readers, "MAX_ZIP_MEMBERS", 3)
     many = tmp_path / "many.zip"

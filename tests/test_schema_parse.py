@@ -6,8 +6,8 @@ import pandas as pd
 import pytest
 
 from geo.errors import SchemaError
-from geo.parse import parse_choice, parse_column, parse_number, parse_share, parse_year
-from geo.schema import LAYERS, guess_layer, layer_spec, match_columns, normalize_header
+from geo.io.parse import parse_choice, parse_column, parse_number, parse_share, parse_year
+from geo.io.schema import LAYERS, guess_layer, layer_spec, match_columns, normalize_header
 
 
 # Every alias the issue names, per layer, must land on its canonical column.

@@ -12,8 +12,8 @@ from geopandas.testing import assert_geodataframe_equal
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from geo.schema import FACILITY_KINDS, LAYERS, PIPELINE_KINDS
-from geo.synthetic import (
+from geo.io.schema import FACILITY_KINDS, LAYERS, PIPELINE_KINDS
+from geo.synthetic.city import (
     CRS, DEFAULT_COMMUNITIES, DEFAULT_ORIGIN_LONLAT, gk_origin, make_city, write_city,
 )
 

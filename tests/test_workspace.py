@@ -12,9 +12,9 @@ import pyogrio
 import pytest
 from shapely import box
 
-from geo import workspace
+from geo.store import workspace
 from geo.errors import CRSError, GeoError
-from geo.workspace import (
+from geo.store.workspace import (
     ConflictError,
     Proposal,
     ProposalNotFoundError,
@@ -25,7 +25,7 @@ from geo.workspace import (
     rules_from_dict,
     rules_to_dict,
 )
-from geo.zones import Overrides, ZoneRules, propose_zones
+from geo.zoning.zones import Overrides, ZoneRules, propose_zones
 
 
 @pytest.fixture(scope="module")
@@ -268,7 +268,7 @@ def _die_mid_save(path):
 
     import pyogrio
 
-    import geo.workspace as ws_module
+    import geo.store.workspace as ws_module
 
     def writer(target, tables):
         pyogrio.write_dataframe(tables.proposals.astype(object), target, layer="proposals", driver="GPKG")
@@ -296,7 +296,7 @@ def test_a_killed_process_mid_save_loses_nothing(tmp_path):
 
 def _save_many(path, prefix, count):
     """Child process: save ``count`` proposals, each through a fresh Workspace (a new tab)."""
-    from geo.workspace import Proposal, Workspace
+    from geo.store.workspace import Proposal, Workspace
 
     for k in range(count):
         Workspace(path).save(Proposal(name=f"{prefix}-{k}", assignment={f"{prefix}{k}": "Z1", "x": "Z1"}))

@@ -12,7 +12,7 @@ import pytest
 from shapely import box
 
 from geo.errors import GeoError
-from geo.workspace import (
+from geo.store.workspace import (
     ConflictError,
     Proposal,
     ProposalDataError,

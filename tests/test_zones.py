@@ -7,10 +7,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from shapely import LineString, box
 
-from geo._zone_search import Problem, hull_points, solve_exact, solve_heuristic
-from geo.adjacency import community_pairs
-from geo.zone_score import score_zoning
-from geo.zones import Overrides, ZoneRules, merge_candidates, propose_zones
+from geo.zoning.search import Problem, hull_points, solve_exact, solve_heuristic
+from geo.zoning.adjacency import community_pairs
+from geo.zoning.score import score_zoning
+from geo.zoning.zones import Overrides, ZoneRules, merge_candidates, propose_zones
 
 
 def row(households, *, gaps=None, width=50.0, depth=50.0, years=None, streets=None, status=None):

@@ -2,7 +2,7 @@
 see the validation report, then use them), the validation report and the layer tables.
 
 Nothing is analysed before the planner has seen how each file was read. The loading itself is
-:func:`geo.load.load_raw`; this module only collects the choices. Uploaded files are kept in the page
+:func:`geo.io.load.load_raw`; this module only collects the choices. Uploaded files are kept in the page
 state until replaced or removed, so closing the tab or switching the language loses none.
 """
 
@@ -16,9 +16,9 @@ import pandas as pd
 import streamlit as st
 
 from geo.errors import GeoError
-from geo.load import Dataset, dataset_fingerprint, load_raw
-from geo.readers import list_layers, read_layer
-from geo.schema import LAYERS, layer_spec, match_columns
+from geo.io.load import Dataset, dataset_fingerprint, load_raw
+from geo.io.readers import list_layers, read_layer
+from geo.io.schema import LAYERS, layer_spec, match_columns
 from ui.i18n import crs_words, text
 from ui.messages import error_words, show_messages
 from ui.state import Data, bind, bind_choice, state

@@ -1,4 +1,4 @@
-"""The page's unsaved work, kept on the server between reloads (:mod:`geo.drafts` stores it).
+"""The page's unsaved work, kept on the server between reloads (:mod:`geo.store.drafts` stores it).
 
 The page's address carries a draft id (``?draft=…``); a reload or a reopened tab with that address
 finds the planner's zonings (per dataset: zones, locks, notes, reasons, the open proposal and the
@@ -15,8 +15,8 @@ from typing import Any
 
 import streamlit as st
 
-from geo.drafts import DraftStore, new_draft_id, valid_draft_id
-from geo.workspace import Proposal, rules_to_dict
+from geo.store.drafts import DraftStore, new_draft_id, valid_draft_id
+from geo.store.workspace import Proposal, rules_to_dict
 from ui.state import Data, PageState, PlanForm, SaveForm, Work
 
 PARAM = "draft"

@@ -458,7 +458,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "issue_crs": ("坐标系提示", "about the CRS"),
     "issue_datum": ("已从网络地图坐标（GCJ-02/BD-09）转换", "converted from a web-map datum (GCJ-02/BD-09)"),
 
-    # --- the input path: errors of geo.readers, geo.crs, geo.datums, geo.schema and geo.load ---
+    # --- the input path: errors of geo.io.readers, geo.crs.systems, geo.crs.datums, geo.io.schema and geo.io.load ---
     # error_<code> for every code those modules raise (tests/test_error_codes.py checks each one).
     # {where} is the file, with its layer when it has several; lists are joined in the page's way.
     "where_layer": ("{file}（图层“{layer}”）", "{file}, layer '{layer}'"),
@@ -569,7 +569,7 @@ def default_lang(locale: str | None) -> str:
 
 
 #: Column headers of the page's tables, Chinese and English (canonical layer columns come from
-#: geo.schema's labels; these are the figures the analyses add).
+#: geo.io.schema's labels; these are the figures the analyses add).
 COLUMN_LABELS: dict[str, tuple[str, str]] = {
     "dataset_name": ("所用数据", "data"), "revisions": ("版本数", "revisions"), "action": ("操作", "action"),
     "edits": ("编辑次数", "edits"), "deleted": ("已删除", "deleted"), "deleted_at": ("删除时间", "deleted at"),

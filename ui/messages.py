@@ -15,7 +15,7 @@ import string
 import streamlit as st
 
 from geo.errors import CRSError, GeoError, InputFileError, SchemaError, ValidationError
-from geo.schema import LAYERS
+from geo.io.schema import LAYERS
 from ui.i18n import TEXT, format_time, text
 from ui.state import PageState
 
@@ -120,7 +120,7 @@ def fill(words: str, params: dict, lang: str) -> str:
 
 
 def conflict_words(exc, lang: str) -> str:
-    """A save conflict (:class:`geo.workspace.ConflictError`) worded by its kind."""
+    """A save conflict (:class:`geo.store.workspace.ConflictError`) worded by its kind."""
     kind = getattr(exc, "kind", "revision")
     params = {
         "name": getattr(exc, "name", ""),

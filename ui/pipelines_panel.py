@@ -1,7 +1,7 @@
 """Pipelines first: the pipelines tab (per zone and per operator tables, work lists, phasing,
 lead telecom, network findings) and the impact of a selected segment.
 
-The analysis is :mod:`geo.pipelines` and :mod:`geo.networks`; it is computed once per dataset
+The analysis is :mod:`geo.pipelines.overlay` and :mod:`geo.pipelines.networks`; it is computed once per dataset
 and zoning (cached) and read by the map (aged segments, findings) and this tab.
 """
 
@@ -18,10 +18,10 @@ import geopandas as gpd
 import pandas as pd
 import streamlit as st
 
-from geo import networks as nw
-from geo import pipelines as pl
+from geo.pipelines import networks as nw
+from geo.pipelines import overlay as pl
 from geo.errors import GeoError
-from geo.load import Dataset
+from geo.io.load import Dataset
 from ui.boundary import guarded
 from ui.i18n import text
 from ui.messages import error_words

@@ -1,7 +1,7 @@
 """The planning tab: reserve, priority scores with their breakdown, service gaps, renovation items,
 the year's plan under the planner's limits, the roadmap, and the exports.
 
-Analysis is :func:`geo.planning.plan_city`; this module only reads the planner's settings, caches
+Analysis is :func:`geo.planning.run.plan_city`; this module only reads the planner's settings, caches
 the result per dataset, zoning and settings, and shows it. The map reuses the workbench's cached
 base map and swaps one coloured layer (:func:`layers.planning.plan_group`).
 """
@@ -20,13 +20,17 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from geo import costs, facilities, plan_sheets, priority
+from geo.planning import costs, priority
+
+from geo.access import facilities
+
+from geo.reports import plan_sheets
 from geo.errors import GeoError
-from geo.items import CATEGORY_LABELS, ITEMS, read_item_edits
-from geo.load import Dataset
-from geo.plan_html import write_plan_sheets
-from geo.planning import PLAN_STEPS, PlanSettings, PlanningResult, plan_city, project_years
-from geo.schema import choice_label
+from geo.planning.items import CATEGORY_LABELS, ITEMS, read_item_edits
+from geo.io.load import Dataset
+from geo.reports.plan_html import write_plan_sheets
+from geo.planning.run import PLAN_STEPS, PlanSettings, PlanningResult, plan_city, project_years
+from geo.io.schema import choice_label
 from layers.geojson import for_basemap
 from layers.planning import SCHEMES, plan_group, plan_legend
 from ui import mapview, pipelines_panel

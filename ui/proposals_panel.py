@@ -1,8 +1,8 @@
 """Proposals that last (save, list, open, rename, delete, history, restore, compare) and exports of
 the projects.
 
-The workspace is :class:`geo.workspace.Workspace` (every save a revision that is kept; atomic;
-conflicts detected); the exports are :func:`geo.projects.export_bundle`. This module collects the
+The workspace is :class:`geo.store.workspace.Workspace` (every save a revision that is kept; atomic;
+conflicts detected); the exports are :func:`geo.reports.projects.export_bundle`. This module collects the
 planner's choices, keeps them in the page state (:mod:`ui.state`) and words the results.
 
 A proposal is bound to the data it was made on (its fingerprint): opening it on other data says
@@ -19,10 +19,10 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from geo.editing import EditSession, Zoning
+from geo.zoning.editing import EditSession, Zoning
 from geo.errors import GeoError
-from geo.projects import FORMATS, export_bundle
-from geo.workspace import ConflictError, Proposal, Workspace
+from geo.reports.projects import FORMATS, export_bundle
+from geo.store.workspace import ConflictError, Proposal, Workspace
 from layers.analysis import differences_group
 from layers.geojson import for_basemap
 from ui import mapview

@@ -12,11 +12,11 @@ from pathlib import Path
 
 import streamlit as st
 
-from geo.crs import describe_crs
+from geo.crs.systems import describe_crs
 from geo.errors import GeoError
-import geo.load as geo_load
-from geo.load import dataset_fingerprint, load_demo
-from geo.zones import ZoneRules
+import geo.io.load as geo_load
+from geo.io.load import dataset_fingerprint, load_demo
+from geo.zoning.zones import ZoneRules
 from layers.styles import COMMUNITY_SCHEMES
 from ui.i18n import LANGS, default_lang, text
 from ui.state import Data, PageState, bound

@@ -53,7 +53,7 @@ class SaveForm:
 class Conflict:
     """A save the workspace refused, waiting for the planner's choice."""
 
-    proposal: Any  # geo.workspace.Proposal
+    proposal: Any  # geo.store.workspace.Proposal
     kind: str
     params: dict[str, Any] = field(default_factory=dict)
 
@@ -62,7 +62,7 @@ class Conflict:
 class PendingOpen:
     """A proposal made on other data, waiting for the planner's choice of how to open it."""
 
-    proposal: Any  # geo.workspace.Proposal
+    proposal: Any  # geo.store.workspace.Proposal
     missing: int
     total: int
     own_data: str | None  # key of a loaded dataset it was made on, when this session has it
@@ -82,8 +82,8 @@ class ExportFile:
 class Work:
     """The planner's work on one dataset."""
 
-    edit: Any = None  # geo.editing.EditSession
-    proposal: Any = None  # geo.workspace.Proposal: the open one (revision saved or opened)
+    edit: Any = None  # geo.zoning.editing.EditSession
+    proposal: Any = None  # geo.store.workspace.Proposal: the open one (revision saved or opened)
     based_on: str = ""  # name of a proposal of other data this zoning was opened from
     save: SaveForm = field(default_factory=SaveForm)
     selection: list[str] = field(default_factory=list)  # community ids
@@ -121,8 +121,8 @@ class PlanForm:
 class Data:
     """A dataset the page works on: the demo city or layers a planner uploaded and chose to use."""
 
-    dataset: Any  # geo.load.Dataset
-    key: str  # its fingerprint (geo.load.dataset_fingerprint)
+    dataset: Any  # geo.io.load.Dataset
+    key: str  # its fingerprint (geo.io.load.dataset_fingerprint)
     name: str  # what the page calls it: the demo's or the communities file's name
     crs: str = ""  # the analysis CRS, as the page shows it
     datum: str = ""  # the datum the data was converted from (uploads)

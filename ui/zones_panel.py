@@ -1,7 +1,7 @@
 """The zones workbench: rules in the sidebar, the map with the zones, the selected community's
 details and the edits, and the zones table.
 
-The page logic lives in :class:`geo.editing.EditSession` (every edit, undo/redo, figures and the
+The page logic lives in :class:`geo.zoning.editing.EditSession` (every edit, undo/redo, figures and the
 rules each zone breaks); this module turns clicks and buttons into calls to it. The session, the
 selection (community ids) and the zone the map is zoomed to (a zone id, never a row number) are
 the page state's :class:`ui.state.Work` of the current dataset.
@@ -17,13 +17,13 @@ import pandas as pd
 import shapely
 import streamlit as st
 
-from geo.adjacency import community_pairs
-from geo.editing import EditSession, reason_words
-from geo.eligibility import eligibility_class
+from geo.zoning.adjacency import community_pairs
+from geo.zoning.editing import EditSession, reason_words
+from geo.zoning.eligibility import eligibility_class
 from geo.errors import GeoError
-from geo.load import Dataset
-from geo.schema import layer_spec
-from geo.zones import ZoneRules, propose_zones
+from geo.io.load import Dataset
+from geo.io.schema import layer_spec
+from geo.zoning.zones import ZoneRules, propose_zones
 from layers import build_map
 from layers.analysis import (aged_pipelines_group, findings_group, member_frame, pairs_group, selection_group,
                              zone_view, zones_group)

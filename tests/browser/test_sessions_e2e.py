@@ -18,9 +18,9 @@ from pathlib import Path
 
 import pytest
 
-from geo.editing import reason_words
-from geo.load import load_demo
-from geo.workspace import Workspace
+from geo.zoning.editing import reason_words
+from geo.io.load import load_demo
+from geo.store.workspace import Workspace
 from tests.browser.harness import ROOT, app_server, free_port, planner_page
 from tests.browser.planner import Planner, wait_until
 

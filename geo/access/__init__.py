@@ -1,0 +1,1 @@
+"""Walking access: the roads' walking graph and service gaps of facilities."""

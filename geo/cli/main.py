@@ -1,0 +1,393 @@
+"""Command line: ``python -m geo info FILE`` and ``python -m geo demo``.
+
+Every error a user can cause ends in one line on stderr and a non-zero exit, never a traceback
+(``--debug`` shows it for developers).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+import pandas as pd
+
+from geo.crs.datums import DATUMS
+from geo.errors import GeoError
+from geo.io.schema import LAYERS
+
+
+def _pairs(values: Sequence[str] | None, flag: str) -> dict[str, str]:
+    """Parse ``NAME=VALUE`` options (``--map households=户数``)."""
+    out: dict[str, str] = {}
+    for item in values or []:
+        if "=" not in item:
+            raise GeoError(f"{flag} takes NAME=VALUE (e.g. {flag} households=户数), got '{item}'")
+        name, value = item.split("=", 1)
+        out[name.strip()] = value.strip()
+    return out
+
+
+def _add_input_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--layer", help="layer (or sheet) inside the file, when it has several")
+    if parser.prog.endswith("info"):
+        parser.add_argument("--kind", choices=list(LAYERS), help="which of the six layers the file holds")
+    parser.add_argument("--crs", help="the CRS when the file states none or a wrong one, e.g. EPSG:4538")
+    parser.add_argument("--datum", choices=list(DATUMS),
+                        help="web-map datum of lon/lat data: gcj02 (Amap, Tencent) or bd09 (Baidu) "
+                             "are converted to WGS84")
+    parser.add_argument("--encoding", help="text encoding when detection fails, e.g. gbk")
+    parser.add_argument("--map", action="append", metavar="COLUMN=FILE_COLUMN",
+                        help="map a canonical column to a file column; repeatable")
+    parser.add_argument("--set", action="append", metavar="COLUMN=VALUE",
+                        help="one value for every row, e.g. --set kind=river; repeatable")
+    parser.add_argument("--swap-xy", action="store_true", help="swap x and y (lat/lon written as lon/lat)")
+    parser.add_argument("--wkt", help="WKT column of a CSV/XLSX table")
+    parser.add_argument("--lon", help="longitude (or x) column of a table")
+    parser.add_argument("--lat", help="latitude (or y) column of a table")
+
+
+def _input_options(args: argparse.Namespace) -> dict:
+    options = {
+        "mapping": _pairs(args.map, "--map"),
+        "defaults": _pairs(args.set, "--set"),
+        "crs": args.crs,
+        "datum": args.datum,
+        "swap_xy": args.swap_xy,
+        "encoding": args.encoding,
+        "wkt": args.wkt,
+        "lon": args.lon,
+        "lat": args.lat,
+    }
+    return {k: v for k, v in options.items() if v not in (None, {}, False)}
+
+
+def cmd_info(args: argparse.Namespace) -> int:
+    """Print what is in a file; exit 1 when a layer could not be loaded."""
+    from geo.io.info import describe_file, format_description
+    from geo.io.readers import list_layers
+
+    path = Path(args.file)
+    listing = list_layers(path)
+    print(f"{path}: {len(listing)} layer{'s' if len(listing) != 1 else ''}")
+    descriptions = describe_file(path, layer=args.layer, kind=args.kind, options=_input_options(args))
+    failed = 0
+    frames = []
+    for desc in descriptions:
+        print()
+        print("\n".join(format_description(desc, limit=None if args.all else 20)))
+        failed += desc.error is not None
+        if desc.loaded is not None:
+            table = desc.loaded.report.to_frame()
+            table.insert(0, "layer", desc.layer)
+            frames.append(table)
+    if args.report:
+        table = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+        table.to_csv(args.report, index=False, encoding="utf-8-sig")
+        print(f"\nfull report written to {args.report}")
+    return 1 if failed else 0
+
+
+def _progress(stream=sys.stderr):
+    """A progress printer for long zoning runs: one line, updated in place on a terminal."""
+    state = {"last": 0.0}
+
+    def report(done: int, total: int) -> None:
+        now = time.perf_counter()
+        if done < total and now - state["last"] < 1.0:
+            return
+        state["last"] = now
+        end = "\n" if done >= total or not stream.isatty() else "\r"
+        print(f"  zoning groups: {done:,}/{total:,}", end=end, file=stream, flush=True)
+
+    return report
+
+
+def cmd_zones(args: argparse.Namespace) -> int:
+    """Propose consolidated management zones and write them."""
+    from geo.reports.export import write_assignments_csv, write_geojson, write_gpkg
+    from geo.io.load import load_layer
+    from geo.zoning.zones import ZoneRules, propose_zones
+
+    start = time.perf_counter()
+    for target in (args.out, args.assignments, args.gpkg):
+        if target:  # a new folder for the results is made, as a planner would expect
+            Path(target).expanduser().parent.mkdir(parents=True, exist_ok=True)
+    options = _input_options(args)
+    loaded = load_layer(args.file, "communities", file_layer=args.layer, **options)
+    print(f"communities: {loaded.report.summary()} ({loaded.report.crs_out})")
+    for line in loaded.report.lines(limit=5):
+        print("  " + line)
+    barriers = None
+    if args.barriers:
+        b = load_layer(args.barriers, "barriers", file_layer=args.barriers_layer, crs=args.barriers_crs,
+                       datum=args.datum, target_crs=loaded.gdf.crs)
+        print(f"barriers: {b.report.summary()}")
+        barriers = b.gdf
+    defaults = ZoneRules()
+    rules = ZoneRules(
+        gap_m=args.gap_m if args.gap_m is not None else defaults.gap_m,
+        small_max_households=args.small_max_households or defaults.small_max_households,
+        min_households=args.min_households if args.min_households is not None else defaults.min_households,
+        max_households=args.max_households or defaults.max_households,
+        max_span_m=args.max_span_m or defaults.max_span_m,
+        max_members=args.max_members or defaults.max_members,
+        same_street=not args.any_street,
+        allow_anchor=not args.no_anchor,
+        seed=args.seed,
+    )
+    large = len(loaded.gdf) >= 5000
+    result = propose_zones(loaded.gdf, barriers=barriers, rules=rules,
+                           progress=_progress() if large else None, workers=args.workers)
+    write_geojson(result.zones, args.out)
+    written = [args.out]
+    if args.assignments:
+        written.append(str(write_assignments_csv(result.assignments, args.assignments)))
+    if args.gpkg:
+        written.append(str(write_gpkg(result.zones, loaded.gdf, result.assignments, args.gpkg)))
+    summary = result.summary()
+    print(f"zones: {summary['zones']:,} covering {summary['households_in_zones']:,} households")
+    print(f"candidates: {summary['candidates']:,}, placed {summary['placed']:,}, left out {summary['left_out']:,}")
+    from geo.zoning.zones import reason_text
+
+    for code, count in sorted(summary["left_out_by_reason"].items(), key=lambda kv: -kv[1]):
+        print(f"  {count:6,}  {code}: {reason_text(code)}")
+    if summary["violations"]:
+        print(f"rules broken: {summary['violations']} (see the zones' properties)")
+    print(f"wrote {', '.join(written)} in {time.perf_counter() - start:.1f} s")
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    """Generate a synthetic city (the demo, or a large one for benchmarks)."""
+    from geo.synthetic.city import make_city, write_city
+
+    start = time.perf_counter()
+    layers = make_city(args.communities, seed=args.seed)
+    write_city(layers, args.out)
+    counts = ", ".join(f"{name} {len(gdf):,}" for name, gdf in layers.items())
+    print(f"wrote {args.out}: {counts} ({time.perf_counter() - start:.1f} s)")
+    return 0
+
+
+def _read_zones(path: str, layer: str | None, target_crs):
+    """Zones written by ``python -m geo zones`` (GeoJSON or GeoPackage), in the analysis CRS."""
+    from geo.io.readers import read_layer
+
+    raw = read_layer(path, layer=layer)
+    zones = raw.frame
+    if "zone_id" not in zones.columns:
+        raise GeoError(f"{path}: the zones have no 'zone_id' column (columns: "
+                       f"{', '.join(c for c in zones.columns if c != zones.geometry.name)}); "
+                       "write them with `python -m geo zones --out zones.geojson`")
+    if zones.crs is None:
+        raise GeoError(f"{path}: the zones state no CRS; GeoJSON from `python -m geo zones` is EPSG:4326")
+    return zones.to_crs(target_crs)
+
+
+def cmd_pipelines(args: argparse.Namespace) -> int:
+    """Pipelines per community and zone, needs, lead telecom, network checks, operator work lists."""
+    from geo.pipelines import networks as nw
+    from geo.pipelines import overlay as pl
+    from geo.io.load import load_layer
+
+    start = time.perf_counter()
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    loaded = load_layer(args.communities, "communities", file_layer=args.layer, **_input_options(args))
+    communities = loaded.gdf
+    print(f"communities: {loaded.report.summary()} ({loaded.report.crs_out})")
+    sources = None
+    if str(args.pipelines).lower().endswith(".inp"):
+        from geo.io.epanet import load_epanet
+
+        model = load_epanet(args.pipelines, crs=args.pipelines_crs, datum=args.pipelines_datum,
+                            target_crs=communities.crs, units=args.units, operator=args.operator)
+        pipes_report, sources = model.pipelines.report, model.sources
+        pipelines = model.pipelines.gdf
+        print(f"EPANET model: units {model.units}, {len(sources)} source(s)")
+    else:
+        p = load_layer(args.pipelines, "pipelines", file_layer=args.pipelines_layer, crs=args.pipelines_crs,
+                       datum=args.pipelines_datum, mapping=_pairs(args.pipelines_map, "--pipelines-map"),
+                       defaults=_pairs(args.pipelines_set, "--pipelines-set"), target_crs=communities.crs)
+        pipes_report, pipelines = p.report, p.gdf
+    print(f"pipelines: {pipes_report.summary()}")
+    for line in pipes_report.lines(limit=5):
+        print("  " + line)
+
+    defaults = pl.PipelineRules()
+    rules = pl.PipelineRules(
+        service_m=args.service_m if args.service_m is not None else defaults.service_m,
+        partial_share=args.partial_share if args.partial_share is not None else defaults.partial_share,
+        full_share=args.full_share if args.full_share is not None else defaults.full_share,
+        reference_year=args.year or defaults.reference_year,
+    )
+    condition = pl.segment_condition(pipelines, rules=rules)
+    overlay = pl.overlay_pipelines(communities, pipelines, service_m=rules.service_m)
+    table = pl.renovation_needs(pl.pipeline_table(communities, pipelines, rules=rules, overlay=overlay,
+                                                  condition=condition), rules=rules)
+    zones = _read_zones(args.zones, args.zones_layer, communities.crs) if args.zones else None  # before writing
+    written = [_csv(table, out / "communities_pipelines.csv"),
+               _csv(pl.operator_table(communities, pipelines, rules=rules, overlay=overlay, condition=condition),
+                    out / "communities_operators.csv")]
+    if zones is not None:
+        zone_overlay = pl.overlay_pipelines(zones, pipelines, service_m=rules.service_m)
+        ztable = pl.renovation_needs(pl.pipeline_table(zones, pipelines, id_column="zone_id", rules=rules,
+                                                       overlay=zone_overlay, condition=condition), rules=rules)
+        zops = pl.operator_table(zones, pipelines, id_column="zone_id", rules=rules, overlay=zone_overlay,
+                                 condition=condition)
+        lead = pl.lead_telecom(zops, choices=_pairs(args.lead, "--lead"))
+        written += [_csv(ztable, out / "zones_pipelines.csv"), _csv(zops, out / "zones_operators.csv"),
+                    _csv(lead, out / "zones_lead_telecom.csv")]
+    assignment = pl.assign_segments(pipelines, communities, zones=zones, overlay=overlay,
+                                    service_m=rules.service_m)
+    work = pl.work_list(pipelines, communities, zones=zones, rules=rules, condition=condition,
+                        assignment=assignment)
+    files = pl.write_work_lists(work, out / "work_lists")
+    summary = pl.operator_summary(work, pipelines, condition).merge(files[["operator", "csv", "geojson"]],
+                                                                    on="operator", how="left")
+    written.append(_csv(summary, out / "work_lists" / "operators.csv"))
+    if zones is not None:
+        written.append(_csv(pl.phase_works(work), out / "zones_phasing.csv"))
+    else:
+        written.append(_csv(pl.phase_works(work, by="community_id"), out / "communities_phasing.csv"))
+
+    networks = nw.build_networks(pipelines, snap_m=args.snap_m, sources=sources)
+    findings = nw.network_findings(pipelines, networks=networks, communities=communities, snap_m=args.snap_m,
+                                   near_miss_m=args.near_miss_m)
+    _csv(pd.DataFrame(findings.drop(columns="geometry")), out / "network_findings.csv")
+    findings_path = out / "network_findings.geojson"
+    if findings_path.exists():
+        findings_path.unlink()
+    import pyogrio
+
+    pyogrio.write_dataframe(findings.to_crs(4326), findings_path, driver="GeoJSON",
+                            layer_options={"RFC7946": "YES"})
+    written += [out / "network_findings.csv", findings_path]
+
+    print(f"aged (reference year {rules.reference_year}): {condition['aged'].mean():.0%} of segments, "
+          f"{(condition['length_m'] * condition['aged']).sum() / 1000:,.1f} km of "
+          f"{condition['length_m'].sum() / 1000:,.1f} km")
+    needs = table.groupby(["kind", "need"]).size().unstack(fill_value=0)
+    print("community needs (none / partial / full):")
+    for kind in needs.index:
+        row = needs.loc[kind]
+        print(f"  {kind:13s} {row.get('none', 0):7,} {row.get('partial', 0):7,} {row.get('full', 0):7,}")
+    print(f"work lists: {len(files)} operators, {len(work):,} segments, {work['length_m'].sum() / 1000:,.1f} km"
+          f" -> {out / 'work_lists'}")
+    for _, r in summary.head(10).iterrows():
+        print(f"  {r['operator']}: {r['listed_segments']:,} segments, {r['listed_m'] / 1000:,.1f} km")
+    counts = findings.groupby(["finding"]).size().to_dict() if len(findings) else {}
+    print("network findings: " + (", ".join(f"{k} {v:,}" for k, v in counts.items()) or "none"))
+    print(f"wrote {len(written) + 2 * len(files)} files to {out} in {time.perf_counter() - start:.1f} s")
+    return 0
+
+
+def _csv(frame: pd.DataFrame, path: Path) -> Path:
+    """Excel-ready CSV (UTF-8 with BOM)."""
+    frame.to_csv(path, index=False, encoding="utf-8-sig")
+    return path
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of ``python -m geo``."""
+    parser = argparse.ArgumentParser(
+        prog="python -m geo",
+        description="Old-community renovation planning: inspect files, propose zones, pipelines work lists, the year's plan, demo data.",
+    )
+    parser.add_argument("--debug", action="store_true", help="show tracebacks")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    info = sub.add_parser("info", help="what is in a file: layers, CRS, columns, validation")
+    info.add_argument("file")
+    _add_input_options(info)
+    info.add_argument("--all", action="store_true", help="list every issue, not the first 20 of each kind")
+    info.add_argument("--report", metavar="CSV", help="write every issue to a CSV (opens in Excel)")
+    info.set_defaults(func=cmd_info)
+
+    zones = sub.add_parser("zones", help="propose consolidated management zones for small old communities")
+    zones.add_argument("file", help="the communities file")
+    zones.add_argument("--out", required=True, help="GeoJSON to write (one Feature per zone, EPSG:4326)")
+    _add_input_options(zones)
+    zones.add_argument("--barriers", help="file of arterial roads, rivers, railways")
+    zones.add_argument("--barriers-layer", help="layer of the barriers file")
+    zones.add_argument("--barriers-crs", help="CRS of the barriers file when it states none")
+    zones.add_argument("--gap-m", type=float, help="largest gap between neighbours, metres (default 15)")
+    zones.add_argument("--small-max-households", type=int, help="largest merge candidate (default 300)")
+    zones.add_argument("--min-households", type=int, help="smallest zone (default 300)")
+    zones.add_argument("--max-households", type=int, help="largest zone (default 2000)")
+    zones.add_argument("--max-span-m", type=float, help="largest distance between two members (default 500)")
+    zones.add_argument("--max-members", type=int, help="most communities in a zone (default 10)")
+    zones.add_argument("--any-street", action="store_true", help="zones may cross street boundaries")
+    zones.add_argument("--no-anchor", action="store_true", help="no larger neighbour may anchor a zone")
+    zones.add_argument("--seed", type=int, default=0)
+    zones.add_argument("--workers", type=int, default=None,
+                       help="processes (same result); default: every CPU from 5,000 groups on, else one")
+    zones.add_argument("--assignments", metavar="CSV", help="one row per community: zone and reason")
+    zones.add_argument("--gpkg", help="GeoPackage with the zones and the communities")
+    zones.set_defaults(func=cmd_zones)
+
+    pipes = sub.add_parser("pipelines", help="pipelines per community and zone, needs, network checks, "
+                                             "operator work lists")
+    pipes.add_argument("communities", help="the communities file")
+    pipes.add_argument("pipelines", help="the pipelines file, or an EPANET model (.inp)")
+    pipes.add_argument("--out", required=True, help="folder to write the tables and work lists in")
+    _add_input_options(pipes)
+    pipes.add_argument("--pipelines-layer", help="layer of the pipelines file")
+    pipes.add_argument("--pipelines-crs", help="CRS of the pipelines file when it states none (always for .inp)")
+    pipes.add_argument("--pipelines-datum", choices=list(DATUMS), help="web-map datum of the pipelines")
+    pipes.add_argument("--pipelines-map", action="append", metavar="COLUMN=FILE_COLUMN",
+                       help="map a canonical pipelines column to a file column; repeatable")
+    pipes.add_argument("--pipelines-set", action="append", metavar="COLUMN=VALUE",
+                       help="one value for every pipeline, e.g. --pipelines-set kind=给水; repeatable")
+    pipes.add_argument("--units", help="EPANET flow units when the model states none (LPS, CMH, GPM...)")
+    pipes.add_argument("--operator", help="EPANET: the operator of every pipe whose comment names none")
+    pipes.add_argument("--zones", help="zones from `python -m geo zones` (GeoJSON or GeoPackage)")
+    pipes.add_argument("--zones-layer", help="layer of the zones file")
+    pipes.add_argument("--service-m", type=float, help="service distance around a community, m (default 30)")
+    pipes.add_argument("--partial-share", type=float, help="aged share from which a need is partial (0.10)")
+    pipes.add_argument("--full-share", type=float, help="aged share from which a need is full (0.50)")
+    pipes.add_argument("--year", type=int, help="year ages are counted to (default: this year)")
+    pipes.add_argument("--snap-m", type=float, default=0.2, help="ends closer than this are one node (0.2)")
+    pipes.add_argument("--near-miss-m", type=float, default=2.0,
+                       help="an end this close to another pipe without meeting it is a near miss (2.0)")
+    pipes.add_argument("--lead", action="append", metavar="ZONE=OPERATOR",
+                       help="the planner's lead telecom operator of a zone; repeatable")
+    pipes.set_defaults(func=cmd_pipelines)
+
+    from geo.cli.plan import add_plan_parser  # here, not at the top: geo.cli.plan imports this module
+
+    add_plan_parser(sub)
+
+    demo = sub.add_parser("demo", help="generate a synthetic city GeoPackage")
+    demo.add_argument("--communities", type=int, default=1100, help="number of communities (default 1100)")
+    demo.add_argument("--seed", type=int, default=20211015)
+    demo.add_argument("--out", default="demo.gpkg", help="GeoPackage to write")
+    demo.set_defaults(func=cmd_demo)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; return the exit code."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return args.func(args)
+    except GeoError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except BrokenPipeError:  # output piped into `head` and closed: nothing to report
+        sys.stderr.close()
+        return 0
+    except Exception as exc:  # a bug, not the user's fault: say so, briefly
+        if args.debug:
+            raise
+        print(f"internal error ({type(exc).__name__}: {exc}). Run again with --debug and report it.",
+              file=sys.stderr)
+        return 3
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

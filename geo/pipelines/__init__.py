@@ -1,0 +1,1 @@
+"""Underground pipelines per community and zone, and pipeline networks as graphs."""

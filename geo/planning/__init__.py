@@ -1,0 +1,1 @@
+"""From zones to plans: items, costs, priority, the reserve and annual plan, the roadmap, public notice."""

@@ -1,0 +1,1 @@
+"""What leaves the tool: zone exports, contiguous-area projects, plan tables and printable sheets."""

@@ -1,0 +1,1 @@
+"""What a planner keeps: the proposals workspace (revisions) and unsaved drafts."""

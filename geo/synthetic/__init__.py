@@ -1,0 +1,1 @@
+"""A deterministic synthetic city for demos, tests and benchmarks."""
