@@ -273,10 +273,14 @@ def community_style(year: Any) -> dict[str, Any]:
     return {**COMMUNITY_STYLE, "fillColor": BUILD_YEAR_CLASSES[build_year_class(year)]["fill"]}
 
 
-#: Eligibility classes (column ``eligibility``, see :func:`geo.zoning.eligibility.eligibility_class`).
+#: Eligibility classes (column ``eligibility``, see :func:`geo.zoning.eligibility.eligibility_class`),
+#: in the legend order of :data:`geo.policy.ELIGIBILITY_CLASSES`: the oranges are in the programme
+#: (dark: merge candidates), greens are under way or done, greys are out of it.
 ELIGIBILITY_CLASSES: dict[str, dict[str, Any]] = {
     "candidate": {"fill": "#d94801", "label": ("合并对象（小规模、可改造）", "merge candidate (small, eligible)")},
     "eligible": {"fill": "#fdae6b", "label": ("可改造（规模较大）", "eligible (larger)")},
+    "planned": {"fill": "#c6dbef", "label": ("已列入以往年度计划", "in an earlier year's plan")},
+    "started": {"fill": "#a1d99b", "label": ("正在改造", "renovation started")},
     "completed": {"fill": "#74c476", "label": ("已完成改造", "renovation completed")},
     "not_eligible": {"fill": "#f0f0f0", "label": ("不在改造范围", "not eligible")},
     "unknown": {"fill": "#d9d9d9", "label": ("不详", "unknown")},

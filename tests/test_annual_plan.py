@@ -8,17 +8,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from geo.planning.reserve import (
-    PlanResult,
-    annual_plan,
-    notice_end_date,
-    reserve_projects,
-    roadmap,
-    roadmap_shortfall,
-    roadmap_summary,
-)
-from geo.errors import SchemaError
-from geo.planning.notice import HOLIDAY_TABLE
+from geo.errors import RuleError, SchemaError
+from geo.planning.notice import HOLIDAY_TABLE, notice_end_date
+from geo.planning.reserve import PlanResult, annual_plan, reserve_projects
+from geo.planning.roadmap import roadmap, roadmap_shortfall, roadmap_summary
 
 
 def _homes():
@@ -136,15 +129,24 @@ def test_must_include_and_exclude():
     assert plan.chosen.set_index("project_id")["must_include"].to_dict() == {"p3": False, "p4": True}
     reasons = plan.skipped.set_index("project_id")["reason_code"].to_dict()
     assert reasons == {"p1": "excluded", "p2": "over_limit"}
-    with pytest.raises(ValueError, match="must_include projects alone exceed budget_yuan"):
+    with pytest.raises(RuleError, match="must_include projects alone exceed budget_yuan") as over:
         annual_plan(RES, year=2026, budget_yuan=1e6, must_include=["p2"])
-    with pytest.raises(ValueError, match="neither a project nor a member"):
+    assert over.value.code == "plan_must_include_over" and over.value.params == {"project": "p2"}
+    with pytest.raises(RuleError, match="neither a project nor a member") as unknown:
         annual_plan(RES, year=2026, budget_yuan=1e6, exclude=["zz"])
+    assert unknown.value.code == "plan_unknown_ids" and unknown.value.params == {"ids": ["zz"]}
+    with pytest.raises(RuleError, match="both in must_include and exclude") as both:
+        annual_plan(RES, year=2026, budget_yuan=1e6, must_include=["p1"], exclude=["p1"])
+    assert both.value.code == "plan_included_and_excluded"
+    with pytest.raises(RuleError, match="0 or more") as negative:
+        annual_plan(RES, year=2026, budget_yuan=-1)
+    assert negative.value.code == "plan_limit_negative"
 
 
 def test_no_limit_says_which_arguments_to_give():
-    with pytest.raises(ValueError, match="budget_yuan=.*max_households=.*max_projects=.*max_communities="):
+    with pytest.raises(RuleError, match="budget_yuan=.*max_households=.*max_projects=.*max_communities=") as none:
         annual_plan(RES, year=2026)
+    assert none.value.code == "plan_no_limit" and isinstance(none.value, ValueError)
 
 
 @st.composite
@@ -254,8 +256,13 @@ def test_roadmap_household_limit_and_errors():
     assert plan["plan_year"].isna().sum() == 2
     short = roadmap_shortfall(EQUAL, start_year=2026, target_year=2027, households_per_year=250)
     assert short["households_per_year_needed"] == 300
-    with pytest.raises(ValueError, match="before start_year"):
+    with pytest.raises(RuleError, match="before start_year") as early:
         roadmap(EQUAL, start_year=2027, target_year=2026)
+    assert early.value.code == "roadmap_target_before_start"
+    assert early.value.params == {"start_year": 2027, "target_year": 2026}
+    with pytest.raises(RuleError, match="0 or more") as negative:
+        roadmap(EQUAL, start_year=2026, target_year=2027, budget_per_year=-5)
+    assert negative.value.code == "roadmap_limit_negative"
 
 
 # --- public notice ----------------------------------------------------------------------------------
@@ -303,3 +310,33 @@ def test_holiday_table_counts_match_the_notices():
     assert set(HOLIDAY_TABLE["source"]) == {"国办发明电〔2024〕12号", "国办发明电〔2025〕7号"}
     worked = HOLIDAY_TABLE.loc[HOLIDAY_TABLE["kind"] == "workday", "date"]
     assert all(d.weekday() >= 5 for d in worked)
+
+
+# --- every error a planner can cause in plans and reports is worded in zh and en --------------------
+
+def test_every_plan_and_report_error_code_has_words_for_its_params():
+    import ast
+    import importlib
+    import string
+    from pathlib import Path
+
+    from ui.i18n import TEXT
+
+    found = {}
+    for name in ("geo.planning.reserve", "geo.planning.roadmap", "geo.reports.projects", "geo.reports.plan_html"):
+        tree = ast.parse(Path(importlib.import_module(name).__file__).read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            if not isinstance(node, ast.Call):
+                continue
+            kw = {k.arg: k.value for k in node.keywords}
+            if isinstance(kw.get("code"), ast.Constant):
+                params = kw.get("params")
+                keys = {k.value for k in params.keys} if isinstance(params, ast.Dict) else set()
+                found[kw["code"].value] = keys
+    assert {"plan_no_limit", "plan_unknown_ids", "roadmap_target_before_start", "export_formats",
+            "sheet_members_missing"} <= set(found)
+    for code, keys in found.items():
+        assert f"error_{code}" in TEXT, code
+        for words in TEXT[f"error_{code}"]:
+            named = {f for _, f, _, _ in string.Formatter().parse(words) if f}
+            assert named <= keys | {"file", "where"}, (code, named - keys)

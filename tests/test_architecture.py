@@ -143,3 +143,43 @@ def test_the_cycle_and_private_checks_can_fail(tmp_path):
     graph, private = project_graph(tmp_path, packages=("geo",))
     assert private == ["geo.sub.a imports geo.sub.b._helper"]
     assert find_cycle(graph) in (["geo.sub.a", "geo.sub.b", "geo.sub.a"], ["geo.sub.b", "geo.sub.a", "geo.sub.b"])
+
+
+# --- the README's picture of the layers is the code's --------------------------------------------------
+
+def package_of(module: str) -> str:
+    """The part of the project a module belongs to: ``geo.zoning.zones`` -> ``zoning``,
+    ``geo.errors`` -> ``errors``, ``geo`` (the public API) -> ``geo``, ``ui.state`` -> ``ui``."""
+    parts = module.split(".")
+    if parts[0] != "geo":
+        return parts[0]
+    return parts[1] if len(parts) > 1 else "geo"
+
+
+def package_graph(root: Path = ROOT) -> dict[str, set[str]]:
+    """Which part imports which, from the module graph (``__main__`` counted with ``cli``)."""
+    graph, _ = project_graph(root)
+    parts: dict[str, set[str]] = {}
+    for module, imported in graph.items():
+        here = "cli" if module == "geo.__main__" else package_of(module)
+        parts.setdefault(here, set()).update(
+            "cli" if m == "geo.__main__" else package_of(m) for m in imported)
+    return {k: v - {k} for k, v in parts.items()}
+
+
+def readme_picture(text: str) -> dict[str, set[str]]:
+    """The lines ``part -> a, b, c`` between the README's ``<!-- layers -->`` markers."""
+    block = text.split("<!-- layers -->")[1].split("<!-- /layers -->")[0]
+    picture = {}
+    for line in block.splitlines():
+        if "->" in line:
+            left, right = line.split("->")
+            names = {n.strip() for n in right.replace("(nothing)", "").split(",") if n.strip()}
+            picture[left.strip().strip("`")] = names
+    return picture
+
+
+def test_readme_picture_of_the_layers_matches_the_code():
+    actual = package_graph()
+    drawn = readme_picture((ROOT / "README.md").read_text(encoding="utf-8"))
+    assert drawn == actual

@@ -61,7 +61,7 @@ def test_info_unreadable_file_is_one_line_no_traceback(tmp_path):
     path = tmp_path / "broken.geojson"
     path.write_text('{"type": "FeatureCollection", "features": [{"type": "Feat', encoding="utf-8")
     result = run("info", str(path))
-    assert result.returncode == 2
+    assert result.returncode == 1  # the data: exit code 1
     assert result.stderr.startswith("error: broken.geojson cannot be read")
     assert "Traceback" not in result.stderr
 

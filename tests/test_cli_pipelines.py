@@ -138,11 +138,11 @@ def test_bad_input_is_one_line(tmp_path, capsys):
     inp.write_text(INP, encoding="utf-8")
     code = main(["pipelines", str(DEMO_PATH), str(inp), "--out", str(tmp_path / "o")])
     err = capsys.readouterr().err
-    assert code == 2 and err.startswith("error: ") and "coordinate system" in err and "Traceback" not in err
+    assert code == 1 and err.startswith("error: ") and "coordinate system" in err and "Traceback" not in err
     code = main(["pipelines", str(DEMO_PATH), str(DEMO_PATH), "--zones", str(DEMO_PATH), "--zones-layer",
                  "communities", "--out", str(tmp_path / "o2")])
     err = capsys.readouterr().err
-    assert code == 2 and "zone_id" in err
+    assert code == 1 and "zone_id" in err
 
 
 def test_a_missing_zones_file_is_an_error_before_anything_is_written(tmp_path, capsys):

@@ -175,15 +175,26 @@ def test_plan_sheets_are_offline_pages_with_a_map(run):
         assert not [u for u in page.urls if u.startswith(("http:", "https:", "//"))], name
 
 
-@pytest.mark.parametrize("argv, words", [
-    (["--weight", "speed=1"], "unknown factor speed"),
-    (["--weight", "build_year"], "--weight takes NAME=VALUE"),
-    (["--budget-wan", "-1"], "--budget-wan must be 0 or more, got -1"),
+@pytest.mark.parametrize("argv, exit_code, words", [
+    (["--weight", "speed=1"], 2, "unknown factor speed"),
+    (["--weight", "build_year"], 2, "--weight takes NAME=VALUE"),
+    (["--weight", "households=much"], 2, "--weight households takes a number, got 'much'"),
+    (["--propose-zones", "--zones", "z.geojson"], 2, "--propose-zones makes the zones"),
+    (["--households-per-year", "900"], 2, "give --target-year too"),
+    (["--budget-wan", "-1"], 1, "--budget-wan must be 0 or more, got -1"),
+    (["--max-households", "-5"], 1, "--max-households must be 0 or more, got -5"),
+    (["--weight", "households=-0.1"], 1, "--weight households must be 0 or more, got -0.1"),
+    (["--shares", "residents=-5%"], 1, "--shares residents must be 0 or more, got -5"),
+    (["--shares", "central_subsidy=0.99"], 1, "add up to"),
+    (["--circle", "school=-100"], 1, "--circle school must be 0 or more, got -100"),
+    (["--year", "2030", "--target-year", "2028"], 1, "--target-year 2028 is before the plan year 2030"),
 ])
-def test_bad_options_exit_1_before_anything_is_written(tmp_path, argv, words):
+def test_bad_options_exit_before_anything_is_written(tmp_path, argv, exit_code, words):
+    """A rule value out of range is the data's exit code 1 (with the range); a malformed or
+    unknown option, or two that do not fit, is usage, exit code 2."""
     out = tmp_path / "out"
     code, _, err = run_cli("plan", str(DEMO_PATH), "--out", str(out), *argv)
-    assert code == 1 and words in err
+    assert code == exit_code and words in err
     assert err.startswith("error: ") and err.count("\n") == 1 and "Traceback" not in err
     assert not out.exists()
 

@@ -8,8 +8,10 @@ the others feed bad files through the readers the upload page calls (``list_laye
 
 import ast
 import importlib
+import inspect
 import json
 import pickle
+import pkgutil
 import re
 import string
 import zipfile
@@ -31,6 +33,21 @@ from ui.messages import error_params, error_words, fill, without_paths
 INPUT_MODULES = ("geo.io.readers", "geo.crs.systems", "geo.io.schema", "geo.io.load", "geo.crs.datums", "geo.io.parse",
                  "geo.io.validate")
 
+#: Packages every module of which raises coded errors only, and the single modules besides.
+CODED_PACKAGES = ("geo.cli", "geo.io", "geo.crs", "geo.store", "geo.access", "geo.pipelines")
+CODED_SINGLE_MODULES = ("geo.planning.notice", "geo.planning.items", "geo.planning.costs")
+
+
+def package_modules(package: str) -> tuple[str, ...]:
+    """Every module of ``package`` (found on disk: a new module is checked without listing it)."""
+    path = importlib.import_module(package).__path__
+    return tuple(f"{package}.{m.name}" for m in pkgutil.iter_modules(path) if not m.ispkg)
+
+
+#: Every module whose GeoErrors must carry a code with words (the input path among them).
+CODED_MODULES = tuple(sorted({*INPUT_MODULES, *CODED_SINGLE_MODULES,
+                              *(m for p in CODED_PACKAGES for m in package_modules(p))}))
+
 #: Three or more ASCII words in a row: an English phrase (EPSG:4490, GBK or .shp are not).
 ENGLISH_RUN = re.compile(r"[A-Za-z][A-Za-z'-]*(?:[ ,]+[A-Za-z][A-Za-z'-]*){2,}")
 
@@ -42,15 +59,35 @@ class Site:
     where: str  # file:line
     node: ast.AST  # the Call (or the Name of a bare ``raise CRSError``)
     scope: ast.AST  # the innermost function around it (the module at top level)
+    cls: type | None = None  # the error class constructed
 
     @property
     def keywords(self) -> dict[str, ast.AST]:
         return {k.arg: k.value for k in getattr(self.node, "keywords", [])}
 
+    def _literal(self, name: str) -> str | None:
+        value = self.keywords.get(name)
+        return value.value if isinstance(value, ast.Constant) and isinstance(value.value, str) else None
+
     @property
     def code(self) -> str | None:
-        code = self.keywords.get("code")
-        return code.value if isinstance(code, ast.Constant) and isinstance(code.value, str) else None
+        """The literal ``code=``, or the code the class states itself (``ProposalNameError.code``)."""
+        literal = self._literal("code")
+        if literal or self.cls is None:
+            return literal
+        own = inspect.getattr_static(self.cls, "code", None)
+        return own if isinstance(own, str) else None
+
+    @property
+    def words_key(self) -> str | None:
+        """The catalogue key of the words: ``error_<code>``, or for an error whose code is its
+        ``kind`` (a save conflict, :class:`geo.store.workspace.ConflictError`) ``conflict_<kind>``."""
+        if self.code:
+            return f"error_{self.code}"
+        if self.cls is not None and isinstance(inspect.getattr_static(self.cls, "code", None), property):
+            kind = self._literal("kind")
+            return f"conflict_{kind}" if kind else None
+        return None
 
 
 def geo_error_sites(module_name: str) -> list[Site]:
@@ -59,10 +96,17 @@ def geo_error_sites(module_name: str) -> list[Site]:
     path = Path(module.__file__)
     tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
 
-    def is_geo_error(node: ast.AST) -> bool:
+    def error_class(node: ast.AST) -> type | None:
         name = getattr(node, "id", None) or getattr(node, "attr", None)
-        cls = getattr(module, name, None) if isinstance(name, str) else None
-        return isinstance(cls, type) and issubclass(cls, GeoError)
+        if isinstance(name, str) and isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name):
+            owner = getattr(module, node.value.id, None)  # opt.UsageError: the module imported as opt
+            cls = getattr(owner, name, None)
+        else:
+            cls = getattr(module, name, None) if isinstance(name, str) else None
+        return cls if isinstance(cls, type) and issubclass(cls, GeoError) else None
+
+    def is_geo_error(node: ast.AST) -> bool:
+        return error_class(node) is not None
 
     sites = []
 
@@ -70,9 +114,10 @@ def geo_error_sites(module_name: str) -> list[Site]:
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
             scope = node
         if isinstance(node, ast.Call) and is_geo_error(node.func):
-            sites.append(Site(f"{path.name}:{node.lineno}", node, scope))
+            sites.append(Site(f"{path.name}:{node.lineno}", node, scope, error_class(node.func)))
         elif isinstance(node, ast.Raise) and node.exc is not None and is_geo_error(node.exc):
-            sites.append(Site(f"{path.name}:{node.lineno}", node.exc, scope))  # raise CRSError, no call
+            # raise CRSError, no call
+            sites.append(Site(f"{path.name}:{node.lineno}", node.exc, scope, error_class(node.exc)))
         for child in ast.iter_child_nodes(node):
             visit(child, scope)
 
@@ -80,14 +125,24 @@ def geo_error_sites(module_name: str) -> list[Site]:
     return sites
 
 
-def site_codes() -> dict[str, list[str]]:
+def site_codes(modules=INPUT_MODULES) -> dict[str, list[str]]:
     """code -> the sites that raise it."""
     codes: dict[str, list[str]] = {}
-    for module in INPUT_MODULES:
+    for module in modules:
         for site in geo_error_sites(module):
             if site.code:
                 codes.setdefault(site.code, []).append(site.where)
     return codes
+
+
+def site_words_keys(modules=CODED_MODULES) -> dict[str, list[str]]:
+    """catalogue key (``error_<code>`` or ``conflict_<kind>``) -> the sites whose words it is."""
+    keys: dict[str, list[str]] = {}
+    for module in modules:
+        for site in geo_error_sites(module):
+            if site.words_key:
+                keys.setdefault(site.words_key, []).append(site.where)
+    return keys
 
 
 def placeholders(words: str) -> set[str]:
@@ -129,10 +184,9 @@ def test_the_input_path_raises_coded_errors():
     assert len(codes) >= 40
 
 
-@pytest.mark.parametrize("code", sorted(site_codes()))
-def test_every_code_has_words_in_both_languages(code):
-    key = f"error_{code}"
-    assert key in TEXT, f"{key} (raised at {', '.join(site_codes()[code])}) has no words in ui.i18n.TEXT"
+@pytest.mark.parametrize("key", sorted(site_words_keys()))
+def test_every_code_has_words_in_both_languages(key):
+    assert key in TEXT, f"{key} (raised at {', '.join(site_words_keys()[key])}) has no words in ui.i18n.TEXT"
     zh, en = TEXT[key]
     assert zh.strip() and en.strip()
     assert re.search(r"[\u4e00-\u9fff]", zh), zh
@@ -172,7 +226,7 @@ def dict_keys(node: ast.AST, scope: ast.AST, seen: frozenset = frozenset()) -> s
 
 def test_the_words_name_only_facts_the_raise_site_gives():
     checked = 0
-    for module in INPUT_MODULES:
+    for module in CODED_MODULES:
         for site in geo_error_sites(module):
             if not site.code or f"error_{site.code}" not in TEXT:
                 continue
@@ -184,13 +238,18 @@ def test_the_words_name_only_facts_the_raise_site_gives():
             for words in TEXT[f"error_{site.code}"]:
                 assert placeholders(words) <= given, (site.where, placeholders(words) - given)
             checked += 1
-    assert checked >= 30
+    assert checked >= 100
 
 
-@pytest.mark.parametrize("module", INPUT_MODULES)
-def test_no_input_error_is_raised_without_a_code(module):
-    missing = [site.where for site in geo_error_sites(module) if not site.code]
+@pytest.mark.parametrize("module", CODED_MODULES)
+def test_no_error_a_user_can_cause_is_raised_without_a_code(module):
+    missing = [site.where for site in geo_error_sites(module) if not site.words_key]
     assert missing == [], f"GeoError raised without code=... at {missing}"
+
+
+def test_the_coded_modules_are_found_on_disk():
+    assert {"geo.cli.main", "geo.cli.plan", "geo.cli.options", "geo.store.workspace", "geo.io.epanet",
+            "geo.pipelines.analysis", "geo.access.roads", "geo.planning.costs"} <= set(CODED_MODULES)
 
 
 def test_the_checker_sees_a_raise_without_a_code(tmp_path, monkeypatch):
@@ -202,6 +261,19 @@ def test_the_checker_sees_a_raise_without_a_code(tmp_path, monkeypatch):
     sites = geo_error_sites("sample_raises")
     assert [(s.where, s.code) for s in sites] == [
         ("sample_raises.py:4", None), ("sample_raises.py:7", "crs_missing"), ("sample_raises.py:10", None)]
+
+
+def test_the_checker_takes_a_class_code_and_a_conflict_kind(tmp_path, monkeypatch):
+    sample = tmp_path / "sample_classes.py"
+    sample.write_text("from geo.store.workspace import ConflictError, ProposalNameError, WorkspaceError\n\n"
+                      "def f():\n    raise ProposalNameError('no name')\n\n"
+                      "def g(p):\n    raise ConflictError('x', kind='deleted', proposal_id='p', name='n', "
+                      "expected_revision=1, disk_revision=None, path=p)\n\n"
+                      "def h(p, **more):\n    raise ConflictError('x', **more)\n\n"
+                      "def i():\n    raise WorkspaceError('no code')\n", encoding="utf-8")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    sites = geo_error_sites("sample_classes")
+    assert [s.words_key for s in sites] == ["error_name_empty", "conflict_deleted", None, None]
 
 
 # --- the error object ------------------------------------------------------------------------
@@ -440,6 +512,13 @@ SAMPLE_PARAMS = {
     "bytes": 12, "count": 2, "rows": 3, "row": 2, "reason": "no_geometry", "source": "名称",
     "zones": "Z1", "zone": "Z1", "zone_id": "Z1", "zone_ids": ["Z1"], "ids": ["C1", "C2"], "name": "方案一",
     "mb": 40, "files": 5, "limit_mb": 4096, "limit_files": 10000, "ratio": 200,
+    "option": "--max-households", "example": "--map households=户数", "names": ["speed"], "min": 0, "max": 1,
+    "needs": "--target-year", "others": ["--zones", "--assignments"], "plan_year": 2027, "rule": "service_m",
+    "geometry_type": "Polygon", "facility": "school", "partial_share": 0.6, "full_share": 0.5,
+    "item": "lift_retrofit", "category": "基础类", "unit": "处", "unit_kind": "zone", "unit_id": "CJ000001",
+    "other": "max_households", "dataset": "演示数据",
+    "formats": ["pdf"], "limits": ["budget_yuan -1"], "project": "Z001", "unit_kinds": ["street"],
+    "target_year": 2026, "start_year": 2027,
 }
 FULL_WIDTH_THEN_SPACE = re.compile(r"[）”] ")
 SPACE_BETWEEN_HAN = re.compile(r"[\u4e00-\u9fff] (?=[\u4e00-\u9fff])")

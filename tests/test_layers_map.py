@@ -552,3 +552,20 @@ def test_pipelines_and_facilities_wait_unticked_by_default():
     assert shown == {"小区": True, "管线": False, "配套设施": False}
     everything = build_map(layers, visible=("communities", "pipelines", "facilities"))
     assert all(group.show for group in feature_groups(everything).values())
+
+
+def test_started_communities_have_their_own_eligibility_colour_and_legend_entry():
+    # a community whose renovation started is not "eligible" on the map (the ranking excludes it)
+    from geo.zoning.eligibility import eligibility_class
+    gdf = communities()
+    gdf["eligibility"] = eligibility_class(gdf).to_numpy()
+    # C02 started; C06 started too but without a build year: unknown comes first, as in the ranking
+    assert gdf.loc[gdf["status"] == "started", "eligibility"].tolist() == ["started", "unknown"]
+    m = build_map({"communities": gdf}, lang="en", colour_by="eligibility")
+    label = f"Communities · {styles.label(styles.COMMUNITY_SCHEMES['eligibility'][0], 'en')}"
+    got = rendered_styles(m, label)
+    classes = styles.ELIGIBILITY_CLASSES
+    assert got["C02"]["fillColor"] == classes["started"]["fill"] != classes["eligible"]["fill"]
+    assert got["C00"]["fillColor"] == classes["eligible"]["fill"]  # 320 households: not small
+    (legend,) = elements(m, Legend)
+    assert "renovation started" in legend.html and "in an earlier year" in legend.html  # ' is escaped

@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 from shapely import LineString, MultiLineString, box
 
-from geo.errors import CRSError, SchemaError
+from geo.errors import CRSError, RuleError, SchemaError
 from geo.pipelines.overlay import (
     DEFAULT_SERVICE_M,
     PipelineRules,
@@ -64,15 +64,21 @@ def test_rules_defaults_are_documented_values():
     assert rules.service_m == 30.0
 
 
-@pytest.mark.parametrize("kwargs, match", [
-    ({"partial_share": 0.6, "full_share": 0.5}, "partial_share"),
-    ({"full_share": 1.5}, "full_share"),
-    ({"service_m": -1}, "service_m"),
-    ({"service_life_years": {"sewage": 40}}, "unknown kinds"),
+@pytest.mark.parametrize("kwargs, error, code, match", [
+    ({"partial_share": 0.6, "full_share": 0.5}, RuleError, "need_thresholds_order", "partial_share"),
+    ({"full_share": 1.5}, RuleError, "rule_out_of_range", "full_share must be between 0 and 1, got 1.5"),
+    ({"partial_share": -0.1}, RuleError, "rule_out_of_range", "partial_share must be between 0 and 1"),
+    ({"service_m": -1}, RuleError, "rule_out_of_range", "service_m must be between 0 and 1000 m, got -1"),
+    ({"service_m": 5000}, RuleError, "rule_out_of_range", "service_m"),
+    ({"service_life_years": {"sewage": 40}}, SchemaError, "rule_kinds_unknown", "unknown kinds"),
 ])
-def test_rules_refuse_nonsense(kwargs, match):
-    with pytest.raises(SchemaError, match=match):
+def test_rules_refuse_nonsense(kwargs, error, code, match):
+    """Refused with a code and the allowed range, never replaced by a default."""
+    with pytest.raises(error, match=match) as caught:
         PipelineRules(**kwargs)
+    assert caught.value.code == code
+    if code == "rule_out_of_range":
+        assert set(caught.value.params) == {"rule", "value", "min", "max"}
 
 
 # --- aged segments -----------------------------------------------------------------------------

@@ -10,15 +10,8 @@ import pytest
 from shapely import LineString, box
 
 from geo.planning.reserve import annual_plan, reserve_projects
-from geo.reports.plan_sheets import (
-    plan_sheet_html,
-    plan_table,
-    plan_workbook,
-    totals_table,
-    write_plan_csv,
-    write_plan_sheets,
-    write_plan_xlsx,
-)
+from geo.reports.plan_html import plan_sheet_html, write_plan_sheets
+from geo.reports.plan_sheets import plan_table, plan_workbook, totals_table, write_plan_csv, write_plan_xlsx
 
 NASTY = '<script>alert("x")</script>&苑'
 
@@ -151,7 +144,9 @@ def test_plan_sheet_is_self_contained_escaped_and_complete():
     assert "svg" in parsed.tags and "path" in parsed.tags and "script" not in parsed.tags
     assert not [link for link in parsed.links if "http" in link] and "http" not in page
     assert "@media print" in page and "A4" in page
-    assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;&amp;苑" in page
+    # escaped by jinja2's autoescape (markupsafe writes a double quote as &#34;, html.escape as &quot;:
+    # both are the same character to a browser)
+    assert "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt;&amp;苑" in page
     text = "".join(parsed.text)
     assert NASTY in text   # readable once parsed
     assert "连片改造项目 Z1 改造方案（一片区一方案）" in text
@@ -187,3 +182,50 @@ def test_write_plan_sheets_index_links_every_page(tmp_path):
     assert sorted(links) == sorted(names) and all((index.parent / link).exists() for link in links)
     page = (index.parent / "Z1_宁边路街道.html").read_text(encoding="utf-8")
     assert "2026-03-11" in page and "http" not in page
+
+
+HOSTILE_NAME = "<img src=x onerror=alert(1)>"
+HOSTILE_NOTE = "<script>alert(document.cookie)</script>"
+
+
+def test_hostile_names_and_notes_are_escaped_in_every_sheet(tmp_path):
+    """A community name, street, operator or a planner's item note never becomes markup."""
+    homes, items, _ = _inputs()
+    homes.loc[homes["community_id"] == "a", "name"] = HOSTILE_NAME
+    homes["street"] = HOSTILE_NOTE
+    items.loc[items["unit_id"] == "a", "label_zh"] = HOSTILE_NOTE
+    items.loc[items["unit_id"] == "Z1", "reason_zh"] = HOSTILE_NAME
+    scores = pd.DataFrame({"community_id": list("abcd"), "eligible": [True, True, False, True],
+                           "score": [80.0, 60.0, np.nan, 70.0]})
+    reserve = reserve_projects(homes, scores, items, zone_of={"a": "Z1", "b": "Z1", "c": "Z1"})
+    pipes = gpd.GeoDataFrame({"kind": ["gas"], "operator": [HOSTILE_NAME], "placement": ["underground"]},
+                             geometry=[LineString([(-5, 30), (170, 30)])], crs=4538)
+    paths = write_plan_sheets(reserve, tmp_path, communities=homes, items=items, pipelines=pipes)
+    for path in paths:
+        page = path.read_text(encoding="utf-8")
+        parsed = _parse(page)
+        assert "script" not in parsed.tags and "img" not in parsed.tags, path.name
+        assert "<img" not in page and "<script" not in page, path.name
+    zone = next(p for p in paths if p.name.startswith("Z1")).read_text(encoding="utf-8")
+    text = "".join(_parse(zone).text)
+    assert HOSTILE_NAME in text and HOSTILE_NOTE in text   # shown as text, readable
+    assert "&lt;img src=x onerror=alert(1)&gt;" in zone and "&lt;script&gt;" in zone
+    index = "".join(_parse(paths[0].read_text(encoding="utf-8")).text)
+    assert HOSTILE_NAME in index   # the member names of the index, as text
+
+
+def test_templates_are_found_from_any_working_directory(tmp_path, monkeypatch):
+    homes, items, reserve = _inputs()
+    monkeypatch.chdir(tmp_path)
+    row = reserve.set_index("project_id").loc["d"]
+    row["project_id"] = "d"
+    assert "<svg" in plan_sheet_html(row, communities=homes, items=items)
+
+
+def test_a_template_naming_an_unknown_value_fails_loudly():
+    import jinja2
+
+    from geo.reports.plan_html import environment
+
+    with pytest.raises(jinja2.UndefinedError):
+        environment().from_string("{{ nothing_given }}").render()

@@ -54,6 +54,55 @@ def test_without_plan_year_planned_stays_eligible_and_cutoff_is_configurable():
     assert eligibility(frame.iloc[[1]], cutoff_year=2002)["eligibility_reason_en"].iloc[0] == "built after 2002"
 
 
+#: One community per status the map, the ranking and the plan must agree on, with what each says:
+#: (build year, households, status, plan year) -> (map class, ranking reason, in the reserve).
+AGREEMENT = {
+    "small candidate": ((1985, 120, "candidate", None), ("candidate", "eligible", True)),
+    "large candidate": ((1985, 900, "candidate", None), ("eligible", "eligible", True)),
+    "planned earlier": ((1985, 120, "planned", 2022), ("planned", "planned_earlier", False)),
+    "planned later": ((1985, 120, "planned", 2026), ("candidate", "eligible", True)),
+    "started": ((1985, 120, "started", 2024), ("started", "started", False)),
+    "started large": ((1985, 900, "started", 2024), ("started", "started", False)),
+    "completed": ((1985, 120, "completed", 2019), ("completed", "completed", False)),
+    "too new": ((2008, 120, "candidate", None), ("not_eligible", "too_new", False)),
+    "unknown year": ((None, 120, "candidate", None), ("unknown", "unknown_year", False)),
+}
+
+
+def test_map_ranking_and_reserve_agree_on_every_status():
+    # one frame, three readers of the one eligibility rule: the map's classes, the priority
+    # ranking and the plan's reserve (a started community was "eligible" on the map once)
+    from geo.planning.reserve import reserve_projects
+    from geo.zoning.rules import ZoneRules
+
+    names = list(AGREEMENT)
+    rows = [AGREEMENT[n][0] for n in names]
+    frame = homes(build_year=[r[0] for r in rows], households=[r[1] for r in rows],
+                  status=[r[2] for r in rows], plan_year=[r[3] for r in rows])
+    frame["community_id"] = names
+    plan_year = 2025
+    classes = eligibility_class(frame, ZoneRules(), plan_year=plan_year)
+    scores = priority_scores(frame, plan_year=plan_year)
+    costs = pd.DataFrame({"unit_id": names, "unit_kind": "community", "cost_yuan": 1e6})
+    reserve = reserve_projects(frame, scores, costs)
+    in_reserve = set(reserve["project_id"])
+    for k, name in enumerate(names):
+        map_class, reason, reserved = AGREEMENT[name][1]
+        assert classes.iloc[k] == map_class, name
+        assert scores["eligibility_reason"].iloc[k] == reason, name
+        assert (name in in_reserve) == reserved, name
+        # the map calls eligible exactly what the ranking ranks and the plan reserves
+        assert (classes.iloc[k] in ("candidate", "eligible")) == bool(scores["eligible"].iloc[k]) == reserved, name
+        assert pd.notna(scores["rank"].iloc[k]) == reserved, name
+
+
+def test_the_map_without_a_plan_year_reads_the_rule_as_the_ranking_does():
+    frame = homes(build_year=[1985, 1985], households=[120, 120], status=["planned", "started"],
+                  plan_year=[2022, 2024])
+    assert eligibility_class(frame).tolist() == ["candidate", "started"]
+    assert eligibility(frame)["eligibility_reason"].tolist() == ["eligible", "started"]
+
+
 def test_map_classes_share_the_build_year_rule():
     frame = homes(build_year=[1990, 2008, None], households=[900, 900, 900])
     assert eligibility_class(frame).tolist() == ["eligible", "not_eligible", "unknown"]

@@ -13,7 +13,7 @@ import pytest
 import shapely
 from shapely import LineString, MultiPolygon, box
 
-from geo.errors import CRSError
+from geo.errors import CRSError, RuleError, SchemaError
 from geo.zoning.members import encode_members
 from geo.reports.projects import (
     EXTRA_LABELS,
@@ -124,14 +124,16 @@ def test_without_pipelines_a_project_has_an_empty_pipeline_layer(tmp_path):
 @pytest.mark.parametrize("zone_ids, message", [("Z9", "no zone Z9"), (["Z1", "nope"], "no zone nope")])
 def test_unknown_zone_ids_are_named(zone_ids, message):
     homes, zones, pipes = tiny()
-    with pytest.raises(KeyError, match=message):
+    with pytest.raises(SchemaError, match=message) as caught:
         project_layers(zone_ids, zones=zones, communities=homes, pipelines=pipes)
+    assert caught.value.code == "export_unknown_zones" and caught.value.params["zone_ids"] == [message.split()[-1]]
 
 
 def test_a_member_missing_from_the_layer_is_named():
     homes, zones, _ = tiny()
-    with pytest.raises(KeyError, match="zone Z1 lists communities that are not in the communities layer"):
+    with pytest.raises(SchemaError, match="zone Z1 lists communities that are not in the communities layer") as caught:
         project_layers("Z1", zones=zones, communities=homes[homes["community_id"] != "b"])
+    assert caught.value.code == "export_members_missing" and caught.value.params == {"zone_id": "Z1", "ids": ["b"]}
 
 
 def test_zones_without_crs_are_refused():
@@ -385,5 +387,6 @@ def test_bundle_of_one_project_in_one_format_is_that_file(demo, zoning, tmp_path
 
 @pytest.mark.parametrize("formats", [(), ("shp",)])
 def test_bundle_refuses_unknown_formats(demo, zoning, formats):
-    with pytest.raises(ValueError, match="formats must be some of geojson, gpkg, csv"):
+    with pytest.raises(RuleError, match="formats must be some of geojson, gpkg, csv") as caught:
         _bundle(demo, zoning, "Z0001", formats=formats)
+    assert caught.value.code == "export_formats" and isinstance(caught.value, ValueError)

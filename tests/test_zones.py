@@ -255,8 +255,7 @@ def _problem_from(homes: gpd.GeoDataFrame, rules: ZoneRules) -> Problem:
         households=homes["households"].tolist(), size=[1] * len(ids), anchor=[not c for c in cand],
         candidates=[int(c) for c in cand], year_min=[1985.0] * len(ids), year_max=[1985.0] * len(ids),
         area=homes.area.tolist(), points=hull_points(np.asarray(homes.geometry.array, dtype=object)),
-        nbrs=nbrs, forbidden=[set() for _ in ids], min_households=rules.min_households,
-        max_households=rules.max_households, max_members=rules.max_members, max_span_m=rules.max_span_m,
+        nbrs=nbrs, forbidden=[set() for _ in ids], rules=rules,
     )
 
 
@@ -320,3 +319,25 @@ def test_exact_places_at_least_as_many_as_the_heuristic(items):
     heuristic = propose_zones(homes, rules=ZoneRules(**{**rules.__dict__, "exact_max_nodes": 0}))
     exact = propose_zones(homes, rules=ZoneRules(**{**rules.__dict__, "exact_max_nodes": 20}))
     assert exact.summary()["placed"] >= heuristic.summary()["placed"]
+
+
+def test_the_search_the_score_and_the_engine_read_one_may_merge_rule_at_its_limits():
+    # two neighbours of 150 + 160 households, 100 m apart end to end: at each limit, and one step
+    # past it, the search's feasibility, the score's broken rules and ZoneRules agree
+    homes = row([150, 160])
+    span = float(np.hypot(100.0, 50.0))
+    cases = [
+        (ZoneRules(min_households=310, max_households=310), []),
+        (ZoneRules(min_households=300, max_households=309), ["max_households"]),
+        (ZoneRules(min_households=311, max_households=2000), ["min_households"]),
+        (ZoneRules(min_households=300, max_span_m=span), []),
+        (ZoneRules(min_households=300, max_span_m=span - 0.5), ["max_span"]),
+        (ZoneRules(min_households=300, max_members=2), []),
+    ]
+    for rules, broken in cases:
+        problem = _problem_from(homes, rules)
+        violations = score_zoning(homes, {"c0": "Z1", "c1": "Z1"}, rules=rules).violations["rule"].tolist()
+        figures = rules.zone_breaks(households=310, n_members=2, span_m=span)
+        assert violations == figures == broken, rules
+        assert problem.feasible({0, 1}) == (not broken), rules
+        assert (propose_zones(homes, rules=rules).assignment() != {}) == (not broken), rules

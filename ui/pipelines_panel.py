@@ -1,8 +1,9 @@
 """Pipelines first: the pipelines tab (per zone and per operator tables, work lists, phasing,
 lead telecom, network findings) and the impact of a selected segment.
 
-The analysis is :mod:`geo.pipelines.overlay` and :mod:`geo.pipelines.networks`; it is computed once per dataset
-and zoning (cached) and read by the map (aged segments, findings) and this tab.
+The analysis is :func:`geo.pipelines.analysis.analyse_pipelines` (the one wiring the command line
+uses too); it is computed once per dataset and zoning (cached) and read by the map (aged segments,
+findings) and this tab.
 """
 
 from __future__ import annotations
@@ -11,7 +12,6 @@ import hashlib
 import io
 import tempfile
 import zipfile
-from dataclasses import dataclass
 from pathlib import Path
 
 import geopandas as gpd
@@ -20,6 +20,7 @@ import streamlit as st
 
 from geo.pipelines import networks as nw
 from geo.pipelines import overlay as pl
+from geo.pipelines.analysis import PIPE_STEPS, PipelineAnalysis, analyse_pipelines
 from geo.errors import GeoError
 from geo.io.load import Dataset
 from ui.boundary import guarded
@@ -27,21 +28,6 @@ from ui.i18n import text
 from ui.messages import error_words
 from ui.state import Data, bind, bind_choice, state
 from ui.tables import for_display
-
-
-@dataclass
-class PipelineAnalysis:
-    """Everything the page shows about the pipelines of one dataset and zoning."""
-
-    rules: pl.PipelineRules
-    condition: pd.DataFrame
-    communities: pd.DataFrame  # per community and kind, with needs
-    zones: pd.DataFrame | None  # per zone and kind, with needs
-    zone_operators: pd.DataFrame | None
-    work: gpd.GeoDataFrame
-    summary: pd.DataFrame
-    networks: dict
-    findings: gpd.GeoDataFrame
 
 
 def zoning_signature(session) -> str:
@@ -52,40 +38,14 @@ def zoning_signature(session) -> str:
     return hashlib.sha256(text_.encode()).hexdigest()[:16]
 
 
-PIPE_STEPS = ("condition", "communities", "zones", "work", "networks")
-
-
 @st.cache_resource(show_spinner=False, max_entries=6)
 def analyse(_dataset: Dataset, key: str, zoning_key: str, _zones: gpd.GeoDataFrame | None,
             _progress=None) -> PipelineAnalysis:
-    """Pipelines per community and zone, needs, work lists and network checks (cached);
-    ``_progress`` is called with the name of each step (:data:`PIPE_STEPS`) as it starts."""
-    step = _progress or (lambda name: None)
-    communities, pipelines = _dataset.layers["communities"], _dataset.layers["pipelines"]
-    rules = pl.PipelineRules()
-    step("condition")
-    condition = pl.segment_condition(pipelines, rules=rules)
-    step("communities")
-    overlay = pl.overlay_pipelines(communities, pipelines, service_m=rules.service_m)
-    per_community = pl.renovation_needs(pl.pipeline_table(communities, pipelines, rules=rules, overlay=overlay,
-                                                          condition=condition), rules=rules)
-    zone_table = zone_ops = None
-    zones = _zones if _zones is not None and len(_zones) else None
-    if zones is not None:
-        step("zones")
-        zone_overlay = pl.overlay_pipelines(zones, pipelines, service_m=rules.service_m)
-        zone_table = pl.renovation_needs(pl.pipeline_table(zones, pipelines, id_column="zone_id", rules=rules,
-                                                           overlay=zone_overlay, condition=condition), rules=rules)
-        zone_ops = pl.operator_table(zones, pipelines, id_column="zone_id", rules=rules, overlay=zone_overlay,
-                                     condition=condition)
-    step("work")
-    assignment = pl.assign_segments(pipelines, communities, zones=zones, overlay=overlay, service_m=rules.service_m)
-    work = pl.work_list(pipelines, communities, zones=zones, rules=rules, condition=condition, assignment=assignment)
-    summary = pl.operator_summary(work, pipelines, condition)
-    step("networks")
-    networks = nw.build_networks(pipelines)
-    findings = nw.network_findings(pipelines, networks=networks, communities=communities)
-    return PipelineAnalysis(rules, condition, per_community, zone_table, zone_ops, work, summary, networks, findings)
+    """:func:`geo.pipelines.analysis.analyse_pipelines` of the dataset and zoning (cached per
+    ``key`` and ``zoning_key``); ``_progress`` is called with the name of each step
+    (:data:`PIPE_STEPS`) as it starts."""
+    return analyse_pipelines(_dataset.layers["communities"], _dataset.layers["pipelines"], zones=_zones,
+                             progress=_progress)
 
 
 def current_analysis(current: Data, progress=None) -> PipelineAnalysis | None:

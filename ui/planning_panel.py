@@ -27,8 +27,10 @@ from geo.access import facilities
 from geo.reports import plan_sheets
 from geo.errors import GeoError
 from geo.planning.items import CATEGORY_LABELS, ITEMS, read_item_edits
+from geo.planning.money import wan_to_yuan
 from geo.io.load import Dataset
 from geo.reports.plan_html import write_plan_sheets
+from geo.reports.tables import csv_bytes
 from geo.planning.run import PLAN_STEPS, PlanSettings, PlanningResult, plan_city, project_years
 from geo.io.schema import choice_label
 from layers.geojson import for_basemap
@@ -69,11 +71,6 @@ def _plan(_current: Data, key: str, zoning_key: str, settings_key: str, _zone_of
     gaps = _gaps(_current.dataset, _current.key)
     return plan_city(_current.dataset.layers, zone_of=_zone_of, settings=_settings, needs=needs,
                      gaps=gaps, zones=_zones, progress=_progress)
-
-
-def wan_to_yuan(value: float | None) -> float | None:
-    """A limit typed in 万元 as yuan (0 or empty: no limit)."""
-    return None if not value else float(value) * 1e4
 
 
 def _plan_form() -> PlanForm:
@@ -318,16 +315,14 @@ def _sheets_zip(result: PlanningResult, dataset: Dataset, zones, lang: str) -> b
 
 
 def _xlsx(result: PlanningResult, lang: str) -> bytes:
-    with tempfile.TemporaryDirectory() as tmp:
-        path = plan_sheets.write_plan_xlsx(plan_sheets.plan_workbook(result.plan, lang=lang), Path(tmp) / "plan.xlsx")
-        return path.read_bytes()
+    return plan_sheets.plan_xlsx_bytes(plan_sheets.plan_workbook(result.plan, lang=lang))
 
 
 def exports(result: PlanningResult, dataset: Dataset, zones, lang: str) -> None:
     """Downloads: the plan (CSV, XLSX), the plan sheets (HTML, zipped), the reserve, the roadmap; each
     file is built when its button is clicked, and a download does not rerun the page."""
     year = result.settings.plan_year
-    csv = lambda frame: frame.to_csv(index=False).encode("utf-8-sig")  # noqa: E731  (Excel: BOM)
+    csv = csv_bytes  # Excel-ready: BOM, CRLF, formula-safe cells (geo.reports.tables)
     c = st.columns(5)
     c[0].download_button(text("dl_plan_csv", lang), lambda: csv(plan_sheets.plan_table(result.plan, lang=lang)),
                          f"annual_plan_{year}.csv", "text/csv", key="dl_plan_csv", on_click="ignore")

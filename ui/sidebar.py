@@ -96,7 +96,7 @@ def _rules(lang: str) -> ZoneRules:
     """The zone rules as the planner set them (defaults explained)."""
     d = ZoneRules()
     with st.sidebar.expander(text("rules", lang), expanded=False):
-        st.caption(text("rules_help", lang))
+        st.caption(text("rules_help", lang).format(year=d.cutoff_year))
         gap = st.number_input(text("gap_m", lang), 0.0, 200.0, step=1.0, key=bound("r_gap", float(d.gap_m)),
                               help=text("gap_help", lang))
         small = st.number_input(text("small_max", lang), 10, 5000, step=10, key=bound("r_small", d.small_max_households))

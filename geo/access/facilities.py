@@ -76,7 +76,7 @@ import pandas as pd
 import shapely
 
 from geo.zoning.adjacency import require_metric
-from geo.errors import CRSError, SchemaError
+from geo.errors import CRSError, RuleError, SchemaError
 from geo.access.roads import DEFAULT_SNAP_M, RoadGraph, road_graph
 
 __all__ = ["CIRCLE_LABELS", "COLUMNS", "DEFAULT_CIRCLES", "DEFAULT_CIRCLE_OF", "LIFE_CIRCLES_M",
@@ -195,25 +195,31 @@ def _check_inputs(communities: gpd.GeoDataFrame, facilities: gpd.GeoDataFrame,
     if communities.crs != facilities.crs:
         raise CRSError(f"the communities ({communities.crs.name}) and the facilities "
                        f"({facilities.crs.name}) are in different CRSs: load both into one "
-                       "analysis CRS (geo.io.load.load_dataset does)")
+                       "analysis CRS (geo.io.load.load_dataset does)",
+                       code="layers_crs_differ", params={"kinds": ["communities", "facilities"]})
     if id_column not in communities.columns:
         raise SchemaError(f"the communities layer has no '{id_column}' column; its columns are: "
-                          f"{', '.join(map(str, communities.columns))}")
+                          f"{', '.join(map(str, communities.columns))}",
+                          code="columns_needed", params={"kind": "communities", "missing": [id_column], "columns": [str(c) for c in communities.columns]})
     if not communities[id_column].is_unique:
-        raise SchemaError(f"'{id_column}' values must be unique (geo.io.load rejects duplicates)")
+        raise SchemaError(f"'{id_column}' values must be unique (geo.io.load rejects duplicates)",
+                          code="ids_not_unique", params={"kind": "communities", "column": id_column})
     if "kind" not in facilities.columns:
         raise SchemaError(
             "the facilities layer has no 'kind' column: each facility needs its kind "
             "(clinic, market...). Load it with geo.io.load.load_layer(path, 'facilities'), mapping "
-            "the file's column with --map kind=COLUMN (or setting one with --set kind=VALUE)")
+            "the file's column with --map kind=COLUMN (or setting one with --set kind=VALUE)",
+                          code="columns_needed", params={"kind": "facilities", "missing": ["kind"], "columns": [str(c) for c in facilities.columns]})
 
 
 def _circles(circles: Mapping[str, float] | None) -> dict[str, float]:
     chosen = dict(DEFAULT_CIRCLES if circles is None else circles)
     for kind, metres in chosen.items():
         if not (isinstance(metres, (int, float)) and math.isfinite(metres) and metres > 0):
-            raise ValueError(f"the circle of '{kind}' must be a positive distance in metres, "
-                             f"got {metres!r}; e.g. circles={{'{kind}': 500}}")
+            raise RuleError(f"the circle of '{kind}' must be a positive distance in metres, "
+                            f"got {metres!r}; e.g. circles={{'{kind}': 500}}", code="circle_invalid",
+                            params={"facility": str(kind),
+                                    "value": metres if isinstance(metres, (int, float)) else str(metres)})
     return chosen
 
 
@@ -288,7 +294,8 @@ def service_gaps(
     net = roads if isinstance(roads, RoadGraph) or roads is None else road_graph(roads, snap_m=snap_m)
     if net is not None and net.crs != communities.crs:
         raise CRSError(f"the roads ({net.crs.name}) and the communities ({communities.crs.name}) are "
-                       "in different CRSs: load both into one analysis CRS")
+                       "in different CRSs: load both into one analysis CRS",
+                       code="layers_crs_differ", params={"kinds": ["roads", "communities"]})
 
     footprints = np.asarray(communities.geometry.array, dtype=object)
     m = len(footprints)

@@ -32,7 +32,7 @@ from pyproj import CRS
 
 from geo.zoning.adjacency import require_metric
 from geo.errors import SchemaError
-from geo.pipelines.networks import _cluster
+from geo.pipelines.networks import cluster_points
 
 #: Road ends closer than this (m) are one junction (centrelines drawn "to the same point").
 DEFAULT_SNAP_M = 1.0
@@ -130,7 +130,8 @@ def road_graph(roads: gpd.GeoDataFrame, *, snap_m: float = DEFAULT_SNAP_M) -> Ro
         row = roads.index[present[part_of[np.argmax(not_line)]]]
         raise SchemaError(f"the roads layer must hold lines (LineString, MultiLineString); row "
                           f"{row!r} is a {parts[not_line][0].geom_type}: keep the centrelines only, "
-                          "or load the file with geo.io.load.load_layer(path, 'roads')")
+                          "or load the file with geo.io.load.load_layer(path, 'roads')",
+                          code="layer_geometry_wrong", params={"kind": "roads", "row": str(row), "geometry_type": parts[not_line][0].geom_type})
     keep = shapely.length(parts) > 0
     parts, road = parts[keep], present[part_of[keep]]
     n = len(parts)
@@ -158,7 +159,7 @@ def road_graph(roads: gpd.GeoDataFrame, *, snap_m: float = DEFAULT_SNAP_M) -> Ro
     first[1:] = (st_part[1:] != st_part[:-1]) | (st_t[1:] != st_t[:-1])
     st_part, st_t = st_part[first], st_t[first]
     st_xy = shapely.get_coordinates(shapely.line_interpolate_point(parts[st_part], st_t))
-    node, node_xy, snapped = _cluster(st_xy, snap_m)
+    node, node_xy, snapped = cluster_points(st_xy, snap_m)
     same = st_part[1:] == st_part[:-1]
     seg_part, u, v = st_part[:-1][same], node[:-1][same], node[1:][same]
     t1 = st_t[1:][same]

@@ -1,7 +1,8 @@
-"""Command line: ``python -m geo info FILE`` and ``python -m geo demo``.
+"""Command line: ``python -m geo info|zones|pipelines|plan|demo``.
 
-Every error a user can cause ends in one line on stderr and a non-zero exit, never a traceback
-(``--debug`` shows it for developers).
+Every error a user can cause ends in one line on stderr and a documented exit code, never a
+traceback (:data:`geo.cli.options.EXIT_CODES`: 1 the data or a rule, 2 usage, 3 a bug with a
+log reference; ``--debug`` shows a bug's traceback for developers).
 """
 
 from __future__ import annotations
@@ -14,54 +15,10 @@ from pathlib import Path
 
 import pandas as pd
 
+from geo.cli import options as opt
+from geo.cli.plan import add_plan_parser
 from geo.crs.datums import DATUMS
 from geo.errors import GeoError
-from geo.io.schema import LAYERS
-
-
-def _pairs(values: Sequence[str] | None, flag: str) -> dict[str, str]:
-    """Parse ``NAME=VALUE`` options (``--map households=户数``)."""
-    out: dict[str, str] = {}
-    for item in values or []:
-        if "=" not in item:
-            raise GeoError(f"{flag} takes NAME=VALUE (e.g. {flag} households=户数), got '{item}'")
-        name, value = item.split("=", 1)
-        out[name.strip()] = value.strip()
-    return out
-
-
-def _add_input_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--layer", help="layer (or sheet) inside the file, when it has several")
-    if parser.prog.endswith("info"):
-        parser.add_argument("--kind", choices=list(LAYERS), help="which of the six layers the file holds")
-    parser.add_argument("--crs", help="the CRS when the file states none or a wrong one, e.g. EPSG:4538")
-    parser.add_argument("--datum", choices=list(DATUMS),
-                        help="web-map datum of lon/lat data: gcj02 (Amap, Tencent) or bd09 (Baidu) "
-                             "are converted to WGS84")
-    parser.add_argument("--encoding", help="text encoding when detection fails, e.g. gbk")
-    parser.add_argument("--map", action="append", metavar="COLUMN=FILE_COLUMN",
-                        help="map a canonical column to a file column; repeatable")
-    parser.add_argument("--set", action="append", metavar="COLUMN=VALUE",
-                        help="one value for every row, e.g. --set kind=river; repeatable")
-    parser.add_argument("--swap-xy", action="store_true", help="swap x and y (lat/lon written as lon/lat)")
-    parser.add_argument("--wkt", help="WKT column of a CSV/XLSX table")
-    parser.add_argument("--lon", help="longitude (or x) column of a table")
-    parser.add_argument("--lat", help="latitude (or y) column of a table")
-
-
-def _input_options(args: argparse.Namespace) -> dict:
-    options = {
-        "mapping": _pairs(args.map, "--map"),
-        "defaults": _pairs(args.set, "--set"),
-        "crs": args.crs,
-        "datum": args.datum,
-        "swap_xy": args.swap_xy,
-        "encoding": args.encoding,
-        "wkt": args.wkt,
-        "lon": args.lon,
-        "lat": args.lat,
-    }
-    return {k: v for k, v in options.items() if v not in (None, {}, False)}
 
 
 def cmd_info(args: argparse.Namespace) -> int:
@@ -72,7 +29,7 @@ def cmd_info(args: argparse.Namespace) -> int:
     path = Path(args.file)
     listing = list_layers(path)
     print(f"{path}: {len(listing)} layer{'s' if len(listing) != 1 else ''}")
-    descriptions = describe_file(path, layer=args.layer, kind=args.kind, options=_input_options(args))
+    descriptions = describe_file(path, layer=args.layer, kind=args.kind, options=opt.input_options(args))
     failed = 0
     frames = []
     for desc in descriptions:
@@ -85,7 +42,7 @@ def cmd_info(args: argparse.Namespace) -> int:
             frames.append(table)
     if args.report:
         table = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
-        table.to_csv(args.report, index=False, encoding="utf-8-sig")
+        opt.write_csv(table, Path(args.report))
         print(f"\nfull report written to {args.report}")
     return 1 if failed else 0
 
@@ -105,17 +62,26 @@ def _progress(stream=sys.stderr):
     return report
 
 
+#: The rules of ``zones`` given as options of the same name (``--max-households`` -> ``max_households``).
+ZONE_RULES = ("gap_m", "small_max_households", "min_households", "max_households", "max_span_m", "max_members",
+              "seed")
+
+
 def cmd_zones(args: argparse.Namespace) -> int:
     """Propose consolidated management zones and write them."""
     from geo.reports.export import write_assignments_csv, write_geojson, write_gpkg
     from geo.io.load import load_layer
-    from geo.zoning.zones import ZoneRules, propose_zones
+    from geo.zoning.rules import ZoneRules
+    from geo.zoning.zones import propose_zones
 
     start = time.perf_counter()
+    with opt.rules_as_options(ZONE_RULES):  # checked before anything is read or written
+        rules = ZoneRules(**opt.rule_values(args, ZONE_RULES), same_street=not args.any_street,
+                          allow_anchor=not args.no_anchor)
     for target in (args.out, args.assignments, args.gpkg):
         if target:  # a new folder for the results is made, as a planner would expect
             Path(target).expanduser().parent.mkdir(parents=True, exist_ok=True)
-    options = _input_options(args)
+    options = opt.input_options(args)
     loaded = load_layer(args.file, "communities", file_layer=args.layer, **options)
     print(f"communities: {loaded.report.summary()} ({loaded.report.crs_out})")
     for line in loaded.report.lines(limit=5):
@@ -126,18 +92,6 @@ def cmd_zones(args: argparse.Namespace) -> int:
                        datum=args.datum, target_crs=loaded.gdf.crs)
         print(f"barriers: {b.report.summary()}")
         barriers = b.gdf
-    defaults = ZoneRules()
-    rules = ZoneRules(
-        gap_m=args.gap_m if args.gap_m is not None else defaults.gap_m,
-        small_max_households=args.small_max_households or defaults.small_max_households,
-        min_households=args.min_households if args.min_households is not None else defaults.min_households,
-        max_households=args.max_households or defaults.max_households,
-        max_span_m=args.max_span_m or defaults.max_span_m,
-        max_members=args.max_members or defaults.max_members,
-        same_street=not args.any_street,
-        allow_anchor=not args.no_anchor,
-        seed=args.seed,
-    )
     large = len(loaded.gdf) >= 5000
     result = propose_zones(loaded.gdf, barriers=barriers, rules=rules,
                            progress=_progress() if large else None, workers=args.workers)
@@ -172,31 +126,27 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return 0
 
 
-def _read_zones(path: str, layer: str | None, target_crs):
-    """Zones written by ``python -m geo zones`` (GeoJSON or GeoPackage), in the analysis CRS."""
-    from geo.io.readers import read_layer
-
-    raw = read_layer(path, layer=layer)
-    zones = raw.frame
-    if "zone_id" not in zones.columns:
-        raise GeoError(f"{path}: the zones have no 'zone_id' column (columns: "
-                       f"{', '.join(c for c in zones.columns if c != zones.geometry.name)}); "
-                       "write them with `python -m geo zones --out zones.geojson`")
-    if zones.crs is None:
-        raise GeoError(f"{path}: the zones state no CRS; GeoJSON from `python -m geo zones` is EPSG:4326")
-    return zones.to_crs(target_crs)
+#: The rules of ``pipelines`` given as options (``--partial-share`` -> ``partial_share``), and the
+#: one whose option has another name.
+PIPELINE_RULES = ("service_m", "partial_share", "full_share", "reference_year")
+PIPELINE_FLAGS = {"reference_year": "--year"}
 
 
 def cmd_pipelines(args: argparse.Namespace) -> int:
     """Pipelines per community and zone, needs, lead telecom, network checks, operator work lists."""
-    from geo.pipelines import networks as nw
-    from geo.pipelines import overlay as pl
     from geo.io.load import load_layer
+    from geo.pipelines import overlay as pl
+    from geo.pipelines.analysis import analyse_pipelines
 
     start = time.perf_counter()
+    with opt.rules_as_options(PIPELINE_RULES, PIPELINE_FLAGS):  # checked before anything is read or written
+        rules = pl.PipelineRules(**opt.rule_values(args, PIPELINE_RULES))
+    for flag, value in (("--snap-m", args.snap_m), ("--near-miss-m", args.near_miss_m)):
+        opt.at_least(value, flag)
+    lead_choices = opt.parse_pairs(args.lead, "--lead", "Z001=中国电信")
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    loaded = load_layer(args.communities, "communities", file_layer=args.layer, **_input_options(args))
+    loaded = load_layer(args.communities, "communities", file_layer=args.layer, **opt.input_options(args))
     communities = loaded.gdf
     print(f"communities: {loaded.report.summary()} ({loaded.report.crs_out})")
     sources = None
@@ -210,54 +160,36 @@ def cmd_pipelines(args: argparse.Namespace) -> int:
         print(f"EPANET model: units {model.units}, {len(sources)} source(s)")
     else:
         p = load_layer(args.pipelines, "pipelines", file_layer=args.pipelines_layer, crs=args.pipelines_crs,
-                       datum=args.pipelines_datum, mapping=_pairs(args.pipelines_map, "--pipelines-map"),
-                       defaults=_pairs(args.pipelines_set, "--pipelines-set"), target_crs=communities.crs)
+                       datum=args.pipelines_datum,
+                       mapping=opt.parse_pairs(args.pipelines_map, "--pipelines-map"),
+                       defaults=opt.parse_pairs(args.pipelines_set, "--pipelines-set", "kind=给水"),
+                       target_crs=communities.crs)
         pipes_report, pipelines = p.report, p.gdf
     print(f"pipelines: {pipes_report.summary()}")
     for line in pipes_report.lines(limit=5):
         print("  " + line)
+    zones = opt.read_zones(args.zones, args.zones_layer, communities.crs) if args.zones else None  # before writing
 
-    defaults = pl.PipelineRules()
-    rules = pl.PipelineRules(
-        service_m=args.service_m if args.service_m is not None else defaults.service_m,
-        partial_share=args.partial_share if args.partial_share is not None else defaults.partial_share,
-        full_share=args.full_share if args.full_share is not None else defaults.full_share,
-        reference_year=args.year or defaults.reference_year,
-    )
-    condition = pl.segment_condition(pipelines, rules=rules)
-    overlay = pl.overlay_pipelines(communities, pipelines, service_m=rules.service_m)
-    table = pl.renovation_needs(pl.pipeline_table(communities, pipelines, rules=rules, overlay=overlay,
-                                                  condition=condition), rules=rules)
-    zones = _read_zones(args.zones, args.zones_layer, communities.crs) if args.zones else None  # before writing
-    written = [_csv(table, out / "communities_pipelines.csv"),
-               _csv(pl.operator_table(communities, pipelines, rules=rules, overlay=overlay, condition=condition),
-                    out / "communities_operators.csv")]
-    if zones is not None:
-        zone_overlay = pl.overlay_pipelines(zones, pipelines, service_m=rules.service_m)
-        ztable = pl.renovation_needs(pl.pipeline_table(zones, pipelines, id_column="zone_id", rules=rules,
-                                                       overlay=zone_overlay, condition=condition), rules=rules)
-        zops = pl.operator_table(zones, pipelines, id_column="zone_id", rules=rules, overlay=zone_overlay,
-                                 condition=condition)
-        lead = pl.lead_telecom(zops, choices=_pairs(args.lead, "--lead"))
-        written += [_csv(ztable, out / "zones_pipelines.csv"), _csv(zops, out / "zones_operators.csv"),
-                    _csv(lead, out / "zones_lead_telecom.csv")]
-    assignment = pl.assign_segments(pipelines, communities, zones=zones, overlay=overlay,
-                                    service_m=rules.service_m)
-    work = pl.work_list(pipelines, communities, zones=zones, rules=rules, condition=condition,
-                        assignment=assignment)
+    a = analyse_pipelines(communities, pipelines, zones=zones, rules=rules, snap_m=args.snap_m,
+                          near_miss_m=args.near_miss_m, sources=sources)
+    condition, table, work, findings = a.condition, a.communities, a.work, a.findings
+    written = [opt.write_csv(table, out / "communities_pipelines.csv"),
+               opt.write_csv(pl.operator_table(communities, pipelines, rules=rules, overlay=a.overlay,
+                                               condition=condition), out / "communities_operators.csv")]
+    if a.zones is not None:
+        lead = pl.lead_telecom(a.zone_operators, choices=lead_choices)
+        written += [opt.write_csv(a.zones, out / "zones_pipelines.csv"),
+                    opt.write_csv(a.zone_operators, out / "zones_operators.csv"),
+                    opt.write_csv(lead, out / "zones_lead_telecom.csv")]
     files = pl.write_work_lists(work, out / "work_lists")
-    summary = pl.operator_summary(work, pipelines, condition).merge(files[["operator", "csv", "geojson"]],
-                                                                    on="operator", how="left")
-    written.append(_csv(summary, out / "work_lists" / "operators.csv"))
-    if zones is not None:
-        written.append(_csv(pl.phase_works(work), out / "zones_phasing.csv"))
+    summary = a.summary.merge(files[["operator", "csv", "geojson"]], on="operator", how="left")
+    written.append(opt.write_csv(summary, out / "work_lists" / "operators.csv"))
+    if a.zones is not None:
+        written.append(opt.write_csv(pl.phase_works(work), out / "zones_phasing.csv"))
     else:
-        written.append(_csv(pl.phase_works(work, by="community_id"), out / "communities_phasing.csv"))
+        written.append(opt.write_csv(pl.phase_works(work, by="community_id"), out / "communities_phasing.csv"))
 
-    networks = nw.build_networks(pipelines, snap_m=args.snap_m, sources=sources)
-    findings = nw.network_findings(pipelines, networks=networks, communities=communities, snap_m=args.snap_m,
-                                   near_miss_m=args.near_miss_m)
-    _csv(pd.DataFrame(findings.drop(columns="geometry")), out / "network_findings.csv")
+    opt.write_csv(pd.DataFrame(findings.drop(columns="geometry")), out / "network_findings.csv")
     findings_path = out / "network_findings.geojson"
     if findings_path.exists():
         findings_path.unlink()
@@ -285,24 +217,21 @@ def cmd_pipelines(args: argparse.Namespace) -> int:
     return 0
 
 
-def _csv(frame: pd.DataFrame, path: Path) -> Path:
-    """Excel-ready CSV (UTF-8 with BOM)."""
-    frame.to_csv(path, index=False, encoding="utf-8-sig")
-    return path
-
-
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of ``python -m geo``."""
     parser = argparse.ArgumentParser(
         prog="python -m geo",
-        description="Old-community renovation planning: inspect files, propose zones, pipelines work lists, the year's plan, demo data.",
+        description="Old-community renovation planning: inspect files, propose zones, pipelines work lists, "
+                    "the year's plan, demo data.",
+        epilog=opt.exit_codes_epilog(), formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument("--debug", action="store_true", help="show tracebacks")
+    parser.add_argument("--debug", action="store_true",
+                        help="on a bug (exit code 3), print the traceback here instead of to a log file")
     sub = parser.add_subparsers(dest="command", required=True)
 
     info = sub.add_parser("info", help="what is in a file: layers, CRS, columns, validation")
     info.add_argument("file")
-    _add_input_options(info)
+    opt.add_input_options(info, kind=True)
     info.add_argument("--all", action="store_true", help="list every issue, not the first 20 of each kind")
     info.add_argument("--report", metavar="CSV", help="write every issue to a CSV (opens in Excel)")
     info.set_defaults(func=cmd_info)
@@ -310,15 +239,15 @@ def build_parser() -> argparse.ArgumentParser:
     zones = sub.add_parser("zones", help="propose consolidated management zones for small old communities")
     zones.add_argument("file", help="the communities file")
     zones.add_argument("--out", required=True, help="GeoJSON to write (one Feature per zone, EPSG:4326)")
-    _add_input_options(zones)
+    opt.add_input_options(zones)
     zones.add_argument("--barriers", help="file of arterial roads, rivers, railways")
     zones.add_argument("--barriers-layer", help="layer of the barriers file")
     zones.add_argument("--barriers-crs", help="CRS of the barriers file when it states none")
-    zones.add_argument("--gap-m", type=float, help="largest gap between neighbours, metres (default 15)")
+    zones.add_argument("--gap-m", type=opt.number, help="largest gap between neighbours, metres (default 15)")
     zones.add_argument("--small-max-households", type=int, help="largest merge candidate (default 300)")
     zones.add_argument("--min-households", type=int, help="smallest zone (default 300)")
     zones.add_argument("--max-households", type=int, help="largest zone (default 2000)")
-    zones.add_argument("--max-span-m", type=float, help="largest distance between two members (default 500)")
+    zones.add_argument("--max-span-m", type=opt.number, help="largest distance between two members (default 500)")
     zones.add_argument("--max-members", type=int, help="most communities in a zone (default 10)")
     zones.add_argument("--any-street", action="store_true", help="zones may cross street boundaries")
     zones.add_argument("--no-anchor", action="store_true", help="no larger neighbour may anchor a zone")
@@ -334,7 +263,7 @@ def build_parser() -> argparse.ArgumentParser:
     pipes.add_argument("communities", help="the communities file")
     pipes.add_argument("pipelines", help="the pipelines file, or an EPANET model (.inp)")
     pipes.add_argument("--out", required=True, help="folder to write the tables and work lists in")
-    _add_input_options(pipes)
+    opt.add_input_options(pipes)
     pipes.add_argument("--pipelines-layer", help="layer of the pipelines file")
     pipes.add_argument("--pipelines-crs", help="CRS of the pipelines file when it states none (always for .inp)")
     pipes.add_argument("--pipelines-datum", choices=list(DATUMS), help="web-map datum of the pipelines")
@@ -346,18 +275,17 @@ def build_parser() -> argparse.ArgumentParser:
     pipes.add_argument("--operator", help="EPANET: the operator of every pipe whose comment names none")
     pipes.add_argument("--zones", help="zones from `python -m geo zones` (GeoJSON or GeoPackage)")
     pipes.add_argument("--zones-layer", help="layer of the zones file")
-    pipes.add_argument("--service-m", type=float, help="service distance around a community, m (default 30)")
-    pipes.add_argument("--partial-share", type=float, help="aged share from which a need is partial (0.10)")
-    pipes.add_argument("--full-share", type=float, help="aged share from which a need is full (0.50)")
-    pipes.add_argument("--year", type=int, help="year ages are counted to (default: this year)")
-    pipes.add_argument("--snap-m", type=float, default=0.2, help="ends closer than this are one node (0.2)")
-    pipes.add_argument("--near-miss-m", type=float, default=2.0,
+    pipes.add_argument("--service-m", type=opt.number, help="service distance around a community, m (default 30)")
+    pipes.add_argument("--partial-share", type=opt.number, help="aged share from which a need is partial (0.10)")
+    pipes.add_argument("--full-share", type=opt.number, help="aged share from which a need is full (0.50)")
+    pipes.add_argument("--year", dest="reference_year", type=int,
+                       help="year ages are counted to (default: this year)")
+    pipes.add_argument("--snap-m", type=opt.number, default=0.2, help="ends closer than this are one node (0.2)")
+    pipes.add_argument("--near-miss-m", type=opt.number, default=2.0,
                        help="an end this close to another pipe without meeting it is a near miss (2.0)")
     pipes.add_argument("--lead", action="append", metavar="ZONE=OPERATOR",
                        help="the planner's lead telecom operator of a zone; repeatable")
     pipes.set_defaults(func=cmd_pipelines)
-
-    from geo.cli.plan import add_plan_parser  # here, not at the top: geo.cli.plan imports this module
 
     add_plan_parser(sub)
 
@@ -370,23 +298,33 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command line; return the exit code."""
+    """Run the command line; return the exit code (:data:`geo.cli.options.EXIT_CODES`).
+
+    0 ok; 1 the data or a rule (any :class:`geo.errors.GeoError`, in one line on stderr);
+    2 usage (argparse's own errors, :class:`geo.cli.options.UsageError`); 3 a bug (one line with
+    a reference, the traceback in a log file or, with ``--debug``, on stderr).
+    """
     parser = build_parser()
-    args = parser.parse_args(argv)
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # argparse: usage errors (2) and --help (0)
+        return exc.code if isinstance(exc.code, int) else opt.EXIT_USAGE
     try:
         return args.func(args)
+    except opt.UsageError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return opt.EXIT_USAGE
     except GeoError as exc:
         print(f"error: {exc}", file=sys.stderr)
-        return 2
+        return opt.EXIT_DATA
     except BrokenPipeError:  # output piped into `head` and closed: nothing to report
         sys.stderr.close()
-        return 0
-    except Exception as exc:  # a bug, not the user's fault: say so, briefly
-        if args.debug:
-            raise
-        print(f"internal error ({type(exc).__name__}: {exc}). Run again with --debug and report it.",
-              file=sys.stderr)
-        return 3
+        return opt.EXIT_OK
+    except OSError as exc:  # the system refused (a folder not writable, a full disk): not a bug
+        print(f"error: {exc}", file=sys.stderr)
+        return opt.EXIT_DATA
+    except Exception as exc:  # a bug, not the user's fault: one line, the traceback in a log
+        return opt.report_bug(exc, debug=args.debug, stderr=sys.stderr)
 
 
 if __name__ == "__main__":  # pragma: no cover

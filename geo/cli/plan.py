@@ -6,7 +6,8 @@ CSV, or proposed here), runs :func:`geo.planning.run.plan_city` and writes every
 the year's plan (CSV, XLSX), the reserve, the scores with their breakdown, the service gaps, the
 items with costs, the funding split, the duplicate check, the roadmap and one HTML plan sheet
 per chosen project. Every input is read and every option checked before anything is written;
-bad input ends in one line on stderr and exit code 1.
+bad input ends in one line on stderr and the exit codes of :data:`geo.cli.options.EXIT_CODES`
+(1 the data or a rule value, 2 usage).
 
 Example
 -------
@@ -22,18 +23,17 @@ from __future__ import annotations
 import argparse
 import datetime as _dt
 import json
-import sys
 import time
 from collections.abc import Sequence
 from dataclasses import asdict
 from pathlib import Path
 
 import geopandas as gpd
-import numpy as np
 import pandas as pd
 
-from geo.cli.main import _add_input_options, _csv, _input_options, _pairs, _read_zones
-from geo.errors import GeoError, SchemaError
+from geo import policy
+from geo.cli import options as opt
+from geo.errors import CRSError, RuleError, SchemaError, ValidationError
 from geo.zoning.members import parse_members
 
 #: Layers of DATA the plan uses besides the communities (barriers only to propose zones).
@@ -47,7 +47,7 @@ def add_plan_parser(sub) -> argparse.ArgumentParser:
     plan.add_argument("data", help="GeoPackage with the layers communities, pipelines, facilities, roads, "
                                    "barriers (like data/demo.gpkg), or a communities file")
     plan.add_argument("--out", required=True, help="folder to write the plan in (made when missing)")
-    _add_input_options(plan)
+    opt.add_input_options(plan)
     plan.add_argument("--communities-layer", dest="layer", help="layer of the communities (same as --layer)")
     for name in (*_USED, "earlier"):
         what = "footprints of earlier years' projects, for the duplicate check" if name == "earlier" else \
@@ -63,8 +63,9 @@ def add_plan_parser(sub) -> argparse.ArgumentParser:
     zones.add_argument("--propose-zones", action="store_true", help="propose zones with the default rules "
                                                                     "and DATA's barriers")
     opts = plan.add_argument_group("plan settings")
-    opts.add_argument("--year", help="the year planned (default: next year)")
-    opts.add_argument("--cutoff-year", help="communities built up to this year are in the programme (2000)")
+    opts.add_argument("--year", type=opt.whole_number, help="the year planned (default: next year)")
+    opts.add_argument("--cutoff-year", type=opt.whole_number,
+                      help=f"communities built up to this year are in the programme ({policy.CUTOFF_YEAR})")
     opts.add_argument("--preset", choices=("policy", "yunnan"), default="policy", help="priority weights")
     opts.add_argument("--weight", action="append", metavar="FACTOR=W", help="a factor's weight; repeatable")
     opts.add_argument("--unit-costs", metavar="CSV", help="item, unit, unit_cost_yuan over the defaults")
@@ -72,14 +73,16 @@ def add_plan_parser(sub) -> argparse.ArgumentParser:
                       help="the planner's added and removed items (the file the app's Items tab saves)")
     opts.add_argument("--shares", action="append", metavar="SOURCE=SHARE",
                       help="funding share of a source (0.3 or 30%%); the local budget takes the rest")
-    opts.add_argument("--budget-wan", help="the year's budget, 万元 (10,000 yuan)")
+    opts.add_argument("--budget-wan", type=opt.number, help="the year's budget, 万元 (10,000 yuan)")
     for flag, what in (("--max-households", "households"), ("--max-projects", "projects"),
                        ("--max-communities", "eligible communities")):
-        opts.add_argument(flag, help=f"most {what} in the year's plan")
-    opts.add_argument("--target-year", help="roadmap: every eligible community covered by this year")
-    opts.add_argument("--budget-per-year-wan", help="roadmap: yearly budget, 万元")
-    opts.add_argument("--households-per-year", help="roadmap: yearly household limit")
-    opts.add_argument("--notice-start", metavar="YYYY-MM-DD", help="first day of the plans' public notice")
+        opts.add_argument(flag, type=opt.whole_number, help=f"most {what} in the year's plan")
+    opts.add_argument("--target-year", type=opt.whole_number,
+                      help="roadmap: every eligible community covered by this year")
+    opts.add_argument("--budget-per-year-wan", type=opt.number, help="roadmap: yearly budget, 万元")
+    opts.add_argument("--households-per-year", type=opt.number, help="roadmap: yearly household limit")
+    opts.add_argument("--notice-start", metavar="YYYY-MM-DD", type=_date,
+                      help="first day of the plans' public notice")
     opts.add_argument("--lang", choices=("zh", "en"), default="zh",
                       help="language of the plan tables and sheets")
     opts.add_argument("--circle", action="append", metavar="KIND=M", help="a facility kind's walking circle; "
@@ -90,42 +93,31 @@ def add_plan_parser(sub) -> argparse.ArgumentParser:
 
 # --- options -----------------------------------------------------------------------------------
 
-def _option_pairs(values: Sequence[str] | None, flag: str, example: str) -> dict[str, str]:
-    """``NAME=VALUE`` options with this option's own example in the message."""
-    for item in values or []:
-        if "=" not in item:
-            raise SchemaError(f"{flag} takes NAME=VALUE (e.g. {flag} {example}), got '{item}'")
-    return _pairs(values, flag)
+def _pair_number(text: str, flag: str) -> float:
+    """The number of a ``NAME=VALUE`` option's value (``--weight households=0.1``).
 
-
-def _number(text: str | None, flag: str, *, integer: bool = False) -> float | int | None:
-    """A number of 0 or more from an option; None when not given."""
-    if text is None:
-        return None
+    Raises
+    ------
+    UsageError
+        Not a number (exit code 2, as argparse ends on a number option that is not one).
+    """
     try:
-        value = float(str(text).replace(",", ""))
-    except ValueError:
-        raise SchemaError(f"{flag} takes a number, got '{text}'") from None
-    if not np.isfinite(value) or value < 0:
-        raise SchemaError(f"{flag} must be 0 or more, got {text}")
-    if integer:
-        if not value.is_integer():
-            raise SchemaError(f"{flag} takes a whole number, got {text}")
-        return int(value)
-    return value
+        return opt.number(text)
+    except argparse.ArgumentTypeError:
+        raise opt.UsageError(f"{flag} takes a number, got '{text}'", code="option_not_a_number",
+                             params={"option": flag, "value": text}) from None
 
 
 def _weights(preset: str, pairs: Sequence[str] | None) -> str | dict:
     """The preset's name, or its weights with the ``FACTOR=W`` overrides (checked)."""
     from geo.planning.priority import FACTORS, PRESETS, PriorityWeights
 
-    given = _option_pairs(pairs, "--weight", "service_gaps=0.2")
+    given = opt.parse_pairs(pairs, "--weight", "service_gaps=0.2")
     if not given:
         return preset
-    unknown = sorted(set(given) - set(FACTORS))
-    if unknown:
-        raise SchemaError(f"--weight: unknown factor {', '.join(unknown)}; factors: {', '.join(FACTORS)}")
-    values = asdict(PRESETS[preset]) | {k: _number(v, f"--weight {k}") for k, v in given.items()}
+    opt.known_names(given, FACTORS, "--weight", "factor")
+    values = asdict(PRESETS[preset]) | {k: opt.at_least(_pair_number(v, f"--weight {k}"), f"--weight {k}")
+                                        for k, v in given.items()}
     PriorityWeights.from_mapping(values)  # all zero -> SchemaError
     return values
 
@@ -134,81 +126,86 @@ def _shares(pairs: Sequence[str] | None):
     """Funding shares: the defaults with the given sources; local budget takes what is left."""
     from geo.planning.costs import SOURCES, FundingShares
 
-    given = _option_pairs(pairs, "--shares", "residents=0.05")
+    given = opt.parse_pairs(pairs, "--shares", "residents=0.05")
     if not given:
         return FundingShares()
-    unknown = sorted(set(given) - set(SOURCES))
-    if unknown:
-        raise SchemaError(f"--shares: unknown source {', '.join(unknown)}; sources: {', '.join(SOURCES)}")
+    opt.known_names(given, SOURCES, "--shares", "source")
     shares = asdict(FundingShares())
     for source, text in given.items():
         pct = text.endswith("%")
-        value = _number(text.rstrip("%"), f"--shares {source}")
+        value = opt.at_least(_pair_number(text.rstrip("%"), f"--shares {source}"), f"--shares {source}")
         shares[source] = value / 100 if pct else value
     if "local_budget" not in given:
         rest = 1.0 - sum(v for k, v in shares.items() if k != "local_budget")
         if rest < -1e-9:
             others = ", ".join(f"{k} {v:.4g}" for k, v in shares.items()
                                if k not in given and k != "local_budget")
-            raise SchemaError(f"--shares: the sources given with the default shares of the others ({others}) "
-                              f"add up to {1 - rest:.4g}, more than 1; lower one or give the others too")
+            raise RuleError(f"--shares: the sources given with the default shares of the others ({others}) "
+                            f"add up to {1 - rest:.4g}, more than 1; lower one or give the others too",
+                            code="shares_above_one", params={"option": "--shares", "value": round(1 - rest, 4)})
         shares["local_budget"] = max(rest, 0.0)
     return FundingShares(**shares)
 
 
 def _circles(pairs: Sequence[str] | None) -> dict[str, float] | None:
+    """Walking circles: the defaults with the ``KIND=M`` overrides (checked)."""
     from geo.access.facilities import DEFAULT_CIRCLES
     from geo.io.schema import FACILITY_KINDS
 
-    given = _option_pairs(pairs, "--circle", "school=1000")
+    given = opt.parse_pairs(pairs, "--circle", "school=1000")
     if not given:
         return None
-    unknown = sorted(set(given) - set(FACILITY_KINDS))
-    if unknown:
-        raise SchemaError(f"--circle: unknown facility kind {', '.join(unknown)}; "
-                          f"kinds: {', '.join(FACILITY_KINDS)}")
-    return dict(DEFAULT_CIRCLES) | {k: _number(v, f"--circle {k}") for k, v in given.items()}
+    opt.known_names(given, FACILITY_KINDS, "--circle", "facility kind")
+    return dict(DEFAULT_CIRCLES) | {k: opt.at_least(_pair_number(v, f"--circle {k}"), f"--circle {k}")
+                                    for k, v in given.items()}
 
 
-def _date(text: str | None, flag: str) -> _dt.date | None:
-    if text is None:
-        return None
+def _date(text: str) -> _dt.date:
+    """An argparse ``type``: a date as YYYY-MM-DD."""
     try:
         return _dt.date.fromisoformat(text)
     except ValueError:
-        raise SchemaError(f"{flag} takes a date as YYYY-MM-DD (e.g. 2026-09-01), got '{text}'") from None
+        raise argparse.ArgumentTypeError(f"takes a date as YYYY-MM-DD (e.g. 2026-09-01), got '{text}'") from None
 
 
 def plan_settings(args: argparse.Namespace, unit_costs: pd.DataFrame | None = None):
-    """The :class:`geo.planning.run.PlanSettings` of the command's options (money in 万元 -> yuan)."""
+    """The :class:`geo.planning.run.PlanSettings` of the command's options (money in 万元 -> yuan).
+
+    Raises
+    ------
+    RuleError
+        A budget, limit, weight, share or circle below 0, or a target year before the plan year.
+    UsageError
+        Roadmap limits without ``--target-year``; a malformed or unknown ``NAME=VALUE``.
+    """
     from geo.planning.items import read_item_edits
     from geo.planning.run import PlanSettings
 
-    wan = {name: _number(getattr(args, name), "--" + name.replace("_", "-"))
+    wan = {name: opt.at_least(getattr(args, name), "--" + name.replace("_", "-"))
            for name in ("budget_wan", "budget_per_year_wan")}
-    year = _number(args.year, "--year", integer=True)
-    target = _number(args.target_year, "--target-year", integer=True)
-    yearly = _number(args.households_per_year, "--households-per-year")
+    limits = {name: opt.at_least(getattr(args, name), "--" + name.replace("_", "-"))
+              for name in ("max_households", "max_projects", "max_communities")}
+    year, target = args.year, args.target_year
+    yearly = opt.at_least(args.households_per_year, "--households-per-year")
     if target is None and (wan["budget_per_year_wan"] is not None or yearly is not None):
-        raise SchemaError("--budget-per-year-wan and --households-per-year set the roadmap: "
-                          "give --target-year too")
-    cutoff = _number(args.cutoff_year, "--cutoff-year", integer=True)
+        raise opt.UsageError("--budget-per-year-wan and --households-per-year set the roadmap: "
+                             "give --target-year too", code="option_needs",
+                             params={"option": "--budget-per-year-wan, --households-per-year",
+                                     "needs": "--target-year"})
+    cutoff = args.cutoff_year
     settings = PlanSettings(
-        cutoff_year=2000 if cutoff is None else cutoff,
+        cutoff_year=policy.CUTOFF_YEAR if cutoff is None else cutoff,
         weights=_weights(args.preset, args.weight), circles=_circles(args.circle), unit_costs=unit_costs,
         shares=_shares(args.shares),
         item_edits=tuple(read_item_edits(args.item_edits)) if args.item_edits else (),
         budget_yuan=None if wan["budget_wan"] is None else wan["budget_wan"] * 1e4,
-        max_households=_number(args.max_households, "--max-households", integer=True),
-        max_projects=_number(args.max_projects, "--max-projects", integer=True),
-        max_communities=_number(args.max_communities, "--max-communities", integer=True),
-        target_year=target, households_per_year=yearly,
-        notice_start=_date(args.notice_start, "--notice-start"),
+        **limits, target_year=target, households_per_year=yearly, notice_start=args.notice_start,
         budget_per_year_yuan=None if wan["budget_per_year_wan"] is None else wan["budget_per_year_wan"] * 1e4,
         **({} if year is None else {"plan_year": year}))
     if target is not None and target < settings.plan_year:
-        raise SchemaError(f"--target-year {target} is before the plan year {settings.plan_year}; "
-                          "give a later one")
+        raise RuleError(f"--target-year {target} is before the plan year {settings.plan_year}; "
+                        "give a later one", code="target_before_plan_year",
+                        params={"option": "--target-year", "value": target, "plan_year": settings.plan_year})
     return settings
 
 
@@ -222,7 +219,7 @@ def _load_city(args: argparse.Namespace) -> tuple[dict[str, gpd.GeoDataFrame], l
     names = {listing.name for listing in list_layers(args.data)}
     shared = {k: v for k, v in {"crs": args.crs, "datum": args.datum, "encoding": args.encoding}.items() if v}
     sources = {"communities": {"path": args.data, "file_layer": args.layer or
-                               ("communities" if "communities" in names else None), **_input_options(args)}}
+                               ("communities" if "communities" in names else None), **opt.input_options(args)}}
     for name in (*_USED, "barriers"):
         if name in names and name != args.layer and not getattr(args, name, None) and \
                 (name != "barriers" or args.propose_zones):
@@ -253,7 +250,8 @@ def _earlier(path: str | None, crs, target_crs) -> gpd.GeoDataFrame | None:
     frame = read_layer(path).frame
     if frame.crs is None:
         if crs is None:
-            raise GeoError(f"{path}: the earlier projects state no coordinate system; give --crs")
+            raise CRSError(f"{path}: the earlier projects state no coordinate system; give --crs",
+                           code="earlier_no_crs", params={"file": Path(path).name})
         frame = frame.set_crs(crs)
     return frame.to_crs(target_crs)
 
@@ -265,12 +263,14 @@ def _checked(pairs: list[tuple[str, str]], communities: gpd.GeoDataFrame,
     zone_of: dict[str, str] = {}
     twice = sorted({c for c, z in pairs if zone_of.setdefault(c, z) != z})
     if twice:
-        raise GeoError(f"{source}: communities {', '.join(twice[:5])} are in two zones each; "
-                       "a community belongs to one zone at most")
+        raise ValidationError(f"{source}: communities {', '.join(twice[:5])} are in two zones each; "
+                              "a community belongs to one zone at most", code="zones_community_twice",
+                              params={"file": Path(source).name, "ids": twice[:5]})
     unknown = sorted(set(zone_of) - known)
     if zone_of and len(unknown) == len(zone_of):
-        raise GeoError(f"{source}: no community of the zones is in the communities layer (first: "
-                       f"{', '.join(unknown[:3])}); were the zones made from another file?")
+        raise ValidationError(f"{source}: no community of the zones is in the communities layer (first: "
+                              f"{', '.join(unknown[:3])}); were the zones made from another file?",
+                              code="zones_other_data", params={"file": Path(source).name, "ids": unknown[:3]})
     notes = [f"  {len(unknown)} community ids of the zones are not in the communities layer, left out "
              f"(first: {', '.join(unknown[:3])})"] if unknown else []
     return {c: z for c, z in zone_of.items() if c in known}, notes
@@ -289,14 +289,16 @@ def _zones_from_file(zones: gpd.GeoDataFrame, communities: gpd.GeoDataFrame, sou
 
 
 def _zones_from_assignments(path: str, communities: gpd.GeoDataFrame):
-    from geo.io.readers import _check_path, _read_csv
+    from geo.io.readers import check_path, read_csv_table
 
-    table, _ = _read_csv(_check_path(path), None)
+    table, _ = read_csv_table(check_path(path), None)
     missing = [c for c in ("community_id", "zone_id") if c not in table.columns]
     if missing:
         raise SchemaError(f"{path}: no column {', '.join(missing)} (columns: "
                           f"{', '.join(map(str, table.columns))}); write it with "
-                          "`python -m geo zones --assignments CSV`")
+                          "`python -m geo zones --assignments CSV`", code="assignments_columns_missing",
+                          params={"file": Path(path).name, "missing": missing,
+                                  "columns": [str(c) for c in table.columns]})
     table = table.dropna(subset=["zone_id"])
     table = table[table["zone_id"].astype(str).str.strip() != ""]
     pairs = list(zip(table["community_id"].astype(str).str.strip(), table["zone_id"].astype(str).str.strip()))
@@ -307,7 +309,9 @@ def _zoning(args, layers) -> tuple[dict[str, str], gpd.GeoDataFrame | None, list
     """community -> zone, the zones' outlines (when known) and lines for the summary."""
     communities = layers["communities"]
     if args.propose_zones and (args.zones or args.assignments):
-        raise GeoError("--propose-zones makes the zones: give it without --zones and --assignments")
+        raise opt.UsageError("--propose-zones makes the zones: give it without --zones and --assignments",
+                             code="options_exclusive",
+                             params={"option": "--propose-zones", "others": ["--zones", "--assignments"]})
     if args.propose_zones:
         from geo.zoning.zones import propose_zones
 
@@ -321,7 +325,7 @@ def _zoning(args, layers) -> tuple[dict[str, str], gpd.GeoDataFrame | None, list
         return result.assignment(), result.zones, lines
     outlines, zone_of, notes = None, {}, []
     if args.zones:
-        outlines = _read_zones(args.zones, args.zones_layer, communities.crs)
+        outlines = opt.read_zones(args.zones, args.zones_layer, communities.crs)
         zone_of, notes = _zones_from_file(outlines, communities, args.zones)
     if args.assignments:
         zone_of, notes = _zones_from_assignments(args.assignments, communities)
@@ -395,19 +399,19 @@ def _write(result, out: Path, layers, outlines, lang: str) -> list[Path]:
     written = [write_plan_csv(plan_table(result.plan, lang=lang), out / "annual_plan.csv"),
                write_plan_xlsx(plan_workbook(result.plan, lang=lang), out / "annual_plan.xlsx"),
                write_plan_csv(plan_table(result.reserve, lang=lang), out / "reserve.csv"),
-               _csv(_scores(result, communities), out / "scores.csv"),
-               _csv(result.items, out / "items.csv"), _csv(_funding(result), out / "funding.csv"),
-               _csv(result.duplicates, out / "duplicates.csv")]
+               opt.write_csv(_scores(result, communities), out / "scores.csv"),
+               opt.write_csv(result.items, out / "items.csv"), opt.write_csv(_funding(result), out / "funding.csv"),
+               opt.write_csv(result.duplicates, out / "duplicates.csv")]
     if result.gaps is not None:  # none without a facilities layer
-        written += [_csv(result.gaps, out / "service_gaps.csv"),
-                    _csv(gaps_wide(result.gaps), out / "service_gaps_wide.csv")]
+        written += [opt.write_csv(result.gaps, out / "service_gaps.csv"),
+                    opt.write_csv(gaps_wide(result.gaps), out / "service_gaps_wide.csv")]
     if outlines is not None:
         from geo.reports.export import write_geojson
 
         written.append(write_geojson(outlines, out / "zones.geojson"))
     if result.roadmap is not None:
         written += [write_plan_csv(plan_table(result.roadmap, lang=lang), out / "roadmap.csv"),
-                    _csv(result.roadmap_summary, out / "roadmap_summary.csv"),
+                    opt.write_csv(result.roadmap_summary, out / "roadmap_summary.csv"),
                     _roadmap_geojson(result, communities, out / "roadmap.geojson")]
     sheets = out / "sheets"
     for stale in sheets.glob("*.html") if sheets.is_dir() else ():  # pages of an earlier run's projects
@@ -420,14 +424,11 @@ def _write(result, out: Path, layers, outlines, lang: str) -> list[Path]:
 
 # --- the summary -------------------------------------------------------------------------------
 
-def _wan(yuan: float) -> str:
-    return f"{yuan / 1e4:,.2f} 万元"
-
-
 def summary_lines(result, *, lang: str = "zh") -> list[str]:
     """What a planner reads after a run: eligibility, reserve, the plan, funding, roadmap, notes."""
     from geo.planning.reserve import LIMITS
     from geo.planning.costs import SOURCE_LABELS
+    from geo.planning.money import format_wan
     from geo.planning.notice import notice_end_date
 
     k = 0 if lang == "zh" else 1
@@ -441,12 +442,12 @@ def summary_lines(result, *, lang: str = "zh") -> list[str]:
     zones = int((reserve["project_kind"] == "zone").sum())
     lines.append(f"reserve: {len(reserve):,} projects ({zones:,} zones, {len(reserve) - zones:,} single "
                  f"communities), {int(reserve['households'].sum()):,} households, "
-                 f"{_wan(reserve['cost_yuan'].sum())}")
+                 f"{format_wan(reserve['cost_yuan'].sum(), digits=2, unit=True)}")
     t = plan.totals
     lines.append(f"plan {plan.year}: {t['projects']:,} projects, {t['communities']:,} communities, "
-                 f"{t['households']:,} households, {_wan(t['cost_yuan'])}")
+                 f"{t['households']:,} households, {format_wan(t['cost_yuan'], digits=2, unit=True)}")
     for name, f in plan.limits.items():
-        show = _wan if name == "budget_yuan" else (lambda v: f"{v:,.0f}")
+        show = (lambda v: format_wan(v, digits=2, unit=True)) if name == "budget_yuan" else (lambda v: f"{v:,.0f}")
         lines.append(f"  {LIMITS[name][1 + k]}: {show(f['limit'])}, used {show(f['used'])}, "
                      f"left {show(f['left'])}")
     lines.append(f"  {plan.binding_text(lang)}")
@@ -456,14 +457,14 @@ def summary_lines(result, *, lang: str = "zh") -> list[str]:
         label = SOURCE_LABELS[column.removesuffix("_yuan")][k]
         share = yuan / t["cost_yuan"] if t["cost_yuan"] else 0.0
         pad = " " * max(18 - sum(2 if ord(ch) > 0x2E7F else 1 for ch in label), 1)  # CJK: two columns
-        lines.append(f"  {label}{pad}{_wan(yuan):>18s} {share:6.1%}")
+        lines.append(f"  {label}{pad}{format_wan(yuan, digits=2, unit=True):>18s} {share:6.1%}")
     if result.roadmap_summary is not None:
         lines.append(f"roadmap {result.settings.plan_year}-{result.settings.target_year} (the first year is "
                      "the plan above; the rest of the reserve spread over the later years):")
         for _, r in result.roadmap_summary.iterrows():
             year = "no year" if r["unassigned"] else str(r["year"])
             lines.append(f"  {year:>7s}: {r['projects']:4,} projects, {r['households']:7,} households, "
-                         f"{_wan(r['cost_yuan'])}")
+                         f"{format_wan(r['cost_yuan'], digits=2, unit=True)}")
         lines.append("  " + result.roadmap_shortfall[f"text_{lang}"])
     if result.settings.notice_start is not None:
         lines.append("public notice: " + notice_end_date(result.settings.notice_start).note(lang))
@@ -481,15 +482,10 @@ def _unit_cost_lines(table: pd.DataFrame | None, lang: str) -> list[str]:
 
 
 def cmd_plan(args: argparse.Namespace) -> int:
-    """Run the plan command; bad input is one line on stderr and exit code 1."""
-    try:
-        return _run(args)
-    except (GeoError, ValueError, OSError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 1
+    """Run the plan command: every option and input checked before anything is written.
 
-
-def _run(args: argparse.Namespace) -> int:
+    Errors are left to :func:`geo.cli.main.main`, which ends them with the documented exit codes.
+    """
     from geo.planning.costs import read_unit_costs
     from geo.planning.run import plan_city
 

@@ -213,6 +213,7 @@ def _invert(
     Jacobian is far below 1 in norm, so ``p <- p - (forward(p) - target)``
     is a contraction that gains about two digits per iteration.
     """
+    # tol and max_iter are set by this module's callers, never by a planner: builtin errors
     if not tol > 0:
         raise ValueError(f"tol must be a positive number of degrees, got {tol!r}")
     if max_iter < 1:
@@ -575,7 +576,7 @@ def to_wgs84(
     (['a', 'b'], 121.5272106, 31.1774276, True)
     """
     canonical = normalize_datum(datum)
-    if isinstance(geoms, pd.DataFrame):
+    if isinstance(geoms, pd.DataFrame):  # a programmer's call with the wrong type, not a planner's input
         raise TypeError(
             "to_wgs84 expects geometries, got a DataFrame; use "
             "gdf.set_geometry(to_wgs84(gdf.geometry, datum)) instead."

@@ -123,16 +123,17 @@ class _Line:
 
 def _read_text(path: Path) -> tuple[str, str]:
     if not path.exists():
-        raise InputFileError(f"{path}: no such file")
+        raise InputFileError(f"{path}: no such file", code="file_missing", params={"file": path.name})
     data = path.read_bytes()
     if not data.strip():
-        raise InputFileError(f"{path}: the file is empty")
+        raise InputFileError(f"{path}: the file is empty", code="file_empty", params={"file": path.name})
     for encoding in ("utf-8-sig", "gb18030"):
         try:
             return data.decode(encoding), encoding
         except UnicodeDecodeError:
             continue
-    raise InputFileError(f"{path}: the text is neither UTF-8 nor GBK/GB18030; re-save it as UTF-8")
+    raise InputFileError(f"{path}: the text is neither UTF-8 nor GBK/GB18030; re-save it as UTF-8",
+                         code="encoding_unknown", params={"file": path.name})
 
 
 def parse_inp(text: str) -> dict[str, list[_Line]]:
@@ -232,15 +233,19 @@ def read_epanet(path: str | os.PathLike, *, units: str | None = None) -> tuple[R
     text, encoding = _read_text(path)
     sections = parse_inp(text)
     if not sections.get("PIPES"):
-        raise InputFileError(f"{path}: no [PIPES] section with pipes: is this an EPANET .inp file?")
+        raise InputFileError(f"{path}: no [PIPES] section with pipes: is this an EPANET .inp file?",
+                             code="inp_no_pipes", params={"file": Path(path).name})
     if not sections.get("COORDINATES"):
         raise InputFileError(
             f"{path}: no [COORDINATES] section: the model has no node positions, so its pipes cannot be "
-            "drawn. Export the model with coordinates (EPANET: File > Export > Network)")
+            "drawn. Export the model with coordinates (EPANET: File > Export > Network)",
+            code="inp_no_coordinates", params={"file": Path(path).name})
     unit, stated = (units.upper(), True) if units else _units(sections)
     if unit not in US_UNITS + SI_UNITS:
         raise InputFileError(f"{path}: unknown flow units '{unit}' in [OPTIONS]; expected one of "
-                             f"{', '.join(SI_UNITS + US_UNITS)} (state them with units=...)")
+                             f"{', '.join(SI_UNITS + US_UNITS)} (state them with units=...)",
+                             code="inp_units_unknown",
+                             params={"file": Path(path).name, "value": unit, "allowed": list(SI_UNITS + US_UNITS)})
     us = unit in US_UNITS
     to_mm, to_m = (25.4, 0.3048) if us else (1.0, 1.0)
 
@@ -408,5 +413,6 @@ def load_epanet(
     else:
         sources = gpd.GeoDataFrame(sources, geometry=sources.geometry, crs=out_crs)
     if loaded.report.rows_kept == 0:  # pragma: no cover - load_raw raises first
-        raise ValidationError(f"{path}: no pipe could be loaded")
+        raise ValidationError(f"{path}: no pipe could be loaded", code="inp_no_pipe_loaded",
+                              params={"file": Path(path).name})
     return EpanetModel(pipelines=loaded, sources=sources, units=unit, units_stated=stated)

@@ -232,6 +232,7 @@ def _parse_one(value: Any, kind: ColumnType, column: Column | None, unit: str | 
             else:
                 parsed, error = None, f"'{value}' is not a whole number"
     else:  # pragma: no cover - guarded by the ColumnType literal
+        # builtin on purpose: a column type comes from geo.io.schema, never from a planner's input
         raise ValueError(f"unknown column type {kind!r}")
     return parsed, warning, error
 
@@ -262,7 +263,7 @@ def parse_column(
     notes: list[ValueNote] = []
     out: list[Any] = []
     unit = column.unit if column is not None else None
-    if kind == "choice" and column is None:
+    if kind == "choice" and column is None:  # a caller's mistake in our code, not a planner's input: builtin
         raise ValueError("a choice column needs its Column spec")
     seen: dict[tuple[type, Any], tuple[Any, str | None, str | None]] = {}  # a value is parsed once
     for position, value in enumerate(series.tolist()):

@@ -116,7 +116,21 @@ class LayerListing:
 # --- helpers -------------------------------------------------------------------------------
 
 
-def _check_path(path: str | os.PathLike) -> Path:
+def check_path(path: str | os.PathLike) -> Path:
+    """``path`` as a :class:`~pathlib.Path` when it names a file that can be read (a ``.gdb`` folder counts).
+
+    Raises
+    ------
+    InputFileError
+        ``file_missing``, ``file_is_folder`` or ``file_empty`` (0 bytes), naming the file only.
+
+    Example
+    -------
+    >>> check_path("no/such/file.csv")
+    Traceback (most recent call last):
+    ...
+    geo.errors.InputFileError: no/such/file.csv: no such file. Check the path
+    """
     p = Path(path)
     if not p.exists():
         raise InputFileError(f"{p}: no such file. Check the path", code="file_missing",
@@ -411,7 +425,7 @@ def list_layers(path: str | os.PathLike) -> list[LayerListing]:
     InputFileError
         Missing, empty, damaged, encrypted or unsupported file; never a bare decoding error.
     """
-    p = _check_path(path)
+    p = check_path(path)
     suffix = p.suffix.lower()
     if suffix in (".csv", ".txt", ".tsv"):
         return [LayerListing(p.stem, None, None)]
@@ -501,7 +515,35 @@ def _find_column(columns: list[str], aliases: tuple[str, ...], given: str | None
     return None
 
 
-def _read_csv(p: Path, encoding: str | None) -> tuple[pd.DataFrame, str]:
+def read_csv_table(p: Path, encoding: str | None) -> tuple[pd.DataFrame, str]:
+    """A CSV (or ``.tsv``) file as text cells, and the encoding it was read with.
+
+    Parameters
+    ----------
+    p
+        The file (checked with :func:`check_path` first).
+    encoding
+        The planner's encoding; None tries UTF-8 (with or without BOM), then GB18030 (GBK).
+
+    Returns
+    -------
+    (DataFrame, str)
+        Every cell as text (empty cells are ``""``), the separator sniffed; the codec used.
+
+    Raises
+    ------
+    InputFileError
+        ``csv_unreadable`` (not a table) or ``encoding_unknown`` (neither UTF-8 nor GBK).
+
+    Example
+    -------
+    >>> import tempfile, pathlib
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "t.csv"
+    >>> _ = path.write_bytes("名称,户数\\n小区甲,120\\n".encode("gbk"))
+    >>> frame, codec = read_csv_table(path, None)
+    >>> frame.to_dict("records"), codec
+    ([{'名称': '小区甲', '户数': '120'}], 'gb18030')
+    """
     raw = p.read_bytes()
     candidates = [encoding] if encoding else ["utf-8-sig", "gb18030"]
     for codec in candidates:
@@ -607,13 +649,13 @@ def read_layer(
     LayerNotFoundError
         The layer is not in the file, or must be chosen.
     """
-    p = _check_path(path)
+    p = check_path(path)
     suffix = p.suffix.lower()
     notes: list[ReadNote] = []
 
     if suffix in TABLE_SUFFIXES:
         if suffix in (".csv", ".txt", ".tsv"):
-            table, used = _read_csv(p, encoding)
+            table, used = read_csv_table(p, encoding)
             name = p.stem
         else:
             name = pick_layer(p, layer, kind)

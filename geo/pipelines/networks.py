@@ -132,11 +132,31 @@ def _component_length(graph: nx.MultiGraph, nodes: set[int]) -> float:
     return float(sum(d for _, _, d in graph.subgraph(nodes).edges(data="length_m")))
 
 
-def _cluster(points: np.ndarray, snap_m: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Merge points within ``snap_m`` (transitively): node of each point, node xy, distinct positions.
+def cluster_points(points: np.ndarray, snap_m: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Merge points within ``snap_m`` of each other (transitively) into nodes.
 
     Identical points (to the millimetre) merge first with ``np.unique``; only the distinct
-    positions go through the STRtree distance query.
+    positions go through the STRtree distance query. The pipe networks and the road graph
+    (:mod:`geo.access.roads`) both make their nodes with it.
+
+    Parameters
+    ----------
+    points
+        ``(n, 2)`` coordinates in a metric CRS.
+    snap_m
+        Points closer than this (metres) are one node; 0 merges identical points only.
+
+    Returns
+    -------
+    (ndarray, ndarray, ndarray)
+        The node of each point (``n``), each node's mean position (``(k, 2)``), and how many
+        distinct positions each node merged (``k``).
+
+    Example
+    -------
+    >>> node, xy, count = cluster_points(np.array([[0, 0], [0.1, 0], [5, 0], [0, 0]]), 0.2)
+    >>> node.tolist(), xy.tolist(), count.tolist()
+    ([0, 0, 1, 0], [[0.05, 0.0], [5.0, 0.0]], [2, 1])
     """
     key = np.round(points, 3)
     uniq, inverse = np.unique(key, axis=0, return_inverse=True)
@@ -166,7 +186,8 @@ def _sources_xy(sources: gpd.GeoDataFrame | None, kind: str, crs) -> np.ndarray:
         return np.zeros((0, 2))
     require_metric(sources, "the sources layer")
     if sources.crs != crs:
-        raise CRSError("the sources and the pipelines are in different CRSs; load both into one analysis CRS")
+        raise CRSError("the sources and the pipelines are in different CRSs; load both into one analysis CRS",
+                       code="layers_crs_differ", params={"kinds": ["sources", "pipelines"]})
     mine = sources
     if "kind" in sources.columns:
         mine = sources[sources["kind"].isna() | (sources["kind"] == kind)]
@@ -214,7 +235,8 @@ def build_network(
     """
     require_metric(pipelines, "the pipelines layer")
     if "kind" not in pipelines.columns:
-        raise SchemaError("the pipelines layer has no 'kind' column; load it with geo.io.load.load_layer")
+        raise SchemaError("the pipelines layer has no 'kind' column; load it with geo.io.load.load_layer",
+                          code="columns_needed", params={"kind": "pipelines", "missing": ["kind"]})
     mask = (pipelines["kind"].astype(object) == kind).to_numpy()
     pos = np.flatnonzero(mask)
     geoms = np.asarray(pipelines.geometry.array, dtype=object)[pos]
@@ -224,7 +246,7 @@ def build_network(
     seg = pos[part_of]
     starts = shapely.get_coordinates(shapely.get_point(parts, 0))
     ends = shapely.get_coordinates(shapely.get_point(parts, -1))
-    node, xy, snapped = _cluster(np.concatenate([starts, ends]), snap_m)
+    node, xy, snapped = cluster_points(np.concatenate([starts, ends]), snap_m)
     m = len(parts)
     u, v = node[:m], node[m:]
     length = shapely.length(parts)
@@ -480,7 +502,8 @@ def attach_communities(
     """
     require_metric(communities, "the communities")
     if "community_id" not in communities.columns:
-        raise SchemaError("the communities have no 'community_id' column; load them with geo.io.load.load_layer")
+        raise SchemaError("the communities have no 'community_id' column; load them with geo.io.load.load_layer",
+                          code="columns_needed", params={"kind": "communities", "missing": ["community_id"]})
     if len(network.node_xy) == 0 or len(communities) == 0:
         return pd.DataFrame({"community_id": pd.Series(dtype=object), "node": pd.Series(dtype=np.int64)})
     tree = shapely.STRtree(shapely.points(network.node_xy))

@@ -54,9 +54,10 @@ import pyogrio
 import shapely
 
 from geo.zoning.adjacency import require_metric
-from geo.errors import CRSError, SchemaError
+from geo.errors import CRSError, RuleError, SchemaError
 from geo.zoning.members import parse_members
 from geo.io.schema import PIPELINE_KINDS, choice_label, normalize_value
+from geo.reports.tables import write_csv
 
 # --- rules -----------------------------------------------------------------------------------
 
@@ -92,6 +93,9 @@ DEFAULT_RISKY_MATERIALS: dict[str, tuple[str, ...]] = {
 #: the lanes and streets along it; 30 m reaches across a lane or a minor street (12-20 m) with
 #: its set-backs, not across the next block.
 DEFAULT_SERVICE_M = 30.0
+#: The largest service distance (m) a rule may set: beyond a kilometre a community's "own" pipes
+#: are the whole district's.
+MAX_SERVICE_M = 1000.0
 
 NEEDS = ("none", "partial", "full")
 NEED_LABELS: dict[str, tuple[str, str]] = {
@@ -135,7 +139,11 @@ class PipelineRules:
     >>> PipelineRules(partial_share=0.6, full_share=0.5)
     Traceback (most recent call last):
     ...
-    geo.errors.SchemaError: need thresholds must satisfy 0 <= partial_share <= full_share <= 1; got partial_share=0.6, full_share=0.5
+    geo.errors.RuleError: need thresholds must satisfy 0 <= partial_share <= full_share <= 1; got partial_share=0.6, full_share=0.5
+    >>> PipelineRules(service_m=-1)
+    Traceback (most recent call last):
+    ...
+    geo.errors.RuleError: service_m must be between 0 and 1000 m, got -1
     """
 
     service_life_years: Mapping[str, int] = field(
@@ -149,17 +157,44 @@ class PipelineRules:
     unknown_note_share: float = 0.20
 
     def __post_init__(self) -> None:
-        if not 0 <= self.partial_share <= self.full_share <= 1:
-            raise SchemaError(
+        for name in ("partial_share", "full_share"):
+            value = getattr(self, name)
+            if not 0 <= value <= 1:
+                raise RuleError(f"{name} must be between 0 and 1, got {value}", code="rule_out_of_range",
+                                params={"rule": name, "value": value, "min": 0, "max": 1})
+        if not self.partial_share <= self.full_share:
+            raise RuleError(
                 "need thresholds must satisfy 0 <= partial_share <= full_share <= 1; got "
-                f"partial_share={self.partial_share}, full_share={self.full_share}")
-        if self.service_m < 0:
-            raise SchemaError(f"service_m must be 0 or more metres, got {self.service_m}")
+                f"partial_share={self.partial_share}, full_share={self.full_share}", code="need_thresholds_order",
+                params={"partial_share": self.partial_share, "full_share": self.full_share})
+        check_service_m(self.service_m)
         for name in ("service_life_years", "risky_materials"):
             unknown = set(getattr(self, name)) - set(PIPELINE_KINDS)
             if unknown:
                 raise SchemaError(f"{name} names unknown kinds {sorted(unknown)}; kinds are: "
-                                  + ", ".join(PIPELINE_KINDS))
+                                  + ", ".join(PIPELINE_KINDS),
+                                  code="rule_kinds_unknown", params={"rule": name, "names": sorted(unknown), "allowed": list(PIPELINE_KINDS)})
+
+
+def check_service_m(service_m: float) -> float:
+    """``service_m`` when it is a service distance the analysis can use (0 to 1000 m).
+
+    Raises
+    ------
+    RuleError
+        Code ``rule_out_of_range`` (params ``rule``, ``value``, ``min``, ``max``).
+
+    Example
+    -------
+    >>> check_service_m(30)
+    30
+    """
+    if not (isinstance(service_m, (int, float)) and 0 <= service_m <= MAX_SERVICE_M):
+        raise RuleError(f"service_m must be between 0 and {MAX_SERVICE_M:g} m, got {service_m}",
+                        code="rule_out_of_range",
+                        params={"rule": "service_m", "value": service_m if isinstance(service_m, (int, float))
+                                else str(service_m), "min": 0, "max": MAX_SERVICE_M})
+    return service_m
 
 
 # --- per segment -----------------------------------------------------------------------------
@@ -169,7 +204,8 @@ def _require_columns(gdf: pd.DataFrame, columns: tuple[str, ...], what: str) -> 
     if missing:
         raise SchemaError(
             f"{what} lacks the column(s) {', '.join(missing)}; load it with "
-            "geo.io.load.load_layer(path, 'pipelines'), which adds every canonical column")
+            "geo.io.load.load_layer(path, 'pipelines'), which adds every canonical column",
+                          code="table_columns_missing", params={"missing": missing, "columns": [str(c) for c in gdf.columns]})
 
 
 def _risky(kind: pd.Series, material: pd.Series, rules: PipelineRules) -> np.ndarray:
@@ -241,7 +277,8 @@ def _same_crs(a: gpd.GeoDataFrame, b: gpd.GeoDataFrame, what_a: str, what_b: str
         raise CRSError(
             f"{what_a} ({a.crs.name if a.crs else 'no CRS'}) and {what_b} "
             f"({b.crs.name if b.crs else 'no CRS'}) are in different CRSs; load both with "
-            "geo.io.load.load_dataset (one analysis CRS), or pass target_crs to geo.io.load.load_layer")
+            "geo.io.load.load_dataset (one analysis CRS), or pass target_crs to geo.io.load.load_layer",
+                       code="layers_crs_differ", params={"kinds": ["communities", "pipelines"]})
 
 
 def overlay_pipelines(
@@ -288,8 +325,7 @@ def overlay_pipelines(
     require_metric(areas, "the communities or zones")
     require_metric(pipelines, "the pipelines layer")
     _same_crs(areas, pipelines, "the communities or zones", "the pipelines layer")
-    if service_m < 0:
-        raise SchemaError(f"service_m must be 0 or more metres, got {service_m}")
+    check_service_m(service_m)
     area_geoms = np.asarray(areas.geometry.array, dtype=object)
     seg_geoms = np.asarray(pipelines.geometry.array, dtype=object)
     ok_area = ~(pd.isna(area_geoms) | shapely.is_empty(area_geoms))
@@ -335,10 +371,12 @@ def _clipped_length(polygons: np.ndarray, lines: np.ndarray, line_length: np.nda
 def _area_ids(areas: pd.DataFrame, id_column: str) -> np.ndarray:
     if id_column not in areas.columns:
         raise SchemaError(f"the areas have no '{id_column}' column; pass id_column= the column "
-                          f"that names them (columns: {', '.join(map(str, areas.columns))})")
+                          f"that names them (columns: {', '.join(map(str, areas.columns))})",
+                          code="id_column_missing", params={"column": id_column, "columns": [str(c) for c in areas.columns]})
     ids = areas[id_column].astype(object).to_numpy()
     if pd.isna(ids).any() or len(pd.unique(ids)) != len(ids):
-        raise SchemaError(f"'{id_column}' values must be present and unique")
+        raise SchemaError(f"'{id_column}' values must be present and unique",
+                          code="ids_not_unique", params={"column": id_column})
     return ids
 
 
@@ -624,7 +662,8 @@ def lead_telecom(
     unknown = [z for z in choices if z not in set(zones)]
     if unknown:
         raise SchemaError(f"lead operator chosen for unknown zone(s) {', '.join(map(str, unknown))}; "
-                          f"zones are {', '.join(map(str, zones[:10]))}{'...' if len(zones) > 10 else ''}")
+                          f"zones are {', '.join(map(str, zones[:10]))}{'...' if len(zones) > 10 else ''}",
+                          code="lead_zone_unknown", params={"ids": [str(z) for z in unknown]})
     tel = operators[(operators["kind"] == "telecom") & operators["operator"].notna()]
     sums = (tel.groupby([id_column, "operator"], sort=False)[["length_service_m", "length_inside_m"]].sum()
             .reset_index())
@@ -947,7 +986,7 @@ def write_work_lists(work: gpd.GeoDataFrame, out_dir: str | os.PathLike) -> pd.D
         part = wgs.loc[mask].reset_index(drop=True)
         csv = out_dir / f"{stem}.csv"
         geojson = out_dir / f"{stem}.geojson"
-        pd.DataFrame(part.drop(columns=part.geometry.name)).to_csv(csv, index=False, encoding="utf-8-sig")
+        write_csv(part, csv)  # geo.reports.tables: BOM, CRLF, formula-safe cells (geometry left out)
         if geojson.exists():
             geojson.unlink()
         pyogrio.write_dataframe(part, geojson, driver="GeoJSON", layer_options={"RFC7946": "YES"})

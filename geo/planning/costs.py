@@ -40,7 +40,7 @@ import pandas as pd
 
 from geo.errors import SchemaError
 from geo.planning.items import CATEGORIES, ITEMS, UNITS
-from geo.io.readers import _check_path, _read_csv
+from geo.io.readers import check_path, read_csv_table
 from geo.io.schema import normalize_header
 
 _NOTE_EN = ("indicative default (2024 prices, typical of Chinese old-community programmes): "
@@ -122,8 +122,8 @@ def read_unit_costs(path: str | os.PathLike) -> pd.DataFrame:
         A column is missing, a cost is not a number or negative, a unit is unknown or not the
         item's unit, an item is blank or listed twice: the message names the line and the fix.
     """
-    p = _check_path(path)
-    raw, _ = _read_csv(p, None)
+    p = check_path(path)
+    raw, _ = read_csv_table(p, None)
     folded = {normalize_header(c): c for c in raw.columns}
     found = {}
     for name, aliases in _ALIASES.items():
@@ -131,7 +131,8 @@ def read_unit_costs(path: str | os.PathLike) -> pd.DataFrame:
         if col is None:
             raise SchemaError(f"{p.name}: no column '{name}' (also read as {', '.join(aliases[1:])}); columns "
                               f"found: {', '.join(map(str, raw.columns))}. The header must be "
-                              "item,unit,unit_cost_yuan")
+                              "item,unit,unit_cost_yuan",
+                              code="unit_costs_column_missing", params={"file": p.name, "column": name, "columns": [str(c) for c in raw.columns]})
         found[name] = col
     note_col = folded.get("note")
     rows, errors = [], []
@@ -168,7 +169,8 @@ def read_unit_costs(path: str | os.PathLike) -> pd.DataFrame:
     for item, group in twice.groupby("item", sort=False):
         errors.append(f"lines {', '.join(map(str, group['row']))}: {item} is listed more than once; keep one")
     if errors:
-        raise SchemaError(f"{p.name}: " + "; ".join(errors))
+        raise SchemaError(f"{p.name}: " + "; ".join(errors),
+                          code="unit_costs_rows_invalid", params={"file": p.name, "count": len(errors)})
     return _status(table)
 
 
@@ -195,10 +197,12 @@ def cost_items(items: pd.DataFrame, unit_costs: pd.DataFrame | None = None) -> p
     table = DEFAULT_UNIT_COSTS if unit_costs is None else unit_costs
     missing = [c for c in ("item", "unit", "unit_cost_yuan") if c not in table.columns]
     if missing:
-        raise SchemaError(f"the unit-cost table lacks {missing}; read it with geo.planning.costs.read_unit_costs")
+        raise SchemaError(f"the unit-cost table lacks {missing}; read it with geo.planning.costs.read_unit_costs",
+                          code="table_columns_missing", params={"missing": list(missing)})
     twice = table.loc[table["item"].duplicated(), "item"].tolist()
     if twice:
-        raise SchemaError(f"the unit-cost table lists {sorted(set(twice))} more than once; keep one row each")
+        raise SchemaError(f"the unit-cost table lists {sorted(set(twice))} more than once; keep one row each",
+                          code="unit_costs_repeated", params={"ids": sorted(set(twice))})
     lookup = table.set_index("item")
     out = items.copy()
     unit_cost = out["item"].map(pd.to_numeric(lookup["unit_cost_yuan"], errors="coerce")).astype(float)
@@ -231,7 +235,8 @@ def cost_by_unit(items: pd.DataFrame) -> pd.DataFrame:
         then a lower bound). Units in order of first appearance.
     """
     if "cost_yuan" not in items.columns:
-        raise SchemaError("the items have no cost_yuan column; price them with geo.planning.costs.cost_items first")
+        raise SchemaError("the items have no cost_yuan column; price them with geo.planning.costs.cost_items first",
+                          code="table_columns_missing", params={"missing": ["cost_yuan"]})
     key = ["unit_id", "unit_kind"]
     wide = items.pivot_table(index=key, columns="category", values="cost_yuan", aggfunc="sum", sort=False,
                              fill_value=0.0, dropna=False)
@@ -304,12 +309,14 @@ class FundingShares:
         values = self.shares()
         bad = {k: v for k, v in values.items() if not (math.isfinite(v) and v >= 0)}
         if bad:
-            raise SchemaError(f"funding shares must be numbers >= 0; got {bad}")
+            raise SchemaError(f"funding shares must be numbers >= 0; got {bad}",
+                              code="shares_negative", params={"names": sorted(bad)})
         total = sum(values.values())
         if abs(total - 1.0) > 1e-9:
             parts = ", ".join(f"{k} {v:g}" for k, v in values.items())
             raise SchemaError(f"funding shares must sum to 1; they sum to {total:g} ({parts}). Change one share "
-                              "so they add up to 1")
+                              "so they add up to 1",
+                              code="shares_sum", params={"value": round(total, 6)})
 
     def shares(self) -> dict[str, float]:
         """source -> share, in :data:`SOURCES` order."""
@@ -326,10 +333,12 @@ class FundingShares:
         """
         unknown = sorted(set(amounts) - set(SOURCES))
         if unknown:
-            raise SchemaError(f"unknown funding source(s) {unknown}; sources: " + ", ".join(SOURCES))
+            raise SchemaError(f"unknown funding source(s) {unknown}; sources: " + ", ".join(SOURCES),
+                              code="funding_source_unknown", params={"names": list(unknown), "allowed": list(SOURCES)})
         total = float(sum(amounts.values()))
         if not total > 0:
-            raise SchemaError(f"the amounts must add up to more than 0; got {total}")
+            raise SchemaError(f"the amounts must add up to more than 0; got {total}",
+                              code="amounts_zero", params={"value": float(total)})
         return cls(**{k: float(amounts.get(k, 0.0)) / total for k in SOURCES})
 
 
@@ -348,7 +357,8 @@ def funding_split(cost_yuan: pd.Series, *, shares: FundingShares | None = None) 
     s = np.array(list(shares.shares().values()))
     cost = pd.to_numeric(pd.Series(cost_yuan), errors="coerce").astype(float).to_numpy()
     if (cost < 0).any():
-        raise SchemaError(f"costs must be >= 0 yuan; got {cost[cost < 0][0]}")
+        raise SchemaError(f"costs must be >= 0 yuan; got {cost[cost < 0][0]}",
+                          code="costs_negative", params={"value": float(cost[cost < 0][0])})
     known = ~np.isnan(cost)
     total = np.floor(np.where(known, cost, 0) + 0.5)
     raw = total[:, None] * s[None, :]
@@ -391,7 +401,8 @@ def funding_gap(cost_by_unit: pd.DataFrame, shares: FundingShares | None = None,
             frame = committed.set_index("unit_id") if "unit_id" in committed.columns else committed
             cols = [c for c in frame.columns if str(c).endswith("_yuan")]
             if not cols:
-                raise SchemaError("committed has no *_yuan columns; give yuan by source, e.g. residents_yuan")
+                raise SchemaError("committed has no *_yuan columns; give yuan by source, e.g. residents_yuan",
+                                  code="committed_no_yuan", params={})
             committed = frame[cols].apply(pd.to_numeric, errors="coerce").fillna(0).sum(axis=1)
         committed = pd.Series(committed).astype(float)
         committed.index = committed.index.astype(str)

@@ -135,9 +135,11 @@ class ItemRules:
     def __post_init__(self) -> None:
         bad = {k: v for k, v in self.facility_categories.items() if k not in ITEMS or v not in CATEGORIES}
         if bad:
-            raise SchemaError(f"facility_categories must map item codes to {CATEGORIES}; got {bad}")
+            raise SchemaError(f"facility_categories must map item codes to {CATEGORIES}; got {bad}",
+                              code="item_categories_unknown", params={"allowed": list(CATEGORIES)})
         if self.storey_height_m <= 0 or self.building_depth_m <= 0:
-            raise SchemaError("storey_height_m and building_depth_m must be positive")
+            raise SchemaError("storey_height_m and building_depth_m must be positive",
+                              code="item_sizes_not_positive", params={})
 
 
 def _num(frame: pd.DataFrame, name: str) -> np.ndarray:
@@ -164,7 +166,8 @@ def _fmt(values: np.ndarray) -> pd.Series:
 def _pipe_items(ids: pd.Series, needs: pd.DataFrame) -> list[pd.DataFrame]:
     missing = [c for c in ("community_id", "kind", "need", "aged_m", "length_service_m") if c not in needs]
     if missing:
-        raise SchemaError(f"the needs table lacks {missing}; build it with geo.pipelines.overlay.renovation_needs")
+        raise SchemaError(f"the needs table lacks {missing}; build it with geo.pipelines.overlay.renovation_needs",
+                          code="table_columns_missing", params={"missing": list(missing)})
     rows = needs[needs["community_id"].astype(str).isin(set(ids)) & needs["need"].isin(("partial", "full"))]
     out = []
     for kind in PIPELINE_KINDS:
@@ -246,7 +249,8 @@ def _zone_units(ids: pd.Series, zone_of: Mapping[str, str] | None) -> pd.Series:
 def _facility_items(ids: pd.Series, gaps: pd.DataFrame, zone: pd.Series, rules: ItemRules) -> list[pd.DataFrame]:
     missing = [c for c in ("community_id", "kind", "served") if c not in gaps]
     if missing:
-        raise SchemaError(f"the service-gaps table lacks {missing}; build it with geo.access.facilities.service_gaps")
+        raise SchemaError(f"the service-gaps table lacks {missing}; build it with geo.access.facilities.service_gaps",
+                          code="table_columns_missing", params={"missing": list(missing)})
     g = gaps[gaps["community_id"].astype(str).isin(set(ids))
              & gaps["kind"].isin(list(rules.facility_categories))]
     cid = g["community_id"].astype(str)
@@ -288,7 +292,8 @@ def _property_office_items(communities: gpd.GeoDataFrame, ids: pd.Series, zone: 
     office = np.zeros(len(ids), bool)
     if facilities is not None and len(facilities) and "kind" in facilities:
         if facilities.crs is None or communities.crs is None:
-            raise CRSError("facilities and communities need a CRS to find property offices in footprints")
+            raise CRSError("facilities and communities need a CRS to find property offices in footprints",
+                           code="crs_needed", params={"kinds": ["facilities", "communities"]})
         f = facilities[facilities["kind"] == "property_office"]
         if f.crs != communities.crs:
             f = f.to_crs(communities.crs)
@@ -350,7 +355,8 @@ def renovation_items(
     rules = rules or ItemRules()
     year = year or _this_year()
     if "community_id" not in communities.columns:
-        raise SchemaError("communities have no 'community_id' column; load them with geo.io.load.load_layer")
+        raise SchemaError("communities have no 'community_id' column; load them with geo.io.load.load_layer",
+                          code="columns_needed", params={"kind": "communities", "missing": ["community_id"]})
     ids = communities["community_id"].astype(str).reset_index(drop=True)
     zone = _zone_units(ids, zone_of)
     notes: list[dict[str, str]] = []
@@ -412,12 +418,15 @@ def add_item(items: pd.DataFrame, unit_id: str, item: str, *, quantity: float,
     label_en = label_en or (known[2] if known else None)
     if None in (category, unit, label_zh, label_en):
         raise SchemaError(f"'{item}' is not a known item code; give category, unit, label_zh and label_en "
-                          "(known codes: " + ", ".join(ITEMS) + ")")
+                          "(known codes: " + ", ".join(ITEMS) + ")",
+                          code="item_unknown", params={"item": str(item), "allowed": list(ITEMS)})
     if category not in CATEGORIES or unit not in UNITS or unit_kind not in ("community", "zone"):
         raise SchemaError(f"category must be one of {CATEGORIES}, unit one of {UNITS}, unit_kind community or "
-                          f"zone; got {category!r}, {unit!r}, {unit_kind!r}")
+                          f"zone; got {category!r}, {unit!r}, {unit_kind!r}",
+                          code="item_spec_invalid", params={"category": str(category), "unit": str(unit), "unit_kind": str(unit_kind)})
     if not (np.isfinite(quantity) and quantity >= 0):
-        raise SchemaError(f"quantity must be a number >= 0; got {quantity!r} for {item} of {unit_id}")
+        raise SchemaError(f"quantity must be a number >= 0; got {quantity!r} for {item} of {unit_id}",
+                          code="item_quantity_invalid", params={"item": str(item), "unit_id": str(unit_id), "value": str(quantity)})
     row = pd.DataFrame([{"unit_id": str(unit_id), "unit_kind": unit_kind, "item": item, "category": category,
                          "label_zh": label_zh, "label_en": label_en, "quantity": float(quantity),
                          "unit": unit, "reason_zh": reason_zh, "reason_en": reason_en, "source": "planner"}])
@@ -462,13 +471,15 @@ def apply_edits(items: pd.DataFrame, edits: Iterable[Mapping]) -> pd.DataFrame:
         try:
             unit_id, item = edit.pop("unit_id"), edit.pop("item")
         except KeyError as exc:
-            raise SchemaError(f"edit {n + 1} lacks {exc}; every edit has action, unit_id and item") from None
+            raise SchemaError(f"edit {n + 1} lacks {exc}; every edit has action, unit_id and item",
+                              code="item_edit_incomplete", params={"row": n + 1, "missing": [str(exc.args[0]) if exc.args else ""]}) from None
         if action == "add":
             out = add_item(out, unit_id, item, **edit)
         elif action == "remove":
             out = remove_items(out, unit_id, item)
         else:
-            raise SchemaError(f"edit {n + 1} has action {action!r}; expected 'add' or 'remove'")
+            raise SchemaError(f"edit {n + 1} has action {action!r}; expected 'add' or 'remove'",
+                              code="item_edit_action", params={"row": n + 1, "value": str(action)})
     return out
 
 
@@ -493,17 +504,22 @@ def read_item_edits(path: str | os.PathLike) -> list[dict]:
         edits = json.loads(Path(path).read_text(encoding="utf-8-sig"))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise SchemaError(f"{path}: cannot read the item edits ({exc}); give the JSON file the app's "
-                          "'item edits' button saves") from None
+                          "'item edits' button saves",
+                          code="item_edits_unreadable", params={"file": Path(path).name}) from None
     if not isinstance(edits, list) or not all(isinstance(e, dict) for e in edits):
         raise SchemaError(f"{path}: expected a JSON list of edits like "
-                          '[{"action": "add", "unit_id": "CJ000001", "item": "lift_retrofit", "quantity": 2}]')
+                          '[{"action": "add", "unit_id": "CJ000001", "item": "lift_retrofit", "quantity": 2}]',
+                          code="item_edits_not_a_list", params={"file": Path(path).name})
     for n, edit in enumerate(edits, 1):
         missing = [k for k in ("action", "unit_id", "item") if k not in edit]
         if missing:
-            raise SchemaError(f"{path}: edit {n} lacks {', '.join(missing)}; every edit has action, unit_id, item")
+            raise SchemaError(f"{path}: edit {n} lacks {', '.join(missing)}; every edit has action, unit_id, item",
+                              code="item_edit_incomplete", params={"file": Path(path).name, "row": n, "missing": list(missing)})
         if edit["action"] not in ("add", "remove"):
-            raise SchemaError(f"{path}: edit {n} has action {edit['action']!r}; expected 'add' or 'remove'")
+            raise SchemaError(f"{path}: edit {n} has action {edit['action']!r}; expected 'add' or 'remove'",
+                              code="item_edit_action", params={"file": Path(path).name, "row": n, "value": str(edit["action"])})
         if edit["action"] == "add" and edit["item"] not in ITEMS and not edit.get("label_zh"):
             raise SchemaError(f"{path}: edit {n} adds the unknown item {edit['item']!r} without a label; "
-                              f"known items: {', '.join(ITEMS)} (or give label_zh, label_en, category, unit)")
+                              f"known items: {', '.join(ITEMS)} (or give label_zh, label_en, category, unit)",
+                              code="item_edit_unknown_item", params={"file": Path(path).name, "row": n, "item": str(edit["item"])})
     return edits

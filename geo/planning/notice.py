@@ -176,6 +176,8 @@ def notice_end_date(
     >>> notice_end_date(_dt.date(2026, 2, 13), holidays=(), workdays=()).isoformat()  # weekends only
     '2026-03-05'
     """
+    # builtin errors below: start and working_days come from our own callers (a date parsed by the
+    # page or the command line, a policy constant), never unchecked from a planner
     if not isinstance(start, _dt.date):
         raise ValueError(f"start must be a datetime.date, got {type(start).__name__} ({start!r}); "
                          "pass e.g. datetime.date(2026, 9, 30)")

@@ -6,7 +6,8 @@ Changji 三(二)); Yunnan (三(一)) adds "serious lack of facilities" and "smal
 (配套设施缺失严重、资金筹集缺口小). Duplicate applications must be ruled out (杜绝重复申报,
 Changji 五(三)).
 
-- :func:`eligibility`: eligible or not, with the reason code and its words (zh/en);
+- :func:`eligibility`: eligible or not, with the reason code and its words (zh/en): the one rule of
+  :func:`geo.zoning.eligibility.eligibility`, the same the map's classes and the plan read;
 - :func:`factor_values`: the seven factors, each scaled to 0-1 (1 = earlier in the queue);
 - :func:`priority_scores`: ``score = 100 * sum(w_i * f_i) / sum(w_i)``, one ``points_<factor>``
   column per factor summing to the score, a deterministic rank; :func:`explain_score` words it;
@@ -15,8 +16,9 @@ Changji 五(三)).
 Factors (:data:`FACTORS`) and how each is scaled:
 
 ``build_year``
-    ``(newest_year - build_year) / (newest_year - oldest_year)`` clipped to 0-1 (1970-2000 by
-    default: built 1970 or before = 1, 2000 = 0).
+    ``(newest_year - build_year) / (newest_year - oldest_year)`` clipped to 0-1 (1970 to the
+    programme's cut-off :data:`geo.policy.CUTOFF_YEAR` by default: built 1970 or before = 1,
+    in the cut-off year = 0).
 ``willingness``, ``participation``
     The shares as they are (0-1).
 ``infrastructure``
@@ -61,10 +63,11 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from geo.zoning.adjacency import require_metric
-from geo.zoning.eligibility import build_year_scope
+from geo import policy
 from geo.errors import CRSError, SchemaError
 from geo.pipelines.overlay import NEEDS
+from geo.zoning.adjacency import require_metric
+from geo.zoning.eligibility import eligibility
 
 FACTORS = ("build_year", "willingness", "participation", "infrastructure", "service_gaps",
            "households", "funding_gap")
@@ -79,15 +82,9 @@ FACTOR_LABELS: dict[str, tuple[str, str]] = {
     "funding_gap": ("资金缺口小", "small funding gap"),
 }
 
-#: Eligibility reason codes, in the order they are tested (the first that applies is given).
-ELIGIBILITY_REASONS: dict[str, tuple[str, str]] = {
-    "too_new": ("建成于{cutoff}年以后", "built after {cutoff}"),
-    "unknown_year": ("建成年代不详", "build year unknown"),
-    "completed": ("已完成改造", "renovation completed"),
-    "started": ("正在改造", "renovation started"),
-    "planned_earlier": ("已列入{plan_year}年以前的计划", "already planned before {plan_year}"),
-    "eligible": ("符合改造条件", "eligible"),
-}
+#: Eligibility reason codes, in the order they are tested (the first that applies is given), with
+#: their words: those of the one rule (:data:`geo.policy.ELIGIBILITY_REASONS`).
+ELIGIBILITY_REASONS = policy.ELIGIBILITY_REASONS
 
 UNDERGROUND_KINDS = ("water_supply", "drainage", "gas", "heating")
 _NEED_VALUE = {"none": 0.0, "partial": 0.5, "full": 1.0}
@@ -118,7 +115,7 @@ class PriorityWeights:
     households: float = 0.0
     funding_gap: float = 0.0
     oldest_year: int = 1970
-    newest_year: int = 2000
+    newest_year: int = policy.CUTOFF_YEAR
     underground_weight: float = 2.0
     households_full: int = 2000
 
@@ -154,7 +151,7 @@ class PriorityWeights:
 
 
 #: Presets. ``policy`` (Changji 三(二)): exactly the three factors the text names, build year
-#: first as listed and as the programme's focus (built before 2000), willingness and participation
+#: first as listed and as the programme's focus (built up to the cut-off), willingness and participation
 #: equal; everything else 0, because the text ranks only "under equal conditions" on these three
 #: (the defects of 二(一) define who is in scope, not the order). ``yunnan`` (Yunnan 三(一)) adds
 #: serious lack of facilities and small funding gap, and lists willingness first.
@@ -190,46 +187,10 @@ def _column(frame: pd.DataFrame, name: str) -> pd.Series:
 
 # --- eligibility -----------------------------------------------------------------------------
 
-def eligibility(communities: pd.DataFrame, *, cutoff_year: int = 2000,
-                plan_year: int | None = None) -> pd.DataFrame:
-    """Whether each community can enter the priority queue, and why (index aligned).
-
-    Tested in the order of :data:`ELIGIBILITY_REASONS`, the first that applies wins: built after
-    ``cutoff_year`` (``too_new``, the rule of :func:`geo.zoning.eligibility.build_year_scope`), no build
-    year (``unknown_year``), status completed / started, status planned with a plan year before
-    ``plan_year`` (``planned_earlier``; a planned community of ``plan_year`` or later, or without a
-    year, stays eligible), else ``eligible``.
-
-    Returns
-    -------
-    DataFrame
-        ``eligible`` (bool), ``eligibility_reason`` (code), ``eligibility_reason_zh``,
-        ``eligibility_reason_en``.
-
-    Example
-    -------
-    >>> frame = pd.DataFrame({"build_year": [1990, 2008, None, 1990, 1990, 1990, 1990],
-    ...     "status": ["candidate", "candidate", "candidate", "completed", "started", "planned", "planned"],
-    ...     "plan_year": [None, None, None, 2020, 2023, 2023, 2025]})
-    >>> eligibility(frame, plan_year=2025)["eligibility_reason"].tolist()
-    ['eligible', 'too_new', 'unknown_year', 'completed', 'started', 'planned_earlier', 'eligible']
-    """
-    index = communities.index
-    scope = build_year_scope(communities, cutoff_year=cutoff_year).to_numpy()
-    status = (communities["status"].astype(object) if "status" in communities
-              else pd.Series(None, index=index, dtype=object)).to_numpy()
-    year = _column(communities, "plan_year").to_numpy()
-    earlier = (status == "planned") & (plan_year is not None) & (year < (plan_year or 0))
-    code = np.select(
-        [scope == "too_new", scope == "unknown_year", status == "completed", status == "started", earlier],
-        ["too_new", "unknown_year", "completed", "started", "planned_earlier"], "eligible").astype(object)
-    words = {c: (zh.format(cutoff=cutoff_year, plan_year=plan_year), en.format(cutoff=cutoff_year,
-                                                                             plan_year=plan_year))
-             for c, (zh, en) in ELIGIBILITY_REASONS.items()}
-    out = pd.DataFrame({"eligible": code == "eligible", "eligibility_reason": code}, index=index)
-    out["eligibility_reason_zh"] = [words[c][0] for c in code]
-    out["eligibility_reason_en"] = [words[c][1] for c in code]
-    return out
+# :func:`eligibility` is :func:`geo.zoning.eligibility.eligibility`, imported above: the priority
+# queue, the map's classes and the plan's reserve read one rule.
+__all__ = ["ELIGIBILITY_REASONS", "FACTORS", "FACTOR_LABELS", "PRESETS", "PriorityWeights", "duplicate_applications",
+           "eligibility", "explain_score", "factor_values", "priority_scores"]
 
 
 # --- factors -----------------------------------------------------------------------------------
@@ -312,7 +273,7 @@ def priority_scores(
     gaps: pd.DataFrame | None = None,
     funding_gap: pd.Series | None = None,
     weights: PriorityWeights | Mapping[str, float] | str = PRESETS["policy"],
-    cutoff_year: int = 2000,
+    cutoff_year: int = policy.CUTOFF_YEAR,
     plan_year: int | None = None,
     duplicates: pd.DataFrame | None = None,
 ) -> pd.DataFrame:

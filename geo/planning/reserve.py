@@ -9,10 +9,9 @@ one consolidated management zone) is planned as one project in one year: zones a
   community in no zone one project of its own;
 - :func:`annual_plan` chooses the year's projects by priority under every limit given, and says
   why each project left out was left out and which limit stopped the plan;
-- :func:`roadmap` spreads the whole reserve over the years up to a target year, and
-  :func:`roadmap_summary` / :func:`roadmap_shortfall` say what each year takes and by how much
-  the limits fall short when they cannot cover everything (defined in :mod:`geo.planning.roadmap`,
-  importable from here);
+- :func:`priority_order` and :func:`check_reserve` are the reserve's order and its check, which
+  :mod:`geo.planning.roadmap` (the multi-year roadmap: :func:`geo.planning.roadmap.roadmap`,
+  ``roadmap_summary``, ``roadmap_shortfall``) uses too;
 - :func:`notice_end_date` (from :mod:`geo.planning.notice`) dates the public notice of a plan.
 
 Example
@@ -40,7 +39,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from geo.errors import SchemaError
+from geo.errors import RuleError, SchemaError
+from geo.planning.money import format_wan
 from geo.planning.notice import HOLIDAY_TABLE, NoticeEnd, notice_end_date  # noqa: F401  (re-exported)
 
 #: The reserve's columns, in order (the contract's first, then the ones this module adds).
@@ -70,19 +70,34 @@ def _require(frame: pd.DataFrame, columns: Iterable[str], what: str, fix: str) -
     missing = [c for c in columns if c not in frame.columns]
     if missing:
         raise SchemaError(f"{what} needs the columns {', '.join(missing)}; got {', '.join(map(str, frame.columns))}. "
-                          f"{fix}")
-
-
-def _wan(yuan: float) -> str:
-    return f"{yuan / 1e4:,.1f}"
+                          f"{fix}", code="plan_columns_missing",
+                          params={"missing": missing, "columns": [str(c) for c in frame.columns]})
 
 
 def _joined(values: pd.Series) -> str:
     return "、".join(sorted({str(v) for v in values.dropna() if str(v) != ""}))
 
 
-def _priority_order(frame: pd.DataFrame) -> pd.DataFrame:
-    """Score high to low, then the oldest first, then by id: the reserve's deterministic order."""
+def priority_order(frame: pd.DataFrame) -> pd.DataFrame:
+    """The reserve's deterministic order: score high to low, then the oldest first, then by id.
+
+    Parameters
+    ----------
+    frame
+        Rows with ``score``, ``build_year_min`` and ``project_id`` (the reserve or part of it).
+
+    Returns
+    -------
+    DataFrame
+        ``frame``'s rows reordered (index kept); a missing score or year goes last.
+
+    Example
+    -------
+    >>> frame = pd.DataFrame({"project_id": ["p", "q", "r"], "score": [50.0, 80.0, 50.0],
+    ...                       "build_year_min": [1990, 1995, 1980]})
+    >>> priority_order(frame)["project_id"].tolist()
+    ['q', 'r', 'p']
+    """
     keys = pd.DataFrame({"score": pd.to_numeric(frame["score"], errors="coerce"),
                          "year": pd.to_numeric(frame["build_year_min"], errors="coerce"),
                          "id": frame["project_id"].astype(str)}, index=frame.index)
@@ -156,20 +171,24 @@ def reserve_projects(
     zone_of = dict(zone_of or {})
     ids = communities["community_id"].astype(str)
     if ids.duplicated().any():
-        raise SchemaError(f"community ids repeat in the communities: {', '.join(ids[ids.duplicated()].unique()[:10])}; "
-                          "every community needs its own id")
+        repeated = [str(i) for i in ids[ids.duplicated()].unique()[:10]]
+        raise SchemaError(f"community ids repeat in the communities: {', '.join(repeated)}; "
+                          "every community needs its own id", code="plan_ids_repeat", params={"ids": repeated})
     known = set(ids)
     for what, names in (("zone_of", zone_of), ("the scores", scores["community_id"].astype(str))):
         unknown = sorted({str(c) for c in names} - known)
         if unknown:
             raise SchemaError(f"{what} names communities that are not in the communities: {', '.join(unknown[:10])}; "
-                              "use the same communities layer for zones, scores and the reserve")
+                              "use the same communities layer for zones, scores and the reserve",
+                              code="plan_unknown_communities", params={"ids": unknown[:10]})
     clash = sorted(set(map(str, zone_of.values())) & known)
     if clash:
-        raise SchemaError(f"zone ids are also community ids: {', '.join(clash[:10])}; rename the zones")
+        raise SchemaError(f"zone ids are also community ids: {', '.join(clash[:10])}; rename the zones",
+                          code="plan_zone_id_clash", params={"ids": clash[:10]})
     kinds = set(cost_by_unit["unit_kind"].astype(str)) - {"community", "zone"}
     if kinds:
-        raise SchemaError(f"unit_kind must be 'community' or 'zone', got {', '.join(sorted(kinds))}")
+        raise SchemaError(f"unit_kind must be 'community' or 'zone', got {', '.join(sorted(kinds))}",
+                          code="plan_unit_kind", params={"unit_kinds": sorted(kinds)})
 
     score_of = scores.assign(community_id=scores["community_id"].astype(str)).drop_duplicates("community_id")
     score_of = score_of.set_index("community_id")
@@ -227,7 +246,7 @@ def reserve_projects(
     empty = out["n_communities"] == 0
     left_out = [{"project_id": r.project_id, "members": r.members, "reason_code": "no_eligible_member"}
                 for r in out[empty].sort_values("project_id").itertuples()]
-    out = _priority_order(out[~empty]).reset_index(drop=True)
+    out = priority_order(out[~empty]).reset_index(drop=True)
     out["reserve_rank"] = np.arange(1, len(out) + 1)
     out = out[list(RESERVE_COLUMNS)]
     out.attrs["left_out"] = left_out
@@ -283,14 +302,15 @@ def _ids_to_projects(reserve: pd.DataFrame, wanted: Iterable[str], what: str) ->
         project_of.update({str(m): str(pid) for m in members})
     unknown = [w for w in wanted if w not in project_of]
     if unknown:
-        raise ValueError(f"{what} names {', '.join(unknown[:10])}, which are neither a project nor a member of "
-                         f"one in the reserve ({len(reserve)} projects); give project or community ids from it")
+        raise RuleError(f"{what} names {', '.join(unknown[:10])}, which are neither a project nor a member of "
+                        f"one in the reserve ({len(reserve)} projects); give project or community ids from it",
+                        code="plan_unknown_ids", params={"ids": unknown[:10]})
     return list(dict.fromkeys(project_of[w] for w in wanted))
 
 
 def _over_text(limit: str, over: float, cap: float) -> tuple[str, str]:
     if limit == "budget_yuan":
-        return f"超出年度预算 {_wan(over)} 万元", f"over budget by {over:,.0f} yuan"
+        return f"超出年度预算 {format_wan(over)} 万元", f"over budget by {over:,.0f} yuan"
     if limit == "max_households":
         return f"超出户数上限 {over:,.0f} 户", f"over the household limit by {over:,.0f}"
     if limit == "max_projects":
@@ -298,14 +318,37 @@ def _over_text(limit: str, over: float, cap: float) -> tuple[str, str]:
     return f"超出小区数上限 {over:,.0f} 个", f"over the community limit by {over:,.0f}"
 
 
-def _check_reserve(reserve: pd.DataFrame, what: str) -> None:
+def check_reserve(reserve: pd.DataFrame, what: str = "the reserve") -> None:
+    """Check that ``reserve`` has the columns a plan needs and a cost, households and count per project.
+
+    Parameters
+    ----------
+    reserve
+        :func:`reserve_projects`' table (or any subset of it).
+    what
+        How messages name the table.
+
+    Raises
+    ------
+    geo.errors.SchemaError
+        When a column is missing (code ``plan_columns_missing``) or ``cost_yuan``, ``households`` or
+        ``n_communities`` is empty for a project (code ``reserve_value_missing``).
+
+    Example
+    -------
+    >>> check_reserve(pd.DataFrame({"project_id": ["p"]}))
+    Traceback (most recent call last):
+    ...
+    geo.errors.SchemaError: the reserve needs the columns members, n_communities, households, cost_yuan, score, build_year_min; got project_id. Pass reserve_projects(...)'s table.
+    """
     _require(reserve, ("project_id", "members", "n_communities", "households", "cost_yuan", "score",
                        "build_year_min"), what, "Pass reserve_projects(...)'s table.")
     for col in ("cost_yuan", "households", "n_communities"):
         bad = reserve.loc[pd.to_numeric(reserve[col], errors="coerce").isna(), "project_id"]
         if len(bad):
             raise SchemaError(f"{what}: {col} is missing for projects {', '.join(map(str, bad[:10]))}; "
-                              "fill it (0 when nothing is needed)")
+                              "fill it (0 when nothing is needed)", code="reserve_value_missing",
+                              params={"column": col, "ids": [str(b) for b in bad[:10]]})
 
 
 def annual_plan(
@@ -344,9 +387,11 @@ def annual_plan(
 
     Raises
     ------
-    ValueError
-        When no limit is given, a limit is negative, an id is unknown or both included and
-        excluded, or the ``must_include`` projects alone break a limit.
+    geo.errors.RuleError
+        (a ValueError) When no limit is given, a limit is negative, an id is unknown or both
+        included and excluded, or the ``must_include`` projects alone break a limit.
+    geo.errors.SchemaError
+        When the reserve lacks a column or a figure (:func:`check_reserve`).
 
     Example
     -------
@@ -361,19 +406,21 @@ def annual_plan(
             "max_communities": max_communities}
     caps = {k: float(v) for k, v in caps.items() if v is not None}
     if not caps:
-        raise ValueError("annual_plan needs at least one limit: give budget_yuan= (yuan), max_households=, "
-                         "max_projects= or max_communities=")
+        raise RuleError("annual_plan needs at least one limit: give budget_yuan= (yuan), max_households=, "
+                        "max_projects= or max_communities=", code="plan_no_limit")
     negative = [f"{k}={v:g}" for k, v in caps.items() if not v >= 0]
     if negative:
-        raise ValueError(f"limits must be 0 or more, got {', '.join(negative)}")
-    _check_reserve(reserve, "the reserve")
+        raise RuleError(f"limits must be 0 or more, got {', '.join(negative)}", code="plan_limit_negative",
+                        params={"limits": negative})
+    check_reserve(reserve, "the reserve")
     must = _ids_to_projects(reserve, must_include, "must_include")
     out = _ids_to_projects(reserve, exclude, "exclude")
     both = sorted(set(must) & set(out))
     if both:
-        raise ValueError(f"projects {', '.join(both)} are both in must_include and exclude; keep them in one")
+        raise RuleError(f"projects {', '.join(both)} are both in must_include and exclude; keep them in one",
+                        code="plan_included_and_excluded", params={"ids": both})
 
-    ordered = _priority_order(reserve)
+    ordered = priority_order(reserve)
     pids = ordered["project_id"].astype(str).to_numpy()
     measure = {"budget_yuan": pd.to_numeric(ordered["cost_yuan"]).to_numpy(float),
                "max_households": pd.to_numeric(ordered["households"]).to_numpy(float),
@@ -391,8 +438,8 @@ def annual_plan(
         over = {n: used[n] + measure[n][k] - cap for n, cap in caps.items() if used[n] + measure[n][k] > cap + _EPS}
         if over and pids[k] in must_set:
             words = ", ".join(f"{n} (by {v:,.0f})" for n, v in over.items())
-            raise ValueError(f"the must_include projects alone exceed {words} at {pids[k]}; raise the limit or "
-                             "include fewer projects")
+            raise RuleError(f"the must_include projects alone exceed {words} at {pids[k]}; raise the limit or "
+                            "include fewer projects", code="plan_must_include_over", params={"project": str(pids[k])})
         if over:
             skipped.append((k, "over_limit", tuple(over), over))
             continue
@@ -436,11 +483,3 @@ def annual_plan(
     return PlanResult(year=int(year), chosen=plan, skipped=left, totals=totals, limits=limits,
                       binding=first[2] if first else ())
 
-
-def __getattr__(name: str):
-    """:func:`roadmap`, :func:`roadmap_summary`, :func:`roadmap_shortfall` live in :mod:`geo.planning.roadmap`."""
-    if name in ("roadmap", "roadmap_summary", "roadmap_shortfall"):
-        from geo.planning import roadmap as multiyear
-
-        return getattr(multiyear, name)
-    raise AttributeError(f"module 'geo.planning.reserve' has no attribute {name!r}")

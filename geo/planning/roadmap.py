@@ -30,7 +30,9 @@ import math
 import numpy as np
 import pandas as pd
 
-from geo.planning.reserve import _check_reserve, _priority_order, _wan
+from geo.errors import RuleError
+from geo.planning.money import format_wan
+from geo.planning.reserve import check_reserve, priority_order
 
 _EPS = 1e-6
 
@@ -46,9 +48,10 @@ ROADMAP_REASONS: dict[str, tuple[str, str]] = {
 
 def _years(reserve: pd.DataFrame, start_year: int, target_year: int) -> int:
     if int(target_year) < int(start_year):
-        raise ValueError(f"target_year ({target_year}) is before start_year ({start_year}); "
-                         "give a target year at or after the start year")
-    _check_reserve(reserve, "the reserve")
+        raise RuleError(f"target_year ({target_year}) is before start_year ({start_year}); "
+                        "give a target year at or after the start year", code="roadmap_target_before_start",
+                        params={"start_year": int(start_year), "target_year": int(target_year)})
+    check_reserve(reserve, "the reserve")
     return int(target_year) - int(start_year) + 1
 
 
@@ -121,8 +124,8 @@ def roadmap(
 
     Raises
     ------
-    ValueError
-        When ``target_year`` is before ``start_year`` or a limit is negative.
+    geo.errors.RuleError
+        (a ValueError) When ``target_year`` is before ``start_year`` or a limit is negative.
     geo.errors.SchemaError
         When the reserve lacks a column or a cost / household figure.
 
@@ -138,8 +141,9 @@ def roadmap(
     n_years = _years(reserve, start_year, target_year)
     for name, value in (("budget_per_year", budget_per_year), ("households_per_year", households_per_year)):
         if value is not None and not float(value) >= 0:
-            raise ValueError(f"{name} must be 0 or more, got {value}")
-    out = _priority_order(reserve).reset_index(drop=True)
+            raise RuleError(f"{name} must be 0 or more, got {value}", code="roadmap_limit_negative",
+                            params={"limit": name, "value": float(value)})
+    out = priority_order(reserve).reset_index(drop=True)
     cost = pd.to_numeric(out["cost_yuan"]).to_numpy(float)
     hh = pd.to_numeric(out["households"]).to_numpy(float)
     budget = None if budget_per_year is None else float(budget_per_year)
@@ -154,7 +158,7 @@ def roadmap(
             zh.append(None)
             en.append(None)
             continue
-        words = {"cost": _wan(c), "budget": _wan(budget or 0), "cost_yuan": f"{c:,.0f}",
+        words = {"cost": format_wan(c), "budget": format_wan(budget or 0), "cost_yuan": f"{c:,.0f}",
                  "budget_yuan": f"{budget or 0:,.0f}", "households": f"{n:,.0f}", "cap": f"{cap or 0:,.0f}",
                  "target": int(target_year)}
         zh.append(ROADMAP_REASONS[code][0].format(**words))
@@ -297,15 +301,15 @@ def roadmap_shortfall(
         out["households_per_year_needed"] = _smallest(lambda h: fits(budget, h), max(hh.sum() / n_years, hh.max()),
                                                       float(hh.sum()) + 1, 1.0)
     zh = (f"至 {int(target_year)} 年仍有 {out['unassigned_projects']} 个项目（{out['unassigned_communities']} 个小区，"
-          f"{out['unassigned_households']} 户，投资 {_wan(out['unassigned_cost_yuan'])} 万元）无法安排")
+          f"{out['unassigned_households']} 户，投资 {format_wan(out['unassigned_cost_yuan'])} 万元）无法安排")
     en = (f"{out['unassigned_projects']} projects ({out['unassigned_communities']} communities, "
           f"{out['unassigned_households']} households, {out['unassigned_cost_yuan']:,.0f} yuan) get no year by "
           f"{int(target_year)}")
     if budget is not None:
-        zh += f"；各年预算合计缺口 {_wan(out['budget_short_yuan'])} 万元"
+        zh += f"；各年预算合计缺口 {format_wan(out['budget_short_yuan'])} 万元"
         en += f"; the yearly budgets fall short by {out['budget_short_yuan']:,.0f} yuan in all"
         if out["budget_per_year_needed_yuan"] is not None:
-            zh += f"，每年预算至少需 {_wan(out['budget_per_year_needed_yuan'])} 万元方可全部覆盖"
+            zh += f"，每年预算至少需 {format_wan(out['budget_per_year_needed_yuan'])} 万元方可全部覆盖"
             en += f"; a yearly budget of {out['budget_per_year_needed_yuan']:,.0f} yuan covers every project"
     if out["households_per_year_needed"] is not None:
         zh += f"；每年户数上限至少需 {out['households_per_year_needed']:,.0f} 户"

@@ -31,6 +31,7 @@ from dataclasses import dataclass, field
 import geopandas as gpd
 import pandas as pd
 
+from geo import policy
 from geo.planning import reserve as ap
 from geo.planning import costs, items as it, roadmap as multiyear, priority
 from geo.access import facilities
@@ -51,7 +52,7 @@ class PlanSettings:
     plan_year
         The year being planned (default: next year; the plan is submitted by 30 September).
     cutoff_year
-        Communities built up to this year are in the programme (2000).
+        Communities built up to this year are in the programme (:data:`geo.policy.CUTOFF_YEAR`).
     weights
         A preset name of :data:`geo.planning.priority.PRESETS` ("policy", "yunnan") or weights by factor.
     circles
@@ -76,7 +77,7 @@ class PlanSettings:
     """
 
     plan_year: int = field(default_factory=_next_year)
-    cutoff_year: int = 2000
+    cutoff_year: int = policy.CUTOFF_YEAR
     weights: str | Mapping[str, float] = "policy"
     circles: Mapping[str, float] | None = None
     unit_costs: pd.DataFrame | None = None

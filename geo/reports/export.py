@@ -1,5 +1,7 @@
 """Write zoning results the way other tools read them: RFC 7946 GeoJSON, GeoPackage, Excel-ready CSV.
 
+GeoJSON is written by GDAL through pyogrio (:func:`geojson_bytes`), tables by :mod:`geo.reports.tables`.
+
 Example
 -------
 >>> from geo.reports.export import zones_geojson
@@ -14,8 +16,8 @@ Example
 
 from __future__ import annotations
 
+import io
 import json
-import math
 import os
 from pathlib import Path
 from typing import Any
@@ -24,37 +26,50 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pyogrio
-import shapely
 
+from geo.reports.tables import plain_value, write_csv
 from geo.zoning.members import encode_members, parse_members
 
 
-def _plain(value: Any) -> Any:
-    """A JSON-ready value: numpy scalars to Python, NaN to None, lists kept."""
-    if isinstance(value, (list, tuple)):
-        return [_plain(v) for v in value]
-    if isinstance(value, np.ndarray):
-        return [_plain(v) for v in value.tolist()]
-    if value is None or value is pd.NA:
-        return None
-    if isinstance(value, (np.integer,)):
-        return int(value)
-    if isinstance(value, (float, np.floating)):
-        return None if math.isnan(value) else float(value)
-    if isinstance(value, (np.bool_,)):
-        return bool(value)
-    return value
+def _json_ready(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """A copy GDAL writes as it should: ``members`` a list of ids, any tuple or array a list."""
+    lists = {}
+    for column in gdf.columns:
+        if column == gdf.active_geometry_name or gdf[column].dtype != object:
+            continue
+        values = gdf[column].to_numpy(dtype=object)
+        if column == "members":
+            lists[column] = pd.Series([parse_members(v) for v in values], index=gdf.index, dtype=object)
+        elif any(isinstance(v, (tuple, np.ndarray)) for v in values):
+            lists[column] = pd.Series([list(plain_value(v)) if isinstance(v, (list, tuple, np.ndarray)) else v
+                                       for v in values], index=gdf.index, dtype=object)
+    return gdf.assign(**lists) if lists else gdf
 
 
-def _rounded(geometry: dict, digits: int) -> dict:
-    def walk(obj):
-        if isinstance(obj, (list, tuple)):
-            if obj and isinstance(obj[0], (int, float)):
-                return [round(float(c), digits) for c in obj]
-            return [walk(o) for o in obj]
-        return obj
+def geojson_bytes(gdf: gpd.GeoDataFrame, *, digits: int = 7, name: str | None = None) -> bytes:
+    """An RFC 7946 FeatureCollection of ``gdf`` as UTF-8 bytes, written by GDAL (pyogrio).
 
-    return {"type": geometry["type"], "coordinates": walk(geometry["coordinates"])}
+    GDAL's GeoJSON driver with ``RFC7946=YES`` does what the RFC asks: coordinates in EPSG:4326
+    (lon/lat, reprojected from any CRS), polygons by the right-hand rule (exteriors
+    counter-clockwise, holes clockwise), no ``crs`` member, ``digits`` decimals
+    (``COORDINATE_PRECISION``). A frame without a CRS is taken as lon/lat already. ``members`` is
+    written as a JSON array of ids (:func:`geo.zoning.members.parse_members`), other tuples and
+    arrays as JSON arrays; NaN and NA as ``null``. A column holds one JSON type: GDAL writes a
+    column mixing numbers and text as text.
+
+    Example
+    -------
+    >>> from shapely import box
+    >>> frame = gpd.GeoDataFrame({"members": [("a", "b")]}, geometry=[box(0, 0, 1, 1)], crs=4326)
+    >>> json.loads(geojson_bytes(frame))["features"][0]["properties"]
+    {'members': ['a', 'b']}
+    """
+    table = _json_ready(gdf if gdf.crs is not None else gdf.set_crs(4326))
+    buffer = io.BytesIO()
+    pyogrio.write_dataframe(table, buffer, driver="GeoJSON", layer=name or "features",
+                            layer_options={"RFC7946": "YES", "COORDINATE_PRECISION": str(int(digits)),
+                                           "WRITE_NAME": "YES" if name else "NO"})
+    return buffer.getvalue()
 
 
 def geojson_features(
@@ -64,7 +79,7 @@ def geojson_features(
     id_column: str | None = None,
     properties: dict[str, Any] | None = None,
 ) -> list[dict]:
-    """RFC 7946 Features of a GeoDataFrame: EPSG:4326 lon/lat, CCW exteriors, rounded coordinates.
+    """RFC 7946 Features of a GeoDataFrame (:func:`geojson_bytes`: EPSG:4326 lon/lat, CCW exteriors).
 
     Parameters
     ----------
@@ -81,7 +96,7 @@ def geojson_features(
     Returns
     -------
     list of dict
-        One Feature per row, properties JSON-ready (NaN -> null, numpy -> Python, lists kept).
+        One Feature per row, in row order; properties JSON-ready (NaN -> null, lists kept).
 
     Example
     -------
@@ -91,28 +106,26 @@ def geojson_features(
     >>> feature["id"], feature["properties"], feature["geometry"]["coordinates"][0][:2]
     ('x', {'layer': 'zone', 'id': 'x'}, [[1.0, 0.0], [1.0, 1.0]])
     """
-    wgs = gdf.to_crs(4326) if gdf.crs is not None and gdf.crs.to_epsg() != 4326 else gdf
-    geoms = shapely.orient_polygons(np.asarray(wgs.geometry.array, dtype=object), exterior_cw=False)
-    columns = [c for c in wgs.columns if c != wgs.active_geometry_name]
-    values = {c: wgs[c].to_numpy(dtype=object) for c in columns}
-    features = []
-    for k, geom in enumerate(geoms):
-        props = dict(properties or {})
-        props.update({c: _plain(values[c][k]) for c in columns})
-        features.append({
-            "type": "Feature",
-            "id": props.get(id_column, k) if id_column is not None else k,
-            "properties": props,
-            "geometry": None if geom is None else _rounded(shapely.geometry.mapping(geom), digits),
-        })
-    return features
+    extra = {k: v for k, v in (properties or {}).items() if k not in gdf.columns}
+    table = gdf
+    if extra:
+        table = gdf.copy()
+        for k, (key, value) in enumerate(extra.items()):
+            table.insert(k, key, pd.Series([value] * len(gdf), index=gdf.index, dtype=object))
+    features = json.loads(geojson_bytes(table, digits=digits))["features"]
+    if id_column is not None and id_column in gdf.columns:
+        ids = [plain_value(v) for v in gdf[id_column].to_numpy(dtype=object)]
+    else:
+        ids = list(range(len(gdf)))
+    return [{"type": "Feature", "id": ident, "properties": f.get("properties") or {}, "geometry": f.get("geometry")}
+            for f, ident in zip(features, ids)]
 
 
 def zones_geojson(zones: gpd.GeoDataFrame, *, digits: int = 7) -> dict:
     """A FeatureCollection of the zones in EPSG:4326 (RFC 7946: lon/lat, CCW exteriors, no crs).
 
     Properties keep their types; ``members`` stays a JSON list of community ids. Coordinates
-    are rounded to ``digits`` decimals (7: about 1 cm).
+    are rounded to ``digits`` decimals (7: about 1 cm). Each Feature's ``id`` is its ``zone_id``.
     """
     return {"type": "FeatureCollection",
             "features": geojson_features(zones, digits=digits, id_column="zone_id")}
@@ -128,13 +141,11 @@ def write_geojson(zones: gpd.GeoDataFrame, path: str | os.PathLike) -> Path:
 def write_assignments_csv(assignments: pd.DataFrame, path: str | os.PathLike) -> Path:
     """One row per community: community_id, zone_id (empty when unplaced), reason, and the rest.
 
-    UTF-8 with a byte-order mark, so Excel opens the Chinese text correctly.
+    Written by :func:`geo.reports.tables.write_csv` (UTF-8 with BOM, CRLF, formula-safe cells).
     """
-    path = Path(path)
     first = ["community_id", "zone_id", "reason"]
     ordered = first + [c for c in assignments.columns if c not in first]
-    assignments[ordered].to_csv(path, index=False, encoding="utf-8-sig")
-    return path
+    return write_csv(assignments[ordered], path)
 
 
 def write_gpkg(zones: gpd.GeoDataFrame, communities: gpd.GeoDataFrame, assignments: pd.DataFrame,

@@ -5,7 +5,10 @@ from anywhere: it opens on an intranet or from a USB stick and prints on A4): th
 figures, its member communities, an inline SVG map of their footprints and the zone outline
 (with the pipelines when given), the renovation items by class with quantities and costs, the
 funding split, the pipeline operators involved with their lengths, and the public-notice period
-(公示不少于14个工作日, :func:`geo.planning.notice.notice_end_date`). Every text is escaped.
+(公示不少于14个工作日, :func:`geo.planning.notice.notice_end_date`). The pages are jinja2 templates
+(``geo/reports/templates/*.html.j2``, found next to this module from any working directory) rendered
+with autoescape on and strict undefined names: every data string is escaped, and a template that
+names a value the code does not give fails instead of printing nothing.
 :func:`write_plan_sheets` writes one page per project and an ``index.html`` linking them.
 
 Example
@@ -27,10 +30,12 @@ from __future__ import annotations
 import datetime as _dt
 import os
 from collections.abc import Iterable
-from html import escape
+from functools import cache
 from pathlib import Path
+from typing import Any, NamedTuple
 
 import geopandas as gpd
+import jinja2
 import numpy as np
 import pandas as pd
 import shapely
@@ -39,6 +44,7 @@ from geo.zoning.adjacency import DEFAULT_GAP_M
 from geo.errors import SchemaError
 from geo.planning.notice import NOTICE_WORKING_DAYS, notice_end_date
 from geo.reports.plan_sheets import KIND_LABELS
+from geo.planning.money import yuan_to_wan
 from geo.reports.projects import safe_name
 from geo.io.schema import PIPELINE_KINDS, choice_label
 
@@ -91,19 +97,29 @@ _T: dict[str, tuple[str, str]] = {
     "project": ("项目编号", "project"),
 }
 
-_CSS = """
-body{font-family:"Noto Sans CJK SC","Source Han Sans SC","Microsoft YaHei","PingFang SC",SimSun,sans-serif;
- color:#111;margin:0 auto;max-width:190mm;padding:8mm 6mm;font-size:11pt;line-height:1.45}
-h1{font-size:16pt;margin:0 0 4mm}h2{font-size:12.5pt;margin:6mm 0 2mm;border-bottom:1px solid #999}
-table{border-collapse:collapse;width:100%;margin:1mm 0 2mm}th,td{border:1px solid #999;padding:1mm 1.5mm;
- vertical-align:top}th{background:#eee;text-align:left}td.n{text-align:right;white-space:nowrap}
-tr.sub td{background:#f6f6f6;font-weight:bold}.legend span{display:inline-block;margin-right:4mm}
-.sw{display:inline-block;width:10px;height:10px;border:1px solid #555;margin-right:1mm;vertical-align:middle}
-svg{width:100%;height:auto;border:1px solid #ccc}.note{color:#444;font-size:9.5pt}
-@page{size:A4 portrait;margin:14mm 12mm}
-@media print{body{max-width:none;padding:0;font-size:10pt}h2{break-after:avoid}section{break-inside:avoid-page}
- tr{break-inside:avoid}thead{display:table-header-group}a{color:inherit;text-decoration:none}}
-"""
+#: The templates' folder, next to this module (so any working directory finds it).
+TEMPLATES = Path(__file__).resolve().parent / "templates"
+
+
+@cache
+def environment() -> jinja2.Environment:
+    """The jinja2 environment of the plan documents: autoescape on, undefined names an error.
+
+    Example
+    -------
+    >>> environment().from_string("<p>{{ name }}</p>").render(name="<img src=x onerror=alert(1)>")
+    '<p>&lt;img src=x onerror=alert(1)&gt;</p>'
+    """
+    return jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True,
+                              undefined=jinja2.StrictUndefined, keep_trailing_newline=False)
+
+
+class Cell(NamedTuple):
+    """One table cell: its text (escaped by the template), right-aligned when numeric, a link."""
+
+    text: str
+    numeric: bool = False
+    href: str | None = None
 
 
 def _t(key: str, lang: str, **words) -> str:
@@ -111,28 +127,24 @@ def _t(key: str, lang: str, **words) -> str:
     return (zh if lang == "zh" else en).format(**words)
 
 
-def _e(value) -> str:
+def _s(value) -> str:
+    """A value as text, ``—`` when missing (the template escapes it)."""
     if value is None or value is pd.NA or (isinstance(value, float) and np.isnan(value)):
         return "—"
-    return escape(str(value), quote=True)
+    return str(value)
 
 
 def _num(value, digits: int = 0) -> str:
     try:
         v = float(value)
     except (TypeError, ValueError):
-        return _e(value)
+        return _s(value)
     return "—" if np.isnan(v) else f"{v:,.{digits}f}"
 
 
-def _table(header: list[str], rows: Iterable[list[tuple[str, bool]]], *, sub: Iterable[int] = ()) -> str:
-    """An HTML table; each cell is (already escaped text, numeric?)."""
-    sub = set(sub)
-    head = "".join(f"<th>{h}</th>" for h in header)
-    body = "".join(('<tr class="sub">' if k in sub else "<tr>")
-                   + "".join(f'<td class="n">{c}</td>' if n else f"<td>{c}</td>" for c, n in row) + "</tr>"
-                   for k, row in enumerate(rows))
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+def _rows(rows: Iterable[list[tuple[str, bool]]]) -> list[list[Cell]]:
+    """Table rows of (text, numeric?) pairs as cells."""
+    return [[Cell(text, numeric) for text, numeric in row] for row in rows]
 
 
 def _metric(communities: gpd.GeoDataFrame, pipelines: gpd.GeoDataFrame | None):
@@ -155,7 +167,9 @@ def _members(project_row: pd.Series, communities: gpd.GeoDataFrame) -> tuple[gpd
     missing = [m for m in members if m not in pos]
     if missing:
         raise SchemaError(f"project {project_row['project_id']}: members {', '.join(missing[:10])} are not in the "
-                          "communities given; pass the communities layer the reserve was built from")
+                          "communities given; pass the communities layer the reserve was built from",
+                          code="sheet_members_missing",
+                          params={"project": str(project_row["project_id"]), "ids": missing[:10]})
     rows = communities.iloc[[pos[m] for m in members]].copy()
     out = {str(m) for m in project_row.get("ineligible_members", ()) or ()}
     rows["_renovated"] = [m not in out for m in members]
@@ -182,11 +196,12 @@ def _d(geom, fx, fy) -> str:
     return " ".join(p for p in parts if p)
 
 
-def _svg(rows: gpd.GeoDataFrame, outline, pipelines: gpd.GeoDataFrame | None, lang: str) -> str:
+def _svg(rows: gpd.GeoDataFrame, outline, pipelines: gpd.GeoDataFrame | None, lang: str) -> dict | None:
+    """What the map template draws (``_map.svg.j2``): numbers and path data, in SVG units."""
     geoms = np.asarray(rows.geometry.array, dtype=object)
     shapes = [g for g in [*geoms, outline] if g is not None and not shapely.is_empty(g)]
     if not shapes:
-        return ""
+        return None
     minx, miny, maxx, maxy = shapely.total_bounds(np.array(shapes, dtype=object))
     dx, dy = max(maxx - minx, 1.0), max(maxy - miny, 1.0)
     width, pad, foot = 640.0, 24.0, 30.0
@@ -196,14 +211,11 @@ def _svg(rows: gpd.GeoDataFrame, outline, pipelines: gpd.GeoDataFrame | None, la
     def fx(x): return pad + (x - minx) * s
     def fy(y): return pad + (maxy - y) * s
 
-    out = [f'<svg viewBox="0 0 {width:.0f} {height:.0f}" role="img" '
-           f'aria-label="{_e(_t("map", lang))}"><rect width="100%" height="100%" fill="#fff"/>']
-    if outline is not None and len(rows) > 1:
-        out.append(f'<path d="{_d(outline, fx, fy)}" fill="#fdf3d8" stroke="#c07800" stroke-width="2" '
-                   'stroke-dasharray="6 3" fill-rule="evenodd"/>')
-    for geom, renovated in zip(geoms, rows["_renovated"]):
-        fill = "#9ecae1" if renovated else "#d9d9d9"
-        out.append(f'<path d="{_d(geom, fx, fy)}" fill="{fill}" stroke="#225" stroke-width="1" fill-rule="evenodd"/>')
+    svg: dict[str, Any] = {"width": f"{width:.0f}", "height": f"{height:.0f}", "label": _t("map", lang),
+                           "outline": _d(outline, fx, fy) if outline is not None and len(rows) > 1 else None,
+                           "shapes": [{"d": _d(geom, fx, fy), "fill": "#9ecae1" if renovated else "#d9d9d9"}
+                                      for geom, renovated in zip(geoms, rows["_renovated"])],
+                           "lines": [], "marks": []}
     if pipelines is not None and len(pipelines):
         reach = pad / s
         box = (minx - reach, miny - reach, maxx + reach, maxy + reach)
@@ -215,28 +227,22 @@ def _svg(rows: gpd.GeoDataFrame, outline, pipelines: gpd.GeoDataFrame | None, la
             for over in (False, True):
                 pick = (kinds == kind) & (aerial == over) & ~shapely.is_empty(lines)
                 if pick.any():
-                    dash = ' stroke-dasharray="4 3"' if over else ""
-                    out.append(f'<path d="{_d(shapely.union_all(lines[pick]), fx, fy)}" fill="none" '
-                               f'stroke="{_KIND_COLOURS.get(kind, "#555")}" stroke-width="1.6"{dash}/>')
+                    svg["lines"].append({"d": _d(shapely.union_all(lines[pick]), fx, fy),
+                                         "colour": _KIND_COLOURS.get(kind, "#555"), "dashed": bool(over)})
     for k, geom in enumerate(geoms, start=1):
         if geom is None or shapely.is_empty(geom):
             continue
         p = shapely.point_on_surface(geom)
-        out.append(f'<circle cx="{fx(p.x):.1f}" cy="{fy(p.y):.1f}" r="8" fill="#fff" stroke="#225"/>'
-                   f'<text x="{fx(p.x):.1f}" y="{fy(p.y) + 3.5:.1f}" font-size="10" text-anchor="middle">{k}</text>')
+        svg["marks"].append({"x": f"{fx(p.x):.1f}", "y": f"{fy(p.y):.1f}", "ty": f"{fy(p.y) + 3.5:.1f}", "k": k})
     target = dx / 4.0
     nice = max(v * 10 ** e for e in range(0, 6) for v in (1, 2, 5) if v * 10 ** e <= max(target, 1.0))
     y0 = height - foot / 2
-    out.append(f'<line x1="{pad}" y1="{y0:.1f}" x2="{pad + nice * s:.1f}" y2="{y0:.1f}" stroke="#000" '
-               f'stroke-width="3"/><text x="{pad + nice * s + 6:.1f}" y="{y0 + 4:.1f}" font-size="11">'
-               f'{nice / 1000:g} km</text>' if nice >= 1000 else
-               f'<line x1="{pad}" y1="{y0:.1f}" x2="{pad + nice * s:.1f}" y2="{y0:.1f}" stroke="#000" '
-               f'stroke-width="3"/><text x="{pad + nice * s + 6:.1f}" y="{y0 + 4:.1f}" font-size="11">{nice:g} m</text>')
+    svg["scale"] = {"x1": f"{pad}", "x2": f"{pad + nice * s:.1f}", "y": f"{y0:.1f}", "tx": f"{pad + nice * s + 6:.1f}",
+                    "ty": f"{y0 + 4:.1f}", "text": f"{nice / 1000:g} km" if nice >= 1000 else f"{nice:g} m"}
     nx_ = width - pad
-    out.append(f'<path d="M{nx_:.1f},{pad - 14:.1f} L{nx_ - 6:.1f},{pad + 4:.1f} L{nx_ + 6:.1f},{pad + 4:.1f} Z" '
-               f'fill="#000"/><text x="{nx_:.1f}" y="{pad + 17:.1f}" font-size="11" text-anchor="middle">'
-               f'{"北" if lang == "zh" else "N"}</text></svg>')
-    return "".join(out)
+    svg["north"] = {"d": f"M{nx_:.1f},{pad - 14:.1f} L{nx_ - 6:.1f},{pad + 4:.1f} L{nx_ + 6:.1f},{pad + 4:.1f} Z",
+                    "x": f"{nx_:.1f}", "y": f"{pad + 17:.1f}", "text": "北" if lang == "zh" else "N"}
+    return svg
 
 
 def _outline(rows: gpd.GeoDataFrame, outline):
@@ -249,12 +255,13 @@ def _outline(rows: gpd.GeoDataFrame, outline):
     return shapely.buffer(shapely.buffer(merged, r, join_style="mitre"), -r, join_style="mitre").union(merged)
 
 
-def _items_html(items: pd.DataFrame, pid: str, rows: gpd.GeoDataFrame, lang: str) -> str:
+def _items_section(items: pd.DataFrame, pid: str, rows: gpd.GeoDataFrame, lang: str) -> dict | None:
+    """The items table by class with subtotals (None when the project has no item)."""
     renovated = set(rows.loc[rows["_renovated"], "community_id"].astype(str))
     kind, unit = items["unit_kind"].astype(str), items["unit_id"].astype(str)
     mine = items[((kind == "zone") & (unit == pid)) | ((kind == "community") & unit.isin(renovated))]
     if mine.empty:
-        return f"<p>{_t('none_given', lang)}</p>"
+        return None
     names = dict(zip(rows["community_id"].astype(str), rows["name"] if "name" in rows else rows["community_id"]))
     costed = "cost_yuan" in mine
     order = {c: k for k, c in enumerate(CATEGORY_LABELS)}
@@ -268,42 +275,45 @@ def _items_html(items: pd.DataFrame, pid: str, rows: gpd.GeoDataFrame, lang: str
         for r in part.itertuples(index=False):
             n += 1
             where = _t("shared", lang) if r.unit_kind == "zone" else names.get(str(r.unit_id), r.unit_id)
-            cells = [(str(n), True), (_e(getattr(r, f"label_{lang}", r.item)), False), (_e(where), False),
-                     (_num(r.quantity, 1), True), (_e((UNIT_LABELS.get(r.unit) or (r.unit, r.unit))[lang != "zh"]), False)]
+            cells = [(str(n), True), (_s(getattr(r, f"label_{lang}", r.item)), False), (_s(where), False),
+                     (_num(r.quantity, 1), True), (_s((UNIT_LABELS.get(r.unit) or (r.unit, r.unit))[lang != "zh"]), False)]
             if costed:
-                cells += [(_num(getattr(r, "unit_cost_yuan", np.nan), 0), True), (_num(r.cost_yuan / 1e4, 2), True)]
-            cells.append((_e(getattr(r, f"reason_{lang}", "")), False))
+                cells += [(_num(getattr(r, "unit_cost_yuan", np.nan), 0), True), (_num(yuan_to_wan(r.cost_yuan), 2), True)]
+            cells.append((_s(getattr(r, f"reason_{lang}", "")), False))
             table_rows.append(cells)
         if costed:
             sub.append(len(table_rows))
-            table_rows.append([("", False), (_e(f"{label[lang != 'zh']}{_t('subtotal', lang)}"), False)]
-                              + [("", False)] * 4 + [(_num(part["cost_yuan"].sum() / 1e4, 2), True), ("", False)])
+            table_rows.append([("", False), (f"{label[lang != 'zh']}{_t('subtotal', lang)}", False)]
+                              + [("", False)] * 4 + [(_num(yuan_to_wan(part["cost_yuan"].sum()), 2), True), ("", False)])
     if costed:
         sub.append(len(table_rows))
-        table_rows.append([("", False), (_e(_t("total", lang)), False)] + [("", False)] * 4
-                          + [(_num(mine["cost_yuan"].sum() / 1e4, 2), True), ("", False)])
-    return f'<p class="note">{_t("order", lang)}</p>' + _table(header, table_rows, sub=sub)
+        table_rows.append([("", False), (_t("total", lang), False)] + [("", False)] * 4
+                          + [(_num(yuan_to_wan(mine["cost_yuan"].sum()), 2), True), ("", False)])
+    return {"note": _t("order", lang), "header": header, "rows": _rows(table_rows), "sub": sub}
 
 
-def _funding_html(funding, pid: str, lang: str) -> str:
+def _funding_section(funding, pid: str, lang: str) -> dict | None:
+    """The funding table, source by source with shares (None when the project has no row)."""
     if isinstance(funding, pd.DataFrame):
         frame = funding.set_index("project_id") if "project_id" in funding else funding
         if pid not in frame.index.astype(str):
-            return f"<p>{_t('none_given', lang)}</p>"
+            return None
         row = frame.loc[frame.index.astype(str) == pid].iloc[0]
     else:
         row = pd.Series(funding)
     sources = [c for c in row.index if str(c).endswith("_yuan")]
     values = pd.to_numeric(row[sources], errors="coerce").fillna(0.0)
     total = float(values.sum())
-    body = [[(_e(FUNDING_LABELS.get(str(c)[:-5], (str(c)[:-5],) * 2)[lang != "zh"]), False),
-             (_num(v / 1e4, 2), True), (f"{100 * v / total:.1f} %" if total else "—", True)]
+    body = [[(_s(FUNDING_LABELS.get(str(c)[:-5], (str(c)[:-5],) * 2)[lang != "zh"]), False),
+             (_num(yuan_to_wan(v), 2), True), (f"{100 * v / total:.1f} %" if total else "—", True)]
             for c, v in values.items()]
-    body.append([(_e(_t("total", lang)), False), (_num(total / 1e4, 2), True), ("100.0 %" if total else "—", True)])
-    return _table([_t("source", lang), _t("cost", lang), _t("share", lang)], body, sub=[len(body) - 1])
+    body.append([(_t("total", lang), False), (_num(yuan_to_wan(total), 2), True), ("100.0 %" if total else "—", True)])
+    return {"header": [_t("source", lang), _t("cost", lang), _t("share", lang)], "rows": _rows(body),
+            "sub": [len(body) - 1]}
 
 
-def _operators_html(operators: pd.DataFrame | None, pipelines, rows, outline, pid: str, lang: str) -> str:
+def _operators_section(operators: pd.DataFrame | None, pipelines, rows, outline, pid: str, lang: str) -> dict | None:
+    """The pipeline operators and their lengths (None when none is known)."""
     if operators is None and pipelines is not None and {"kind", "operator"} <= set(pipelines.columns):
         area = outline if outline is not None else shapely.union_all(np.asarray(rows.geometry.array, dtype=object))
         inside = shapely.length(shapely.intersection(np.asarray(pipelines.geometry.array, dtype=object), area))
@@ -311,14 +321,14 @@ def _operators_html(operators: pd.DataFrame | None, pipelines, rows, outline, pi
                                   "operator": pipelines["operator"].to_numpy(), "length_inside_m": inside})
         operators = operators[operators["length_inside_m"] > 0.05]
     if operators is None:
-        return f"<p>{_t('none_given', lang)}</p>"
+        return None
     id_col = next((c for c in ("project_id", "zone_id", "community_id", "unit_id") if c in operators), None)
     ids = operators[id_col].astype(str) if id_col else pd.Series(pid, index=operators.index)
     part = operators[ids == pid]
     if part.empty:
         part = operators[ids.isin(set(rows["community_id"].astype(str)))]
     if part.empty:
-        return f"<p>{_t('none_given', lang)}</p>"
+        return None
     lengths = [c for c in ("length_inside_m", "length_service_m", "aged_m") if c in part]
     grouped = (part.assign(operator=part["operator"].astype(object).fillna(_t("unknown", lang)))
                .groupby(["kind", "operator"], sort=False)[lengths].sum().reset_index())
@@ -327,19 +337,19 @@ def _operators_html(operators: pd.DataFrame | None, pipelines, rows, outline, pi
                              _l=-grouped[lengths[0]]).sort_values(["_r", "_l", "operator"], kind="stable")
     words = {"length_inside_m": "inside", "length_service_m": "service", "aged_m": "aged"}
     header = [_t("kind", lang), _t("operator", lang)] + [_t(words[c], lang) for c in lengths]
-    body = [[(_e(choice_label(str(r["kind"]), lang)), False), (_e(r["operator"]), False)]
+    body = [[(_s(choice_label(str(r["kind"]), lang)), False), (_s(r["operator"]), False)]
             + [(_num(r[c], 0), True) for c in lengths] for _, r in grouped.iterrows()]
-    return _table(header, body)
+    return {"header": header, "rows": _rows(body)}
 
 
-def _notice_html(notice_start: _dt.date | None, lang: str) -> str:
+def _notice_section(notice_start: _dt.date | None, lang: str) -> dict:
+    """The notice period in words, and a warning when the holiday calendar does not cover it."""
     if notice_start is None:
-        return f"<p>{_t('notice_tbd', lang, n=NOTICE_WORKING_DAYS)}</p>"
+        return {"text": _t("notice_tbd", lang, n=NOTICE_WORKING_DAYS), "warning": None}
     end = notice_end_date(notice_start)
     how = _t("notice_full", lang) if end.calendar_complete else ""
     text = _t("notice_dates", lang, start=notice_start.isoformat(), end=end.isoformat(), n=end.working_days, how=how)
-    warn = "" if end.calendar_complete else f'<p class="note">{_e(end.note(lang))}</p>'
-    return f"<p>{_e(text)}</p>{warn}"
+    return {"text": text, "warning": None if end.calendar_complete else end.note(lang)}
 
 
 def plan_sheet_html(
@@ -396,44 +406,38 @@ def plan_sheet_html(
     kind = str(project_row.get("project_kind", "zone" if len(members) > 1 else "community"))
     shape = _outline(rows, outline) if kind == "zone" else None
     title = _t("zone_title" if kind == "zone" else "community_title", lang, id=pid)
-    overview = [(_t("project", lang), _e(pid)),
-                (_t("kind_label", lang), _e(KIND_LABELS.get(kind, (kind, kind))[lang != "zh"]))]
+    overview = [(_t("project", lang), pid),
+                (_t("kind_label", lang), KIND_LABELS.get(kind, (kind, kind))[lang != "zh"])]
     for key, col, digits in (("street", "street", None), ("county", "county", None),
                              ("n_communities", "n_communities", 0), ("households", "households", 0),
                              ("cost_total", "cost_yuan", 2), ("score", "score", 1), ("plan_year", "plan_year", None)):
         if col in project_row.index:
             value = project_row[col]
-            text = _e(value) if digits is None else _num(value / 1e4 if col == "cost_yuan" else value, digits)
+            text = _s(value) if digits is None else _num(yuan_to_wan(value) if col == "cost_yuan" else value, digits)
             overview.append((_t(key, lang), text))
-    overview_html = "<table>" + "".join(f"<tr><th>{k}</th><td>{v}</td></tr>" for k, v in overview) + "</table>"
-    member_rows = [[(str(k), True), (_e(r.get("community_id")), False), (_e(r.get("name")), False),
-                    (_e(r.get("build_year")), True), (_num(r.get("households")), True),
+    member_rows = [[(str(k), True), (_s(r.get("community_id")), False), (_s(r.get("name")), False),
+                    (_s(r.get("build_year")), True), (_num(r.get("households")), True),
                     (_num(r.get("buildings")), True), (_num(r.get("floors_max")), True),
                     (_t("yes", lang) if r["_renovated"] else _t("not_renovated", lang), False)]
                    for k, (_, r) in enumerate(rows.iterrows(), start=1)]
-    members_html = _table([_t(k, lang) for k in ("no", "id", "name", "build_year", "households", "buildings",
-                                                 "floors", "renovated")], member_rows)
-    legend = (f'<p class="legend"><span><i class="sw" style="background:#9ecae1"></i>{_t("legend_member", lang)}</span>'
-              f'<span><i class="sw" style="background:#d9d9d9"></i>{_t("legend_other", lang)}</span>'
-              + (f'<span><i class="sw" style="background:#fdf3d8;border-color:#c07800"></i>{_t("legend_outline", lang)}'
-                 "</span>" if shape is not None else "")
-              + "".join(f'<span><i class="sw" style="background:{_KIND_COLOURS.get(k, "#555")}"></i>'
-                        f"{_e(choice_label(str(k), lang))}</span>"
-                        for k in (dict.fromkeys(pipelines["kind"]) if pipelines is not None and "kind" in pipelines
-                                  and len(pipelines) else ()))
-              + "</p>")
-    sections = [
-        ("overview", overview_html), ("members", members_html),
-        ("map", _svg(rows, shape, pipelines, lang) + legend),
-        ("items", _items_html(items, pid, rows, lang) if items is not None else f"<p>{_t('none_given', lang)}</p>"),
-        ("funding", _funding_html(funding, pid, lang) if funding is not None else f"<p>{_t('none_given', lang)}</p>"),
-        ("operators", _operators_html(operators, pipelines, rows, shape, pid, lang)),
-        ("notice", _notice_html(notice_start, lang)),
-    ]
-    body = "".join(f"<section><h2>{_t(k, lang)}</h2>{html}</section>" for k, html in sections)
-    return (f'<!DOCTYPE html><html lang="{"zh-CN" if lang == "zh" else "en"}"><head><meta charset="utf-8">'
-            f'<meta name="viewport" content="width=device-width, initial-scale=1"><title>{_e(title)}</title>'
-            f"<style>{_CSS}</style></head><body><main><h1>{_e(title)}</h1>{body}</main></body></html>")
+    members = {"header": [_t(k, lang) for k in ("no", "id", "name", "build_year", "households", "buildings",
+                                                "floors", "renovated")], "rows": _rows(member_rows)}
+    legend = [{"style": "background:#9ecae1", "label": _t("legend_member", lang)},
+              {"style": "background:#d9d9d9", "label": _t("legend_other", lang)}]
+    if shape is not None:
+        legend.append({"style": "background:#fdf3d8;border-color:#c07800", "label": _t("legend_outline", lang)})
+    kinds = dict.fromkeys(pipelines["kind"]) if pipelines is not None and "kind" in pipelines and len(pipelines) else ()
+    legend += [{"style": f"background:{_KIND_COLOURS.get(k, '#555')}", "label": choice_label(str(k), lang)}
+               for k in kinds]
+    words = {k: _t(k, lang) for k in ("overview", "members", "map", "items", "funding", "operators", "notice",
+                                      "none_given")}
+    return environment().get_template("plan_sheet.html.j2").render(
+        html_lang="zh-CN" if lang == "zh" else "en", title=title, words=words, overview=overview, members=members,
+        svg=_svg(rows, shape, pipelines, lang), legend=legend,
+        items=_items_section(items, pid, rows, lang) if items is not None else None,
+        funding=_funding_section(funding, pid, lang) if funding is not None else None,
+        operators=_operators_section(operators, pipelines, rows, shape, pid, lang),
+        notice=_notice_section(notice_start, lang))
 
 
 def write_plan_sheets(
@@ -496,15 +500,15 @@ def write_plan_sheets(
                                pipelines=near, notice_start=notice_start, lang=lang, outline=outline_of.get(pid))
         (folder / name).write_text(page, encoding="utf-8")
         written.append(folder / name)
-        links.append([(f'<a href="{escape(name, quote=True)}">{_e(pid)}</a>', False),
-                      (_e(KIND_LABELS.get(row.get("project_kind"), ("", ""))[lang != "zh"]), False),
-                      (_e("、".join(n or m for n, m in zip(row.get("member_names", members), members))), False),
-                      (_num(row.get("households")), True), (_num(row.get("cost_yuan", np.nan) / 1e4, 2), True)])
-    title = _t("index_title", lang)
-    table = _table([_t("project", lang), _t("kind_label", lang), _t("name", lang), _t("households", lang),
-                    _t("cost_total", lang)], links)
+        links.append([Cell(pid, href=name),
+                      Cell(KIND_LABELS.get(row.get("project_kind"), ("", ""))[lang != "zh"]),
+                      Cell("、".join(n or m for n, m in zip(row.get("member_names", members), members))),
+                      Cell(_num(row.get("households")), True),
+                      Cell(_num(yuan_to_wan(row.get("cost_yuan", np.nan)), 2), True)])
+    header = [_t("project", lang), _t("kind_label", lang), _t("name", lang), _t("households", lang),
+              _t("cost_total", lang)]
     index = folder / "index.html"
-    index.write_text(f'<!DOCTYPE html><html lang="{"zh-CN" if lang == "zh" else "en"}"><head><meta charset="utf-8">'
-                     f"<title>{_e(title)}</title><style>{_CSS}</style></head><body><main><h1>{_e(title)}</h1>"
-                     f"{table}</main></body></html>", encoding="utf-8")
+    index.write_text(environment().get_template("plan_index.html.j2").render(
+        html_lang="zh-CN" if lang == "zh" else "en", title=_t("index_title", lang), header=header, rows=links),
+        encoding="utf-8")
     return [index, *written]

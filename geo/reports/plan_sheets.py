@@ -3,10 +3,11 @@
 - :func:`plan_table` turns a reserve, a plan or its skipped list into the table a planner reads
   (Chinese or English headers, project kinds in words, member names joined, costs in 万元);
   :func:`plan_workbook` gives the plan, skipped and totals tables of a :class:`PlanResult`;
-- :func:`write_plan_csv` writes one table for Excel (UTF-8 with BOM), :func:`write_plan_xlsx`
-  a workbook with one sheet per table (bold header, column widths, numbers as numbers);
-- :func:`geo.reports.plan_html.plan_sheet_html` / :func:`write_plan_sheets` (re-exported here) write
-  the one-plan-per-community / per-zone sheets (一小区一方案 / 一片区一方案).
+- :func:`write_plan_csv` writes one table for Excel, :func:`write_plan_xlsx` / :func:`plan_xlsx_bytes`
+  a workbook with one sheet per table, both in the one form of :mod:`geo.reports.tables` (BOM,
+  numbers as numbers, formula-safe cells);
+- the one-plan-per-community / per-zone sheets (一小区一方案 / 一片区一方案) are
+  :mod:`geo.reports.plan_html`'s.
 
 Example
 -------
@@ -27,8 +28,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from geo.planning.money import yuan_to_wan
 from geo.planning.reserve import LIMITS, PlanResult
-from geo.reports.projects import _csv_bytes
+from geo.reports.tables import write_csv, write_xlsx, xlsx_bytes
 
 #: Reader's labels of the plan columns, in the order tables list them: column -> (zh, en).
 PLAN_LABELS: dict[str, tuple[str, str]] = {
@@ -98,7 +100,7 @@ def _cell(value, column: str, lang: str, joiner: str):
     if isinstance(value, (float, np.floating)):
         value = float(value)
         if column in _WAN:
-            return round(value / 1e4, 2)
+            return round(yuan_to_wan(value), 2)
         if column in _ROUND:
             return round(value, _ROUND[column])
         return int(value) if value.is_integer() and column not in ("score", "score_max") else value
@@ -174,7 +176,7 @@ def totals_table(plan: PlanResult, *, lang: str = "zh") -> pd.DataFrame:
     rows = [(("计划年度", "plan year"), plan.year), (("项目数", "projects"), t["projects"]),
             (("小区数", "communities"), t["communities"]), (("改造户数", "households"), t["households"]),
             (("涉及总户数（含片区内不改造小区）", "households incl. zone members not renovated"), t["households_all"]),
-            (("投资估算（万元）", "cost estimate (10,000 yuan)"), round(t["cost_yuan"] / 1e4, 2))]
+            (("投资估算（万元）", "cost estimate (10,000 yuan)"), round(yuan_to_wan(t["cost_yuan"]), 2))]
     for name, figures in plan.limits.items():
         label = LIMITS[name][1:]
         scale = 1e4 if name == "budget_yuan" else 1
@@ -196,7 +198,7 @@ def plan_workbook(plan: PlanResult, *, lang: str = "zh") -> dict[str, pd.DataFra
 
 
 def write_plan_csv(table: pd.DataFrame, path: str | os.PathLike) -> Path:
-    """Write a table for Excel: UTF-8 with a byte-order mark, CRLF line ends, no index.
+    """Write a plan table for Excel with :func:`geo.reports.tables.write_csv` (BOM, CRLF, formula-safe).
 
     Example
     -------
@@ -205,36 +207,21 @@ def write_plan_csv(table: pd.DataFrame, path: str | os.PathLike) -> Path:
     >>> target.read_bytes()[:3] == b"\\xef\\xbb\\xbf"
     True
     """
-    path = Path(path)
-    path.write_bytes(_csv_bytes(table))
-    return path
+    return write_csv(table, path)
 
 
-def _width(value) -> int:
-    text = "" if value is None else str(value)
-    return sum(2 if ord(ch) > 0x2E7F else 1 for ch in text)
+def plan_xlsx_bytes(tables: Mapping[str, pd.DataFrame]) -> bytes:
+    """A workbook of the plan tables (e.g. :func:`plan_workbook`), one sheet each, as bytes for a download.
 
-
-def _sheet_title(name: str, used: set[str]) -> str:
-    title = "".join("_" if ch in '[]:*?/\\' else ch for ch in str(name))[:31] or "sheet"
-    base, k = title, 2
-    while title in used:
-        title = f"{base[:28]}_{k}"
-        k += 1
-    used.add(title)
-    return title
+    The form is :func:`geo.reports.tables.xlsx_bytes`': bold frozen header, column widths, numbers
+    as numbers, every text a string cell (never a formula); sheet names cut to Excel's 31
+    characters, its forbidden characters replaced.
+    """
+    return xlsx_bytes(tables)
 
 
 def write_plan_xlsx(tables: Mapping[str, pd.DataFrame], path: str | os.PathLike) -> Path:
-    """Write a workbook with one sheet per table: bold frozen header, column widths, numbers as numbers.
-
-    Parameters
-    ----------
-    tables
-        sheet name -> table (e.g. :func:`plan_workbook`); names are cut to Excel's 31 characters
-        and its forbidden characters replaced.
-    path
-        The ``.xlsx`` file written.
+    """Write :func:`plan_xlsx_bytes` of ``tables`` to ``path`` (the ``.xlsx`` file).
 
     Example
     -------
@@ -244,53 +231,4 @@ def write_plan_xlsx(tables: Mapping[str, pd.DataFrame], path: str | os.PathLike)
     >>> pd.read_excel(target, sheet_name="合计").values.tolist()
     [['户数', 300]]
     """
-    from openpyxl import Workbook
-    from openpyxl.styles import Alignment, Font
-    from openpyxl.utils import get_column_letter
-
-    path = Path(path)
-    book = Workbook()
-    book.remove(book.active)
-    used: set[str] = set()
-    for name, table in tables.items():
-        sheet = book.create_sheet(_sheet_title(name, used))
-        sheet.append([str(c) for c in table.columns])
-        for cell in sheet[1]:
-            cell.font = Font(bold=True)
-            cell.alignment = Alignment(vertical="center", wrap_text=False)
-        for row in table.itertuples(index=False):
-            sheet.append([_xlsx_value(v) for v in row])
-        for k, column in enumerate(table.columns, start=1):
-            widest = max([_width(column)] + [_width(v) for v in table[column].head(500)])
-            sheet.column_dimensions[get_column_letter(k)].width = min(max(widest + 2, 6), 60)
-            if pd.api.types.is_float_dtype(table[column]):
-                for cell in sheet.iter_rows(min_row=2, min_col=k, max_col=k):
-                    cell[0].number_format = "#,##0.00"
-        sheet.freeze_panes = "A2"
-    if not tables:
-        book.create_sheet("sheet")
-    book.save(path)
-    return path
-
-
-def _xlsx_value(value):
-    if _missing(value):
-        return None
-    if isinstance(value, (np.integer,)):
-        return int(value)
-    if isinstance(value, (np.floating,)):
-        return float(value)
-    if isinstance(value, (np.bool_,)):
-        return bool(value)
-    if isinstance(value, (list, tuple)):
-        return "、".join(map(str, value))
-    return value
-
-
-def __getattr__(name: str):
-    """:func:`plan_sheet_html` and :func:`write_plan_sheets` live in :mod:`geo.reports.plan_html`."""
-    if name in ("plan_sheet_html", "write_plan_sheets"):
-        from geo.reports import plan_html
-
-        return getattr(plan_html, name)
-    raise AttributeError(f"module 'geo.reports.plan_sheets' has no attribute {name!r}")
+    return write_xlsx(tables, path)

@@ -52,8 +52,9 @@ import pandas as pd
 import pyogrio
 import shapely
 
-from geo.errors import CRSError, SchemaError
-from geo.reports.export import _plain, geojson_features, write_field_aliases
+from geo.errors import CRSError, RuleError, SchemaError
+from geo.reports.export import geojson_features, write_field_aliases
+from geo.reports.tables import csv_bytes, plain_value
 from geo.zoning.members import encode_members, parse_members
 from geo.io.schema import CHOICE_LABELS, LAYERS, choice_label
 
@@ -189,8 +190,9 @@ def _select(zones: gpd.GeoDataFrame, zone_ids: str | Iterable[str] | None) -> li
     wanted = [zone_ids] if isinstance(zone_ids, str) else [str(z) for z in zone_ids]
     missing = [z for z in wanted if z not in set(known)]
     if missing:
-        raise KeyError(f"no zone {', '.join(missing[:10])} in the zones given ({len(known)} zones, e.g. "
-                       f"{', '.join(known[:5]) or 'none'}); pick zone ids from the zones table")
+        raise SchemaError(f"no zone {', '.join(missing[:10])} in the zones given ({len(known)} zones, e.g. "
+                          f"{', '.join(known[:5]) or 'none'}); pick zone ids from the zones table",
+                          code="export_unknown_zones", params={"zone_ids": missing[:10]})
     return list(dict.fromkeys(wanted))
 
 
@@ -251,8 +253,9 @@ def project_layers(
 
     Raises
     ------
-    KeyError
-        When a zone id is not in ``zones``, or a member is not in ``communities``.
+    geo.errors.SchemaError
+        When a zone id is not in ``zones`` (code ``export_unknown_zones``), or a member is not in
+        ``communities`` (``export_members_missing``), or the zones lack ``zone_id`` / ``members``.
     geo.errors.CRSError
         When a layer has no CRS.
     """
@@ -281,8 +284,9 @@ def project_layers(
         members = parse_members(row["members"])
         missing = [m for m in members if m not in by_id.index]
         if missing:
-            raise KeyError(f"zone {zid} lists communities that are not in the communities layer "
-                           f"({', '.join(missing[:10])}); export with the layer the zones were made from")
+            raise SchemaError(f"zone {zid} lists communities that are not in the communities layer "
+                              f"({', '.join(missing[:10])}); export with the layer the zones were made from",
+                              code="export_members_missing", params={"zone_id": zid, "ids": missing[:10]})
         member_rows = by_id.loc[members].reset_index(drop=True)
         anchor = row.get("anchor_id")
         member_rows["zone_id"] = zid
@@ -494,14 +498,9 @@ def csv_table(layer: gpd.GeoDataFrame, name: str, *, lang: str = "zh") -> pd.Dat
             continue
         out[labels[column]] = pd.Series(
             [joiner.join(map(str, v)) if isinstance(v, (list, tuple, np.ndarray))
-             else _value_label(_plain(v), column, lang) for v in layer[column].to_numpy(dtype=object)],
+             else _value_label(plain_value(v), column, lang) for v in layer[column].to_numpy(dtype=object)],
             dtype=object)
     return pd.DataFrame(out, index=pd.RangeIndex(len(layer)), columns=list(labels.values()))
-
-
-def _csv_bytes(table: pd.DataFrame) -> bytes:
-    """UTF-8 with a byte-order mark, CRLF line ends: what Excel opens correctly."""
-    return table.to_csv(index=False, lineterminator="\r\n").encode("utf-8-sig")
 
 
 def write_project_csv(project: Project, folder: str | Path, *, lang: str = "zh") -> list[Path]:
@@ -511,7 +510,7 @@ def write_project_csv(project: Project, folder: str | Path, *, lang: str = "zh")
     written = []
     for name, file_name in (("zone", "zone.csv"), ("communities", "communities.csv"), ("pipelines", "pipelines.csv")):
         target = folder / file_name
-        target.write_bytes(_csv_bytes(csv_table(project.layers()[name], name, lang=lang)))
+        target.write_bytes(csv_bytes(csv_table(project.layers()[name], name, lang=lang)))
         written.append(target)
     return written
 
@@ -566,7 +565,7 @@ def _project_files(project: Project, formats: Sequence[str], lang: str, workdir:
         files[f"{project.stem}.gpkg"] = target.read_bytes()
     if "csv" in formats:
         for name in ("zone", "communities", "pipelines"):
-            files[f"{name}.csv"] = _csv_bytes(csv_table(project.layers()[name], name, lang=lang))
+            files[f"{name}.csv"] = csv_bytes(csv_table(project.layers()[name], name, lang=lang))
     return files
 
 
@@ -613,17 +612,21 @@ def export_bundle(
 
     Raises
     ------
-    ValueError
-        When ``formats`` is empty or names an unknown format.
+    geo.errors.RuleError
+        (a ValueError) When ``formats`` is empty or names an unknown format (``export_formats``).
+    geo.errors.SchemaError
+        When there is no zone to export (``export_no_zones``), or as :func:`project_layers`.
     """
     formats = tuple(dict.fromkeys(formats))
     unknown = [f for f in formats if f not in FORMATS]
     if unknown or not formats:
-        raise ValueError(f"formats must be some of {', '.join(FORMATS)}; got {', '.join(map(str, formats)) or 'none'}")
+        raise RuleError(f"formats must be some of {', '.join(FORMATS)}; got {', '.join(map(str, formats)) or 'none'}",
+                        code="export_formats", params={"formats": [str(f) for f in formats], "allowed": list(FORMATS)})
     projects = project_layers(zone_ids, zones=zones, communities=communities, pipelines=pipelines,
                               zone_notes=zone_notes, lang=lang)
     if not projects:
-        raise ValueError("no zone to export: the zones table is empty; propose or draw zones first")
+        raise SchemaError("no zone to export: the zones table is empty; propose or draw zones first",
+                          code="export_no_zones")
     with tempfile.TemporaryDirectory(prefix="projects-") as tmp:
         per_project = {zid: _project_files(p, formats, lang, Path(tmp)) for zid, p in projects.items()}
     if len(projects) == 1 and len(formats) == 1 and formats[0] in ("geojson", "gpkg"):
@@ -631,6 +634,6 @@ def export_bundle(
         return ExportBundle(data, name, _MIME[formats[0]])
     entries = {f"{projects[zid].stem}/{name}": data for zid, files in per_project.items()
                for name, data in files.items()}
-    entries["projects.csv"] = _csv_bytes(summary_table(projects, lang=lang))
+    entries["projects.csv"] = csv_bytes(summary_table(projects, lang=lang))
     only = next(iter(projects.values())).stem if len(projects) == 1 else f"projects_{len(projects)}"
     return ExportBundle(_zip(entries), f"{only}.zip", _MIME["zip"])

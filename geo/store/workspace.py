@@ -111,7 +111,7 @@ import pandas as pd
 import pyogrio
 import shapely
 
-from geo.errors import CRSError, GeoError, InputFileError
+from geo.errors import CRSError, GeoError, InputFileError, SchemaError
 from geo.zoning.members import encode_members, parse_members
 
 try:  # POSIX; the app runs on Linux servers
@@ -298,7 +298,11 @@ class ConflictError(GeoError, RuntimeError):
 
 
 def _conflict_error(message: str, attributes: dict) -> ConflictError:
-    return ConflictError(message, **attributes)
+    """The :class:`ConflictError` a pickle stored (its attributes restored, not a new error raised)."""
+    error = ConflictError.__new__(ConflictError)
+    error.args = (message,)
+    error.__dict__.update(attributes)
+    return error
 
 
 # --- rules and overrides as JSON ---------------------------------------------------------------
@@ -528,6 +532,7 @@ def _json(value: Any, what: str, name: str) -> str:
     try:
         return json.dumps(value, ensure_ascii=False, sort_keys=False, allow_nan=False)
     except (TypeError, ValueError) as exc:
+        # builtin: what is saved is built by our own code (ids, notes as text), not typed by a planner
         raise ValueError(f"proposal '{name}': its {what} cannot be saved as JSON ({exc}); "
                          "keep only strings, numbers, booleans, lists and dicts in it") from exc
 
@@ -583,10 +588,13 @@ def _zone_rows(proposal: Proposal, target_crs: Any) -> tuple[gpd.GeoDataFrame | 
         return None, [], None
     if zones.crs is None:
         raise CRSError(f"proposal '{proposal.name}': its zones have no CRS; set one "
-                       "(zones.set_crs(...)) before saving, they are stored with their CRS")
+                       "(zones.set_crs(...)) before saving, they are stored with their CRS",
+                       code="proposal_zones_no_crs", params={"name": str(proposal.name)})
     if "proposal_id" in zones.columns:
-        raise ValueError(f"proposal '{proposal.name}': its zones have a column 'proposal_id', which the "
-                         "workspace uses itself; rename or drop it before saving")
+        raise SchemaError(f"proposal '{proposal.name}': its zones have a column 'proposal_id', which the "
+                          "workspace uses itself; rename or drop it before saving",
+                          code="proposal_zones_reserved_column", params={"name": str(proposal.name),
+                                                                         "column": "proposal_id"})
     schema = _zone_schema(zones)
     table = pd.DataFrame({"proposal_id": [proposal.proposal_id] * len(zones)})
     for column, kind in schema:
@@ -607,7 +615,7 @@ def _zone_rows(proposal: Proposal, target_crs: Any) -> tuple[gpd.GeoDataFrame | 
 
 def _proposal_row(p: Proposal, schema: list, crs_wkt: str | None) -> dict:
     """The ``proposals`` row of ``p`` (every column of :data:`PROPOSAL_COLUMNS`)."""
-    if p.action not in ACTIONS:
+    if p.action not in ACTIONS:  # set by our own code, never by a planner: builtin
         raise ValueError(f"proposal '{p.name}': action '{p.action}' is not one of {', '.join(ACTIONS)}")
     row = {"proposal_id": p.proposal_id, "name": p.name, "author": p.author or "", "notes": p.notes or "",
            "created": p.created, "modified": p.modified, "revision": int(p.revision), "crs": crs_wkt}
@@ -853,13 +861,15 @@ class Workspace:
     def _locked(self, *, exclusive: bool) -> Iterator[None]:
         if not self.path.parent.is_dir():
             raise WorkspaceError(f"{self.path}: its folder {self.path.parent} does not exist; "
-                                 "create it or choose a workspace path in an existing folder")
+                                 "create it or choose a workspace path in an existing folder",
+                                 code="workspace", params={"name": self.path.name})
         try:
             handle = open(self.lock_path, "a+b")  # noqa: SIM115 - closed by the `with` below
         except OSError as exc:
             if exclusive:
                 raise WorkspaceError(f"{self.path}: cannot create the lock file {self.lock_path} ({exc}); "
-                                     "choose a workspace in a folder you can write to") from exc
+                                     "choose a workspace in a folder you can write to",
+                                     code="workspace", params={"name": self.path.name}) from exc
             yield  # a read-only folder: nobody can save here either, so reading unlocked is safe
             return
         with handle:
@@ -876,7 +886,8 @@ class Workspace:
         try:
             con = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True)
         except sqlite3.Error as exc:
-            raise WorkspaceError(f"{self.path}: cannot be opened ({exc}); {_NOT_A_WORKSPACE_FIX}") from exc
+            raise WorkspaceError(f"{self.path}: cannot be opened ({exc}); {_NOT_A_WORKSPACE_FIX}",
+                                 code="workspace", params={"name": self.path.name}) from exc
         try:
             try:
                 tables = {r[0] for r in con.execute("SELECT table_name FROM gpkg_contents")}
@@ -884,18 +895,21 @@ class Workspace:
             except sqlite3.DatabaseError as exc:
                 raise WorkspaceError(
                     f"{self.path}: is not a GeoPackage or is damaged ({exc}); {_NOT_A_WORKSPACE_FIX}, "
-                    "or restore it from a backup") from exc
+                    "or restore it from a backup",
+                                     code="workspace", params={"name": self.path.name}) from exc
         finally:
             con.close()
         missing = [t for t in (PROPOSALS, ZONES, ASSIGNMENTS) if t not in tables]
         if missing:
             raise WorkspaceError(
                 f"{self.path}: is a GeoPackage but not a proposals workspace (no table "
-                f"{', '.join(missing)}); {_NOT_A_WORKSPACE_FIX}")
+                f"{', '.join(missing)}); {_NOT_A_WORKSPACE_FIX}",
+                                 code="workspace", params={"name": self.path.name})
         lacking = [c for c in ("proposal_id", "name", "revision", "zone_schema") if c not in columns]
         if lacking:
             raise WorkspaceError(f"{self.path}: its '{PROPOSALS}' table lacks {', '.join(lacking)}: it was "
-                                 f"not written by this tool; {_NOT_A_WORKSPACE_FIX}")
+                                 f"not written by this tool; {_NOT_A_WORKSPACE_FIX}",
+                                 code="workspace", params={"name": self.path.name})
         return tables
 
     def _layers(self) -> set[str]:
@@ -907,7 +921,8 @@ class Workspace:
             return pyogrio.read_dataframe(self.path, layer=layer, **options)
         except Exception as exc:  # pyogrio raises its own DataSourceError / DataLayerError
             raise WorkspaceError(f"{self.path}: the '{layer}' table cannot be read ({exc}); "
-                                 "restore the file from a backup") from exc
+                                 "restore the file from a backup",
+                                 code="workspace", params={"name": self.path.name}) from exc
 
     def _read_proposals(self, layers: set[str] | None = None) -> pd.DataFrame:
         """The live proposals (every column of :data:`PROPOSAL_COLUMNS`, missing ones null)."""
@@ -963,7 +978,8 @@ class Workspace:
             assignments = pd.DataFrame(pyogrio.read_dataframe(self.path, layer=ASSIGNMENTS, read_geometry=False))
         except Exception as exc:
             raise WorkspaceError(f"{self.path}: its tables cannot be read ({exc}); restore the file "
-                                 "from a backup") from exc
+                                 "from a backup",
+                                 code="workspace", params={"name": self.path.name}) from exc
         revisions = self._read_revisions(layers, proposals=proposals, assignments=assignments)
         return _Tables(proposals, zones, assignments, revisions)
 
@@ -1485,7 +1501,8 @@ def _json_cell(row: Mapping[str, Any], column: str, default: Any, path: Path) ->
         return _loads(row.get(column), default)
     except (json.JSONDecodeError, TypeError) as exc:
         raise WorkspaceError(f"{path}: proposal '{_text(row.get('name'))}' has a damaged JSON column '{column}' "
-                             f"({exc}); restore the file from a backup") from exc
+                             f"({exc}); restore the file from a backup",
+                             code="workspace", params={"name": Path(path).name}) from exc
 
 
 def _json_assignment(row: Mapping[str, Any], path: Path) -> dict:
@@ -1639,6 +1656,8 @@ def compare_proposals(a: Proposal, b: Proposal, communities: gpd.GeoDataFrame, *
         (also a KeyError) When the proposals were made on data of different fingerprints, one
         of them on other data than ``dataset_fingerprint``, or one places communities that are
         not in ``communities``.
+    SchemaError
+        ``communities`` lacks ``community_id`` or ``households`` (code ``columns_needed``).
 
     Example
     -------
@@ -1659,6 +1678,12 @@ def compare_proposals(a: Proposal, b: Proposal, communities: gpd.GeoDataFrame, *
     from geo.zoning.zones import merge_candidates
 
     _check_same_data(a, b, dataset_fingerprint)
+    missing = [c for c in ("community_id", "households") if c not in communities.columns]
+    if missing:  # else a KeyError deep in the scoring
+        raise SchemaError(f"the communities compared lack the column(s) {', '.join(missing)}; load them with "
+                          "geo.io.load.load_layer(path, 'communities')", code="columns_needed",
+                          params={"kind": "communities", "missing": missing,
+                                  "columns": [str(c) for c in communities.columns]})
     frame = communities.copy()
     frame["community_id"] = frame["community_id"].astype(str)
     ids = set(frame["community_id"])

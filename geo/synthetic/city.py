@@ -36,6 +36,7 @@ import pyarrow as pa
 import shapely
 from pyproj import Transformer
 
+from geo import policy
 from geo.synthetic import names as nm
 from geo.synthetic.facilities import facilities as make_facilities
 from geo.synthetic.pipelines import Areas, Services, pipelines as make_pipelines
@@ -245,7 +246,8 @@ def _statuses(rng: np.random.Generator, sb: np.ndarray, n_sb: int,
               year: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Renovation status and plan year, mostly by area (a programme covers most of a superblock).
 
-    Only communities built up to 2000 get a programme; returns (status, plan_year, the completed
+    Only communities built up to the programme's cut-off (:data:`geo.policy.CUTOFF_YEAR`) get a
+    programme; returns (status, plan_year, the completed
     programme year of each superblock or NaN).
     """
     u = rng.random(n_sb)
@@ -255,7 +257,7 @@ def _statuses(rng: np.random.Generator, sb: np.ndarray, n_sb: int,
         [rng.choice([2019, 2020, 2021], n_sb), rng.choice([2022, 2023], n_sb, p=[0.7, 0.3]),
          rng.choice([2022, 2023], n_sb, p=[0.3, 0.7])], 0)
     m = len(sb)
-    eligible = year <= 2000
+    eligible = year <= policy.CUTOFF_YEAR
     joined = eligible & (prog[sb] > 0) & (rng.random(m) < 0.75)
     v = rng.random(m)
     alone = eligible & ~joined & (v < 0.05)

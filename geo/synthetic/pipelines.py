@@ -54,8 +54,11 @@ class Services:
     has_gas: np.ndarray
 
 
-def _junctions(plan: Plan, built: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(line, t) of every end point and junction of the street network of the built-up area."""
+def street_junctions(plan: Plan, built: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(line, t) of every end point and junction of the street network of the built-up area.
+
+    The pipes run along these streets and the road layer (:mod:`geo.synthetic.roads`) is built on them.
+    """
     lines, g1 = plan.lines, plan.size + 1
     kept = (lines.arterial >= 0) | built[np.maximum(lines.superblock, 0)]
     ii, jj = np.meshgrid(np.arange(g1), np.arange(g1))
@@ -82,7 +85,7 @@ def _junctions(plan: Plan, built: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return np.concatenate(parts_line), np.concatenate(parts_t)
 
 
-def _segments(line: np.ndarray, t: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def street_segments(line: np.ndarray, t: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Consecutive (line, t0, t1) between the sorted, de-duplicated split points of each line."""
     order = np.lexsort((t, line))
     line, t = line[order], t[order]
@@ -93,7 +96,7 @@ def _segments(line: np.ndarray, t: np.ndarray) -> tuple[np.ndarray, np.ndarray, 
     return line[:-1][same], t[:-1][same], t[1:][same]
 
 
-def _xy(plan: Plan, line: np.ndarray, t: np.ndarray, d: float,
+def street_xy(plan: Plan, line: np.ndarray, t: np.ndarray, d: float,
         origin: tuple[float, float]) -> tuple[np.ndarray, np.ndarray]:
     """Map coordinates of the point at ``t`` along ``line``, shifted by ``d``, rounded to 1 cm.
 
@@ -165,11 +168,11 @@ def _geometry(plan: Plan, junctions: tuple[np.ndarray, np.ndarray], services: Se
 
     Returns the linestrings, the line each main runs along and the (t0, t1) of each main.
     """
-    line, t0, t1 = _segments(np.concatenate([junctions[0], services.line[serve]]),
+    line, t0, t1 = street_segments(np.concatenate([junctions[0], services.line[serve]]),
                              np.concatenate([junctions[1], services.t[serve]]))
-    x0, y0 = _xy(plan, line, t0, d, origin)
-    x1, y1 = _xy(plan, line, t1, d, origin)
-    tee_x, tee_y = _xy(plan, services.line[serve], services.t[serve], d, origin)
+    x0, y0 = street_xy(plan, line, t0, d, origin)
+    x1, y1 = street_xy(plan, line, t1, d, origin)
+    tee_x, tee_y = street_xy(plan, services.line[serve], services.t[serve], d, origin)
     end_y = np.round(services.end_y[serve] + origin[1], 2)
     start = np.column_stack([np.concatenate([x0, tee_x]), np.concatenate([y0, tee_y])])
     end = np.column_stack([np.concatenate([x1, tee_x]), np.concatenate([y1, end_y])])
@@ -248,7 +251,7 @@ def pipelines(rng: np.random.Generator, plan: Plan, built: np.ndarray, areas: Ar
         ``geometry``; mains first, then service lines, kind by kind. Text columns are arrow
         arrays (no Python string per segment: there are millions at national scale).
     """
-    junctions = _junctions(plan, built)
+    junctions = street_junctions(plan, built)
     cols: dict[str, list] = {k: [] for k in (
         "kind", "operator", "material", "diameter_mm", "install_year", "placement", "geometry")}
     for kind in PIPELINE_KINDS:

@@ -16,7 +16,7 @@ import numpy as np
 import pyarrow as pa
 import shapely
 
-from geo.synthetic.pipelines import _junctions, _segments, _xy
+from geo.synthetic.pipelines import street_junctions, street_segments, street_xy
 from geo.synthetic.town import Plan
 
 
@@ -83,9 +83,9 @@ def roads(plan: Plan, built: np.ndarray, ns: np.ndarray, ew: np.ndarray,
         arterials first, then lanes, each in line order and along the line).
     """
     lines, g1 = plan.lines, plan.size + 1
-    line, t0, t1 = _segments(*_junctions(plan, built))
-    x0, y0 = _xy(plan, line, t0, 0.0, origin)
-    x1, y1 = _xy(plan, line, t1, 0.0, origin)
+    line, t0, t1 = street_segments(*street_junctions(plan, built))
+    x0, y0 = street_xy(plan, line, t0, 0.0, origin)
+    x1, y1 = street_xy(plan, line, t1, 0.0, origin)
     geometry = shapely.linestrings(np.stack([np.column_stack([x0, y0]), np.column_stack([x1, y1])],
                                             axis=1))
     is_art = lines.arterial[line] >= 0

@@ -32,11 +32,13 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from geo import policy
 from geo.errors import CRSError, SchemaError
 
 #: Default largest gap between two footprints that still makes them neighbours: a wall (0 m)
-#: or a lane between compounds (3-12 m in old districts) with the set-backs either side.
-DEFAULT_GAP_M = 15.0
+#: or a lane between compounds (3-12 m in old districts) with the set-backs either side
+#: (:data:`geo.policy.GAP_M`).
+DEFAULT_GAP_M = policy.GAP_M
 
 Reason = Literal["barrier", "street"]
 
@@ -185,8 +187,7 @@ def community_pairs(
         if not barriers.crs.equals(communities.crs):
             raise CRSError("barriers and communities are in different CRSs: load them into one "
                            "dataset (geo.io.load.load_dataset) so they share the analysis CRS")
-    if gap_m < 0:
-        raise ValueError(f"gap_m must be at least 0, got {gap_m}")
+    policy.check_rule("gap_m", gap_m)  # a RuleError (a ValueError) outside the allowed range
     ids = _ids(communities, id_column)
     geoms = np.asarray(communities.geometry.array, dtype=object)
     i, j = candidate_pairs(geoms, gap_m)

@@ -86,16 +86,9 @@ from geo.zoning.score import (
     rule_text,
     zone_figures,
 )
-from geo.zoning.zones import (
-    REASONS,
-    Overrides,
-    ZoneRules,
-    ZoningResult,
-    _problem,
-    explain_zoning,
-    merge_candidates,
-    propose_zones,
-)
+from geo.zoning.eligibility import merge_candidates
+from geo.zoning.rules import Overrides, ZoneRules
+from geo.zoning.zones import REASONS, ZoningResult, build_problem, explain_zoning, propose_zones
 
 #: Prefix of the zones a planner makes (the engine's are ``Z0001``...).
 PLANNER_PREFIX = "P"
@@ -786,9 +779,10 @@ class EditSession:
         fields = {col: _plain(record[col]) for col in self._frame.columns if col != self._frame.geometry.name}
         _, zid, role, candidate, code, en, zh, relax = self._place(cid)
         pairs = self._pairs(self.rules)
-        same_street_rule = self.rules.same_street
+        rows = self._pair_rows(cid)
+        may_merge = self.rules.pairs_may_merge(pairs["reason"].iloc[rows]).tolist() if rows else []
         neighbours = []
-        for i in self._pair_rows(cid):
+        for i, ok in zip(rows, may_merge):
             a, b = pairs["a"].iat[i], pairs["b"].iat[i]
             other = b if a == cid else a
             reason = pairs["reason"].iat[i]
@@ -800,7 +794,7 @@ class EditSession:
                 "gap_m": _plain(pairs["gap_m"].iat[i]),
                 "shared_boundary_m": _plain(pairs["shared_boundary_m"].iat[i])
                 if "shared_boundary_m" in pairs else None,
-                "may_merge": reason is None or (reason == "street" and not same_street_rule),
+                "may_merge": ok,
                 "cut_reason": reason, "barrier_kind": kind, "barrier_name": name,
                 "cut": _cut_words(reason, kind, name, lang),
             })
@@ -1289,8 +1283,7 @@ def _best_split(ctx: ScoringContext, members: list[str], rules: ZoneRules, overr
     :func:`geo.zoning.zones.propose_zones`: candidates and possible anchors; two anchors never adjacent)."""
     pos = ctx.pos
     hh = np.where(np.isfinite(ctx.hh), ctx.hh, -1).astype(int)
-    anchor_ok = (~ctx.is_cand) & (hh > rules.small_max_households) & (hh <= rules.max_households) \
-        & rules.allow_anchor
+    anchor_ok = rules.may_anchor(hh, ctx.is_cand)
     pool = [c for c in members if ctx.is_cand[pos[c]] or anchor_ok[pos[c]]]
     if len(pool) < 2:
         return []
@@ -1304,7 +1297,7 @@ def _best_split(ctx: ScoringContext, members: list[str], rules: ZoneRules, overr
                 graph.add_edge(a, b)
     forbidden = {frozenset(p) for p in overrides.forbidden_pairs if set(p) <= inside}
     columns = (hh.tolist(), ctx.years.tolist(), ctx.areas.tolist(), ctx.is_cand.tolist())
-    problem = _problem(pool, {c: [c] for c in pool}, graph, forbidden, pos, columns, ctx.points, rules)
+    problem = build_problem(pool, {c: [c] for c in pool}, graph, forbidden, pos, columns, ctx.points, rules)
     zones = solve(problem, seed=rules.seed, exact_max_nodes=rules.exact_max_nodes)
     return [{pool[k] for k in zone} for zone in zones]
 

@@ -27,6 +27,8 @@ from typing import Any
 
 import numpy as np
 
+from geo.errors import SchemaError
+
 __all__ = ["encode_members", "parse_members"]
 
 #: Separators of the legacy text form: comma (earlier GeoPackages), full-width comma, ``、``, ``;``.
@@ -56,6 +58,11 @@ def encode_members(ids: Iterable[Any]) -> str:
     return json.dumps([str(m) for m in values], ensure_ascii=False, separators=(",", ":"))
 
 
+class MembersError(SchemaError, TypeError):
+    """A zone's members are stored in a form no reader knows (code ``members_unreadable``,
+    params ``kind`` and ``value``); also a ``TypeError``, as the wrong type it is."""
+
+
 def parse_members(value: Any) -> list[str]:
     """A zone's members as a list of id strings, from any form the project reads or wrote.
 
@@ -74,8 +81,9 @@ def parse_members(value: Any) -> list[str]:
 
     Raises
     ------
-    TypeError
-        When ``value`` is none of these (a number, a dict...).
+    MembersError
+        When ``value`` is none of these (a number, a dict...): code ``members_unreadable``;
+        also a ``TypeError``.
 
     Example
     -------
@@ -94,8 +102,10 @@ def parse_members(value: Any) -> list[str]:
     if isinstance(value, (bytes, bytearray)):
         value = value.decode("utf-8")
     if not isinstance(value, str):
-        raise TypeError(f"a zone's members should be a list of community ids or their text "
-                        f"(JSON array or comma-separated), got {type(value).__name__}: {value!r}")
+        shown = repr(value) if len(repr(value)) <= 60 else repr(value)[:57] + "..."
+        raise MembersError(f"a zone's members should be a list of community ids or their text "
+                           f"(JSON array or comma-separated), got {type(value).__name__}: {shown}",
+                           code="members_unreadable", params={"kind": type(value).__name__, "value": shown})
     text = value.strip()
     if text.startswith("["):
         try:

@@ -30,18 +30,17 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
 
-from geo.zoning.search import connected, hull_area, hull_points
+from geo.errors import SchemaError
 from geo.zoning.adjacency import community_pairs
-
-if TYPE_CHECKING:  # pragma: no cover
-    from geo.zoning.zones import Overrides, ZoneRules
+from geo.zoning.eligibility import merge_candidates
+from geo.zoning.rules import Overrides, ZoneRules
+from geo.zoning.search import connected, hull_area, hull_points
 
 ZONE_COLUMNS = [
     "zone_id", "members", "anchor_id", "households", "n_members", "area_m2", "build_year_min",
@@ -90,6 +89,16 @@ def rule_text(rule: str, lang: str = "en") -> str:
     'members farther apart than the maximum span'
     """
     return RULE_TEXT_ZH[rule] if lang == "zh" else RULE_TEXT[rule]
+
+
+class UnknownCommunitiesError(SchemaError, KeyError):
+    """A zoning names communities that are not in the layer (code ``zoning_unknown_communities``).
+
+    Also a ``KeyError``, as the lookup it is, for callers that catch that.
+    """
+
+    def __str__(self) -> str:  # KeyError would quote the message
+        return str(self.args[0]) if self.args else ""
 
 
 @dataclass
@@ -203,8 +212,6 @@ class ScoringContext:
         candidates: pd.Series | None = None,
         overrides: Overrides | None = None,
     ) -> None:
-        from geo.zoning.zones import Overrides, ZoneRules, merge_candidates
-
         self.rules = rules or ZoneRules()
         self.overrides = overrides or Overrides()
         self.crs = communities.crs
@@ -228,8 +235,7 @@ class ScoringContext:
             if "street" in frame else np.full(len(frame), None, dtype=object)
         self.is_cand = _flags_for(candidates, self.ids)
         self.forbidden = sorted({frozenset(p) for p in self.overrides.forbidden_pairs}, key=sorted)
-        reason = pairs["reason"].astype(object)
-        usable = (reason.isna() | ((reason == "street") & (not self.rules.same_street))).to_numpy(dtype=bool)
+        usable = self.rules.pairs_may_merge(pairs["reason"])
         self.pair_a = _positions(self.ids, self.pos, pairs["a"])
         self.pair_b = _positions(self.ids, self.pos, pairs["b"])
         self.usable = usable & (self.pair_a >= 0) & (self.pair_b >= 0)
@@ -418,22 +424,20 @@ def _one_zone(ctx: ScoringContext, zid: str, ks: np.ndarray, links: list[int], o
         violations.append({"zone_id": zid, "rule": rule, "detail": f"{RULE_TEXT[rule]}: {detail}",
                            "detail_zh": f"{RULE_TEXT_ZH[rule]}：{detail if detail_zh is None else detail_zh}"})
 
-    if total < rules.min_households:
-        broken("min_households", f"{total} < {rules.min_households}")
-    if total > rules.max_households:
-        broken("max_households", f"{total} > {rules.max_households}")
-    if len(members) > rules.max_members:
-        broken("max_members", f"{len(members)} > {rules.max_members}")
-    if len(members) < 2:
-        broken("too_few_members", f"only {members[0]}", f"仅 {members[0]}")
-    if span > rules.max_span_m + 1e-6:
-        broken("max_span", f"{span:.0f} m > {rules.max_span_m:g} m")
-    if not connected(set(range(len(members))), nbrs):
-        broken("disconnected", ", ".join(members), "、".join(members))
-    if rules.same_street and len(zone_streets) > 1:
-        broken("cross_street", " / ".join(zone_streets))
-    if len(anchors) > 1:
-        broken("anchors", ", ".join(anchors), "、".join(anchors))
+    details = {
+        "min_households": (f"{total} < {rules.min_households}", None),
+        "max_households": (f"{total} > {rules.max_households}", None),
+        "max_members": (f"{len(members)} > {rules.max_members}", None),
+        "too_few_members": (f"only {members[0]}", f"仅 {members[0]}"),
+        "max_span": (f"{span:.0f} m > {rules.max_span_m:g} m", None),
+        "disconnected": (", ".join(members), "、".join(members)),
+        "cross_street": (" / ".join(zone_streets), None),
+        "anchors": (", ".join(anchors), "、".join(anchors)),
+    }
+    for rule in rules.zone_breaks(households=total, n_members=len(members), span_m=span, anchors=len(anchors),
+                                  connected=connected(set(range(len(members))), nbrs),
+                                  n_streets=len(zone_streets)):
+        broken(rule, *details[rule])
     for k in ks:
         if not ctx.is_cand[k] and not ctx.hh[k] > rules.small_max_households:
             broken("anchor_too_small",
@@ -531,7 +535,10 @@ def score_zoning_deferred(
                          overrides=overrides)
     unknown = sorted({str(c) for c in assignment} - set(ctx.pos))
     if unknown:
-        raise KeyError(f"the zoning names communities that are not in the layer: {', '.join(unknown[:10])}")
+        raise UnknownCommunitiesError(
+            f"the zoning names {len(unknown)} communities that are not in the layer ({', '.join(unknown[:10])}): "
+            f"score a zoning of this layer", code="zoning_unknown_communities",
+            params={"ids": unknown[:10], "count": len(unknown)})
     by_zone: dict[str, list[str]] = {}
     for cid, zid in assignment.items():
         if zid is not None and not (isinstance(zid, float) and np.isnan(zid)):

@@ -25,10 +25,17 @@ from dataclasses import dataclass, field
 import numpy as np
 import shapely
 
+from geo.zoning.rules import MAX_ANCHORS, ZoneRules
+
 
 @dataclass
 class Problem:
-    """One connected group: node attributes, edges and the rules (indices are local)."""
+    """One connected group: node attributes, edges and the rules (indices are local).
+
+    The thresholds (``min_households``, ``max_households``, ``max_members``, ``max_span_m``: the
+    span limit with its tolerance) are read from ``rules``, the one home of the may-merge rule
+    (:class:`geo.zoning.rules.ZoneRules`); the loops below test them on plain numbers for speed.
+    """
 
     households: list[int]
     size: list[int]  # communities per node (a locked group counts all its members)
@@ -40,10 +47,7 @@ class Problem:
     points: list[np.ndarray]  # convex-hull vertices of each node, (k, 2)
     nbrs: list[set[int]]
     forbidden: list[set[int]]
-    min_households: int
-    max_households: int
-    max_members: int
-    max_span_m: float
+    rules: ZoneRules
     _span_cache: dict[tuple[int, int], float] = field(default_factory=dict)
 
     @property
@@ -52,6 +56,11 @@ class Problem:
         return len(self.households)
 
     def __post_init__(self) -> None:
+        self.min_households = self.rules.min_households
+        self.max_households = self.rules.max_households
+        self.max_members = self.rules.max_members
+        self.max_span_m = self.rules.span_limit_m
+        self.max_anchors = MAX_ANCHORS
         sizes = [len(p) for p in self.points]
         self._span_matrix = None
         self._span_rows: list[list[float]] | None = None
@@ -119,7 +128,7 @@ class Problem:
         """The span after ``v`` joins, or None when a hard rule forbids it."""
         if hh + self.households[v] > self.max_households or size + self.size[v] > self.max_members:
             return None
-        if anchors + self.anchor[v] > 1 or self.forbidden[v] & members:
+        if anchors + self.anchor[v] > self.max_anchors or self.forbidden[v] & members:
             return None
         new_span = self.span_with(members, span, v)
         return None if new_span > self.max_span_m else new_span
@@ -133,7 +142,7 @@ class Problem:
         size = sum(self.size[m] for m in members)
         if not (self.min_households <= hh <= self.max_households) or size > self.max_members or size < 2:
             return False
-        if sum(self.anchor[m] for m in members) > 1 or sum(self.candidates[m] for m in members) == 0:
+        if sum(self.anchor[m] for m in members) > self.max_anchors or sum(self.candidates[m] for m in members) == 0:
             return False
         if any(self.forbidden[m] & members for m in members):
             return False
@@ -259,6 +268,7 @@ def _feasible_zones(p: Problem) -> list[tuple[int, int, list[int], int, float]]:
     households, size, anchor, candidates = p.households, p.size, p.anchor, p.candidates
     year_min, year_max, nbrs = p.year_min, p.year_max, p.nbrs
     min_hh, max_hh, max_members, max_span = p.min_households, p.max_households, p.max_members, p.max_span_m
+    max_anchors = p.max_anchors
     nbr_mask = [sum(1 << x for x in nb) for nb in nbrs]
     forbidden_mask = [sum(1 << x for x in fb) for fb in p.forbidden]
     rows = p._span_rows
@@ -275,7 +285,7 @@ def _feasible_zones(p: Problem) -> list[tuple[int, int, list[int], int, float]]:
             # Problem.can_join, with masks
             if hh + households[w] > max_hh or n_size + size[w] > max_members:
                 continue
-            if anchors + anchor[w] > 1 or forbidden_mask[w] & mask:
+            if anchors + anchor[w] > max_anchors or forbidden_mask[w] & mask:
                 continue
             row = rows[w]
             new_span = max(span, row[w], *[row[m] for m in members])

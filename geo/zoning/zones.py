@@ -8,14 +8,15 @@ arterial roads, rivers or railways. :func:`propose_zones` does that under explic
 same figures and lists every rule it breaks, and every candidate left out gets a reason
 (:func:`explain_zoning` gives the same reasons for any zoning: a saved proposal, a planner's edit).
 
-Rules (:class:`ZoneRules`), with their defaults:
+Rules (:class:`geo.zoning.rules.ZoneRules`; defaults and their sources in :mod:`geo.policy`;
+the may-merge rule itself in :mod:`geo.zoning.rules`):
 
-* candidates: communities of at most ``small_max_households`` (300) households, built up to
-  ``cutoff_year`` (2000) and not completed (``eligible_only``);
-* a zone's households within [``min_households``, ``max_households``] = [300, 2000]: about the
-  smallest area a property company can run on old-community fees, and a large compound's size;
-* at most ``max_members`` (10) communities, spanning at most ``max_span_m`` (500 m: a
-  10-minute walk, GB 50180-2018);
+* candidates: communities of at most ``small_max_households`` households, built up to
+  ``cutoff_year`` and not yet renovated (``eligible_only``; :func:`geo.zoning.eligibility.merge_candidates`);
+* a zone's households within [``min_households``, ``max_households``]: about the smallest area
+  a property company can run on old-community fees, and a large compound's size;
+* at most ``max_members`` communities, spanning at most ``max_span_m`` (a 10-minute walk,
+  GB 50180-2018);
 * members connected through uncut neighbour pairs (:mod:`geo.zoning.adjacency`, ``gap_m`` 15 m), one
   street unless ``same_street`` is off, at most one anchor (a larger neighbour: not a candidate,
   more than ``small_max_households`` households, at most ``max_households``);
@@ -46,66 +47,24 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
 
-from geo.zoning.search import Problem, hull_points, solve_all, span_of
-from geo.zoning.adjacency import DEFAULT_GAP_M, community_pairs, require_metric
 from geo.errors import SchemaError
+from geo.zoning.adjacency import community_pairs, require_metric
+from geo.zoning.eligibility import merge_candidates
+from geo.zoning.rules import Overrides, ZoneRules
 from geo.zoning.score import ZoningScore, outlines_drawn, score_zoning_deferred
+from geo.zoning.search import Problem, hull_points, solve_all, span_of
 
-
-@dataclass(frozen=True)
-class ZoneRules:
-    """The rules a zone must meet, and which communities are merge candidates.
-
-    See the module docstring for what each default stands for.
-    """
-
-    gap_m: float = DEFAULT_GAP_M
-    small_max_households: int = 300
-    cutoff_year: int = 2000
-    eligible_only: bool = True
-    min_households: int = 300
-    max_households: int = 2000
-    max_members: int = 10
-    max_span_m: float = 500.0
-    same_street: bool = True
-    allow_anchor: bool = True
-    seed: int = 0
-    exact_max_nodes: int = 12
-
-    def __post_init__(self) -> None:
-        if self.min_households > self.max_households:
-            raise ValueError(f"min_households ({self.min_households}) is above max_households "
-                             f"({self.max_households})")
-        if self.max_members < 2:
-            raise ValueError("max_members must be at least 2: a zone merges communities")
-        if self.gap_m < 0 or self.max_span_m <= 0:
-            raise ValueError("gap_m must be >= 0 and max_span_m > 0")
-
-
-@dataclass(frozen=True)
-class Overrides:
-    """A planner's decisions the engine keeps.
-
-    Attributes
-    ----------
-    locked_together
-        Groups of community ids that must end up in the same zone.
-    forbidden_pairs
-        Pairs of community ids that must not share a zone.
-    fixed_zones
-        zone id -> member ids: kept exactly as they are; their members are not re-zoned.
-    """
-
-    locked_together: tuple[frozenset[str], ...] = ()
-    forbidden_pairs: tuple[tuple[str, str], ...] = ()
-    fixed_zones: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+#: Re-exported: the rules live in :mod:`geo.zoning.rules`, the merge candidates in
+#: :mod:`geo.zoning.eligibility`; callers may import them from here as before.
+__all__ = ["REASONS", "Overrides", "ZoneRules", "ZoningResult", "build_problem", "explain_zoning",
+           "merge_candidates", "propose_zones", "reason_text", "with_rules"]
 
 
 #: Reason codes of a candidate left without a zone, with the words a planner reads.
@@ -127,30 +86,6 @@ def reason_text(code: str, lang: str = "en") -> str:
     """The planner's words for a reason code."""
     zh, en = REASONS[code]
     return zh if lang == "zh" else en
-
-
-def merge_candidates(communities: pd.DataFrame, rules: ZoneRules) -> pd.Series:
-    """Which communities are merge candidates under ``rules`` (a boolean Series on the index).
-
-    Small (households known and at most ``small_max_households``); when ``eligible_only``, also
-    built up to ``cutoff_year`` (unknown years are not eligible) and not completed.
-
-    Example
-    -------
-    >>> frame = pd.DataFrame({"households": [120, 900, 80], "build_year": [1988, 1990, 2008],
-    ...                       "status": ["candidate", "candidate", "candidate"]})
-    >>> merge_candidates(frame, ZoneRules()).tolist()
-    [True, False, False]
-    """
-    hh = pd.to_numeric(communities["households"], errors="coerce")
-    small = hh.notna() & (hh <= rules.small_max_households)
-    if not rules.eligible_only:
-        return small.astype(bool)
-    year = pd.to_numeric(communities.get("build_year"), errors="coerce") if "build_year" in communities \
-        else pd.Series(np.nan, index=communities.index)
-    status = communities["status"] if "status" in communities else pd.Series(None, index=communities.index)
-    eligible = year.notna() & (year <= rules.cutoff_year) & (status.astype(object) != "completed")
-    return (small & eligible).astype(bool)
 
 
 @dataclass
@@ -308,9 +243,7 @@ class _Graph:
 
 def _usable_edges(pairs: pd.DataFrame, rules: ZoneRules) -> pd.DataFrame:
     """Pairs that may join a zone: not cut by a barrier, and not by a street when streets count."""
-    reason = pairs["reason"].astype(object)
-    ok = reason.isna() | ((reason == "street") & (not rules.same_street))
-    return pairs.loc[ok, ["a", "b"]]
+    return pairs.loc[rules.pairs_may_merge(pairs["reason"]), ["a", "b"]]
 
 
 def propose_zones(
@@ -368,7 +301,7 @@ def propose_zones(
     components = [c for c in components if any(is_cand[pos[m]] for n in c for m in node_members[n])]
     components.sort(key=lambda c: c[0])
     columns = (hh.tolist(), layer.years.tolist(), layer.areas.tolist(), is_cand.tolist())
-    problems = [(comp, _problem(comp, node_members, pool.graph, pool.forbidden, pos, columns, layer.points,
+    problems = [(comp, build_problem(comp, node_members, pool.graph, pool.forbidden, pos, columns, layer.points,
                                 rules)) for comp in components if len(comp) >= 2]
     solutions = solve_all([p for _, p in problems], seed=rules.seed, exact_max_nodes=rules.exact_max_nodes,
                           workers=workers, progress=progress)
@@ -544,8 +477,7 @@ class _Pool:
         ea, eb = ea[known].tolist(), eb[known].tolist()
         # nodes: candidates and (when allowed) anchors; locked groups contracted into one node
         # an anchor is a larger neighbour that takes small ones in: more than small, at most a zone
-        anchor_ok = (~is_cand) & (hh > rules.small_max_households) & (hh <= rules.max_households) \
-            & rules.allow_anchor
+        anchor_ok = rules.may_anchor(hh, is_cand)
         in_pool = (is_cand | anchor_ok) & ~np.isin(np.asarray(ids, dtype=object), list(fixed_members))
         uf = _UnionFind(ids)
         for group in overrides.locked_together:
@@ -575,7 +507,30 @@ class _Pool:
         return cls(graph, node_of, node_members, forbidden)
 
 
-def _problem(comp, node_members, graph, forbidden, pos, columns, points, rules) -> Problem:
+def build_problem(comp: list[str], node_members: Mapping[str, list[str]], graph, forbidden: Iterable[frozenset],
+                  pos: Mapping[str, int], columns: tuple[list, list, list, list], points: list[np.ndarray],
+                  rules: ZoneRules) -> Problem:
+    """The search problem (:class:`geo.zoning.search.Problem`) of one connected group of nodes.
+
+    Parameters
+    ----------
+    comp
+        The group's nodes (ids of nodes of ``graph``), in the order the problem numbers them.
+    node_members
+        node -> the community ids it holds (a locked group is one node of several communities).
+    graph
+        Any graph with ``neighbors(node)``: the pairs that may merge between nodes.
+    forbidden
+        Pairs of nodes (frozensets) that must not share a zone.
+    pos
+        community id -> position in ``columns`` and ``points``.
+    columns
+        Per community position: households (negative when unknown), build year, area, candidate flag.
+    points
+        Per community position: its convex-hull vertices, (k, 2).
+    rules
+        The zone rules the search reads its thresholds from.
+    """
     hh, years, areas, is_cand = columns
     local = {node: k for k, node in enumerate(comp)}
     nbrs = [set() for _ in comp]
@@ -602,10 +557,7 @@ def _problem(comp, node_members, graph, forbidden, pos, columns, points, rules) 
         points=[points[ms[0]] if len(ms) == 1 else np.vstack([points[m] for m in ms]) for ms in members],
         nbrs=nbrs,
         forbidden=forb,
-        min_households=rules.min_households,
-        max_households=rules.max_households,
-        max_members=rules.max_members,
-        max_span_m=rules.max_span_m,
+        rules=rules,
     )
 
 
@@ -713,8 +665,8 @@ def _partner_relaxation(cid, my_pairs, rules, node_of, pos, hh, extra) -> str | 
     give the pair at least ``min_households`` is returned; None when nothing simple would.
     """
     own = max(float(hh[pos[cid]]), 0.0)
-    usable = [(gap, other) for other, reason, gap in my_pairs
-              if reason is None or (reason == "street" and not rules.same_street)]
+    may_merge = rules.pairs_may_merge([reason for _, reason, _ in my_pairs])
+    usable = [(gap, other) for (other, _, gap), ok in zip(my_pairs, may_merge.tolist()) if ok]
     for gap, other in sorted(usable):
         if other in node_of or other not in pos:  # in the pool, or not in this layer (pairs of a larger one)
             continue
@@ -791,16 +743,15 @@ def _neighbour_zone_blocks(cid, node, graph, node_members, pos, hh, is_cand, poi
     for zid, members in sorted(zone_members.items()):
         every = members + mine
         total = sum(max(hh[pos[m]], 0) for m in every)
-        if total > rules.max_households:
-            out.append(("max_households", total))
-        elif len(every) > rules.max_members:
-            out.append(("max_members", len(every)))
-        elif sum(not is_cand[pos[m]] for m in every) > 1:
-            out.append(("anchors", 0))
-        else:
+        rule = rules.exceeds(households=total, n_members=len(every),
+                             anchors=sum(not is_cand[pos[m]] for m in every))
+        span = 0.0
+        if rule is None:  # the span, the costly figure, only when the others hold
             span = span_of([points[pos[m]] for m in every])
-            if span > rules.max_span_m:
-                out.append(("max_span", span))
+            rule = rules.exceeds(households=total, n_members=len(every), span_m=span)
+        if rule is not None:
+            out.append((rule, {"max_households": total, "max_members": len(every), "anchors": 0,
+                               "max_span": span}[rule]))
     return out
 
 
@@ -829,13 +780,12 @@ def _probe(node, graph, node_members, pos, hh, is_cand, points, rules, assignmen
         pts.extend(points[pos[m]] for m in node_members[w])
         anchors += sum(not is_cand[pos[m]] for m in node_members[w])
     span = span_of(pts)
-    if total > rules.max_households:
-        return "max_households", f"max_households >= {total}"
-    if size > rules.max_members:
-        return "max_members", f"max_members >= {size}"
-    if span > rules.max_span_m:
-        return "max_span", f"max_span_m >= {math.ceil(span)}"
-    return None
+    rule = rules.exceeds(households=total, n_members=size, span_m=span)
+    if rule is None:
+        return None
+    need = {"max_households": f"max_households >= {total}", "max_members": f"max_members >= {size}",
+            "max_span": f"max_span_m >= {math.ceil(span)}"}
+    return rule, need[rule]
 
 
 def with_rules(rules: ZoneRules, **changes) -> ZoneRules:
