@@ -9,7 +9,7 @@ from __future__ import annotations
 import streamlit as st
 
 from ui import drafts as ui_drafts
-from ui import data_panel, pipelines_panel, planning_panel, proposals_panel, sidebar, streamlit_words, zones_panel
+from ui import data_panel, pipelines_panel, planning_panel, proposals_panel, sessions, sidebar, streamlit_words, zones_panel
 from ui.boundary import boundary, fault_point
 from ui.i18n import text
 from ui.messages import show_messages
@@ -23,7 +23,7 @@ TABS = ("tab_map", "tab_proposals", "tab_export", "tab_pipelines", "tab_plan", "
 
 def draft_store():
     """The drafts of unsaved work, next to the workspace."""
-    return ui_drafts.store(proposals_panel.default_workspace_path())
+    return ui_drafts.store(sessions.default_workspace_path())
 
 
 def main() -> None:
@@ -35,6 +35,8 @@ def main() -> None:
     streamlit_words.localise(lang)
     with boundary("sidebar", lang):
         current = sidebar.dataset(s, lang)
+        if current is not None:
+            ui_drafts.revive(s, current)  # the draft's work on this dataset, the first time it is seen
         settings = sidebar.settings(s, lang, has_data=current is not None)
         workspace = proposals_panel.workspace_sidebar(lang)
     st.title(text("title", lang))

@@ -37,7 +37,8 @@ from typing import Any
 
 #: Public name -> the module that defines it (one place per concept).
 _API: dict[str, str] = {
-    # errors
+    # errors and policy
+    "CUTOFF_YEAR": "geo.policy",
     "GeoError": "geo.errors", "InputFileError": "geo.errors", "LayerNotFoundError": "geo.errors",
     "CRSError": "geo.errors", "SchemaError": "geo.errors", "ValidationError": "geo.errors",
     "RuleError": "geo.errors",
@@ -63,6 +64,7 @@ _API: dict[str, str] = {
     # pipelines and access
     "PipelineRules": "geo.pipelines.overlay", "pipeline_table": "geo.pipelines.overlay",
     "renovation_needs": "geo.pipelines.overlay", "work_list": "geo.pipelines.overlay",
+    "PipelineAnalysis": "geo.pipelines.analysis", "analyse_pipelines": "geo.pipelines.analysis",
     "build_networks": "geo.pipelines.networks", "network_findings": "geo.pipelines.networks",
     "DEFAULT_CIRCLES": "geo.access.facilities", "service_gaps": "geo.access.facilities",
     "zone_service": "geo.access.facilities",
@@ -71,6 +73,8 @@ _API: dict[str, str] = {
     "add_item": "geo.planning.items", "read_item_edits": "geo.planning.items",
     "DEFAULT_UNIT_COSTS": "geo.planning.costs", "FundingShares": "geo.planning.costs",
     "SOURCE_LABELS": "geo.planning.costs", "combine_unit_costs": "geo.planning.costs",
+    "cost_by_unit": "geo.planning.costs", "cost_items": "geo.planning.costs", "funding_split": "geo.planning.costs",
+    "read_unit_costs": "geo.planning.costs", "format_wan": "geo.planning.money",
     "FACTORS": "geo.planning.priority", "PRESETS": "geo.planning.priority",
     "priority_scores": "geo.planning.priority", "explain_score": "geo.planning.priority",
     "notice_end_date": "geo.planning.notice",

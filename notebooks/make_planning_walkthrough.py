@@ -59,18 +59,12 @@ CELLS = [
         if str(ROOT) not in sys.path:
             sys.path.insert(0, str(ROOT))
 
-        from geo.planning.costs import (DEFAULT_UNIT_COSTS, SOURCE_LABELS, FundingShares, combine_unit_costs,
-                               cost_by_unit, cost_items, funding_split, read_unit_costs)
-        from geo.access.facilities import DEFAULT_CIRCLES, service_gaps, zone_service
-        from geo.planning.items import CATEGORY_LABELS, add_item, renovation_items
-        from geo.io.load import load_demo
-        from geo.planning.notice import notice_end_date
-        from geo.pipelines.overlay import PipelineRules, pipeline_table, renovation_needs
-        from geo.reports.plan_html import write_plan_sheets
-        from geo.reports.plan_sheets import plan_workbook, write_plan_xlsx
-        from geo.planning.run import PlanSettings, plan_city
-        from geo.planning.priority import FACTORS, PRESETS, explain_score, priority_scores
-        from geo.zoning.zones import propose_zones
+        from geo import (add_item, CATEGORY_LABELS, combine_unit_costs, cost_by_unit, cost_items,
+                         DEFAULT_CIRCLES, DEFAULT_UNIT_COSTS, explain_score, FACTORS, funding_split,
+                         FundingShares, load_demo, notice_end_date, pipeline_table, PipelineRules,
+                         plan_city, plan_workbook, PlanSettings, PRESETS, priority_scores, propose_zones,
+                         read_unit_costs, renovation_items, renovation_needs, service_gaps, SOURCE_LABELS,
+                         write_plan_sheets, write_plan_xlsx, zone_service)
 
         pd.set_option("display.max_columns", 30)
         pd.set_option("display.width", 160)

@@ -62,11 +62,8 @@ CELLS = [
         if str(ROOT) not in sys.path:
             sys.path.insert(0, str(ROOT))
 
-        from geo.zoning.adjacency import community_pairs
-        from geo.reports.export import write_geojson
-        from geo.io.load import load_demo
-        from geo.zoning.score import ZoningScore, score_zoning
-        from geo.zoning.zones import ZoneRules, propose_zones, reason_text, with_rules
+        from geo import (community_pairs, load_demo, propose_zones, reason_text, score_zoning, with_rules,
+                         write_geojson, ZoneRules, ZoningScore)
 
         pd.set_option("display.max_columns", 20)
         pd.set_option("display.width", 160)

@@ -164,7 +164,18 @@ def package_graph(root: Path = ROOT) -> dict[str, set[str]]:
         here = "cli" if module == "geo.__main__" else package_of(module)
         parts.setdefault(here, set()).update(
             "cli" if m == "geo.__main__" else package_of(m) for m in imported)
+    parts.setdefault("geo", set()).update(package_of(m) for m in public_api_modules(root))
     return {k: v - {k} for k, v in parts.items()}
+
+
+def public_api_modules(root: Path = ROOT) -> set[str]:
+    """The modules ``geo/__init__.py`` loads its public names from (the values of its ``_API``)."""
+    tree = ast.parse((root / "geo" / "__init__.py").read_text(encoding="utf-8"))
+    for node in ast.walk(tree):
+        target = getattr(node, "target", None) or (node.targets[0] if isinstance(node, ast.Assign) else None)
+        if isinstance(target, ast.Name) and target.id == "_API" and isinstance(node.value, ast.Dict):
+            return {v.value for v in node.value.values if isinstance(v, ast.Constant)}
+    return set()
 
 
 def readme_picture(text: str) -> dict[str, set[str]]:
@@ -183,3 +194,32 @@ def test_readme_picture_of_the_layers_matches_the_code():
     actual = package_graph()
     drawn = readme_picture((ROOT / "README.md").read_text(encoding="utf-8"))
     assert drawn == actual
+
+
+#: The order the picture lists the parts in: from the page down to the errors.
+PICTURE_ORDER = ("app", "ui", "layers", "geo", "cli", "store", "reports", "planning", "access", "pipelines",
+                 "zoning", "synthetic", "io", "crs", "policy", "errors")
+
+
+def draw_picture(graph: dict[str, set[str]]) -> str:
+    """The README's picture of ``graph``: one line ``part -> what it imports`` per part, top down."""
+    rank = {name: i for i, name in enumerate(PICTURE_ORDER)}
+
+    def order(names):
+        return sorted(names, key=lambda n: (rank.get(n, len(rank)), n))
+
+    return "\n".join(f"{part} -> {', '.join(order(graph[part])) or '(nothing)'}" for part in order(graph))
+
+
+
+def test_parts_import_only_parts_below_them():
+    """The picture is a stack: a part imports only parts listed after it (io never imports zoning)."""
+    rank = {name: i for i, name in enumerate(PICTURE_ORDER)}
+    graph = package_graph()
+    assert set(graph) <= set(rank), f"a new part: add it to PICTURE_ORDER: {set(graph) - set(rank)}"
+    upward = sorted(f"{a} -> {b}" for a, targets in graph.items() for b in targets if rank[b] <= rank[a])
+    assert upward == []
+
+
+if __name__ == "__main__":  # python tests/test_architecture.py: the picture to paste into the README
+    print(draw_picture(package_graph()))

@@ -1,4 +1,4 @@
-"""geo.reports.tables: the one CSV/XLSX writer (BOM, localised headers, formula-safe cells)."""
+"""geo.io.tables: the one CSV/XLSX writer (BOM, localised headers, formula-safe cells)."""
 
 import csv
 import io
@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 from openpyxl import load_workbook
 
-from geo.reports.tables import (
+from geo.io.tables import (
     csv_bytes,
     formula_safe,
     header_labels,

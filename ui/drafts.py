@@ -64,7 +64,7 @@ def revive(s: PageState, current: Data) -> None:
     entry = s.draft_works.pop(current.key, None)
     if not entry or current.key in s.works:
         return
-    from ui.proposals_panel import session_of
+    from ui.sessions import session_of
 
     work = Work()
     zoning = entry.get("zoning")

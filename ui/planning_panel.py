@@ -30,7 +30,7 @@ from geo.planning.items import CATEGORY_LABELS, ITEMS, read_item_edits
 from geo.planning.money import wan_to_yuan
 from geo.io.load import Dataset
 from geo.reports.plan_html import write_plan_sheets
-from geo.reports.tables import csv_bytes
+from geo.io.tables import csv_bytes
 from geo.planning.run import PLAN_STEPS, PlanSettings, PlanningResult, plan_city, project_years
 from geo.io.schema import choice_label
 from layers.geojson import for_basemap
@@ -322,7 +322,7 @@ def exports(result: PlanningResult, dataset: Dataset, zones, lang: str) -> None:
     """Downloads: the plan (CSV, XLSX), the plan sheets (HTML, zipped), the reserve, the roadmap; each
     file is built when its button is clicked, and a download does not rerun the page."""
     year = result.settings.plan_year
-    csv = csv_bytes  # Excel-ready: BOM, CRLF, formula-safe cells (geo.reports.tables)
+    csv = csv_bytes  # Excel-ready: BOM, CRLF, formula-safe cells (geo.io.tables)
     c = st.columns(5)
     c[0].download_button(text("dl_plan_csv", lang), lambda: csv(plan_sheets.plan_table(result.plan, lang=lang)),
                          f"annual_plan_{year}.csv", "text/csv", key="dl_plan_csv", on_click="ignore")

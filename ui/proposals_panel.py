@@ -13,8 +13,6 @@ never replace a proposal of other data.
 from __future__ import annotations
 
 import dataclasses
-import os
-from pathlib import Path
 
 import pandas as pd
 import streamlit as st
@@ -31,17 +29,10 @@ from ui.i18n import format_time, text
 from ui.messages import error_words, show_messages
 from ui.state import (Conflict, Data, ExportFile, PendingOpen, SaveForm, Work, bind, bind_choice, bind_multi, forget, keep_in, state,
                       widget_key, widget_value)
+from ui.sessions import default_workspace_path, session_of
 from ui.tables import for_display
-
-#: Environment variable naming the workspace file (set by whoever runs the server).
-WORKSPACE_ENV = "PLANNER_WORKSPACE"
 COMPARE_MAP_KEY = "compare_map"
 _SAVE_FIELDS = ("save_name", "save_author", "save_notes", "save_as_new")
-
-
-def default_workspace_path() -> Path:
-    """The workspace file: ``$PLANNER_WORKSPACE``, else ``workspace/proposals.gpkg`` here."""
-    return Path(os.environ.get(WORKSPACE_ENV) or Path.cwd() / "workspace" / "proposals.gpkg").expanduser()
 
 
 def workspace_sidebar(lang: str) -> Workspace:
@@ -78,28 +69,6 @@ def proposal_of(work: Work, current: Data, form: SaveForm, *, as_new: bool) -> P
         return fresh
     # the same proposal, a new revision: keep its id, creation time and the revision to check against
     return dataclasses.replace(fresh, proposal_id=base.proposal_id, created=base.created, revision=base.revision)
-
-
-def session_of(proposal: Proposal, current: Data, *, keep_missing: bool = False) -> tuple[EditSession, int]:
-    """An edit session of ``proposal`` on ``current`` (its rules, zones, locks, notes, reasons);
-    with ``keep_missing`` the communities that are not in ``current`` are left out. Returns the
-    session and how many were left out."""
-    from ui.zones_panel import neighbour_pairs
-
-    communities = current.dataset.layers["communities"]
-    known = set(communities["community_id"].astype(str))
-    assignment = {str(c): z for c, z in proposal.assignment.items() if str(c) in known or not keep_missing}
-    dropped = len(proposal.assignment) - len(assignment)
-    zones = set(assignment.values())
-    rules = proposal.zone_rules()
-    pairs = neighbour_pairs(current.dataset, current.key, rules.gap_m, rules.same_street)
-    zoning = Zoning.from_assignment(assignment, locked=[z for z in proposal.locked_zones if z in zones],
-                                    notes={z: n for z, n in proposal.zone_notes.items() if z in zones})
-    reasons = {c: tuple(r) for c, r in (proposal.reasons or {}).items() if c in known} or None
-    session = EditSession(communities, zoning, pairs=pairs, barriers=current.dataset.layers.get("barriers"),
-                          rules=rules, overrides=proposal.zone_overrides(), reasons=reasons,
-                          used_zone_ids=tuple(proposal.used_zone_ids or ()))
-    return session, dropped
 
 
 def _fill_form(work: Work, proposal: Proposal | None, name: str | None = None) -> None:

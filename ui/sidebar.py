@@ -82,11 +82,8 @@ def dataset(s: PageState, lang: str) -> Data | None:
             st.sidebar.caption(text("demo_caption", lang) if path == str(geo_load.DEMO_PATH)
                                else text("data_caption", lang).format(name=current.name))
     if current is not None:
-        from ui.drafts import revive
-
         s.known[current.key] = s.source
         s.dataset_key = current.key
-        revive(s, current)
     else:
         s.dataset_key = ""
     return current

@@ -17,7 +17,6 @@ import pandas as pd
 import shapely
 import streamlit as st
 
-from geo.zoning.adjacency import community_pairs
 from geo.zoning.editing import EditSession, reason_words
 from geo.zoning.eligibility import eligibility_class
 from geo.errors import GeoError
@@ -33,6 +32,7 @@ from ui.boundary import guarded
 from ui.i18n import text
 from ui.messages import error_words, show_messages
 from ui.offline import serve_assets
+from ui.sessions import neighbour_pairs
 from ui.sidebar import Settings
 from ui.state import Data, Work, bind, state, widget_value
 from ui.tables import for_display
@@ -57,13 +57,6 @@ def _rerun_fragment() -> None:
 
 
 # --- cached analysis -------------------------------------------------------------------------
-
-
-@st.cache_resource(show_spinner=False, max_entries=8)
-def neighbour_pairs(_dataset: Dataset, key: str, gap_m: float, same_street: bool) -> gpd.GeoDataFrame:
-    """Neighbour pairs of the dataset ``key`` (cached per merge distance and street rule)."""
-    return community_pairs(_dataset.layers["communities"], gap_m=gap_m,
-                           barriers=_dataset.layers.get("barriers"), respect_streets=same_street)
 
 
 #: From this many communities on, the map is drawn lighter: coordinates to ~1 m and footprints
@@ -369,7 +362,7 @@ def zones_table(work: Work, lang: str) -> None:
 
 
 def _workspace_path():
-    from ui.proposals_panel import default_workspace_path
+    from ui.sessions import default_workspace_path
 
     return default_workspace_path()
 

@@ -297,9 +297,9 @@ def read_zones(path: str, layer: str | None, target_crs):
 def write_csv(frame: pd.DataFrame, path: Path) -> Path:
     """Write a command's table as an Excel-ready CSV; return ``path``.
 
-    The one table form of :func:`geo.reports.tables.write_csv`: UTF-8 with BOM, CRLF, formula-safe cells.
+    The one table form of :func:`geo.io.tables.write_csv`: UTF-8 with BOM, CRLF, formula-safe cells.
     """
-    from geo.reports.tables import write_csv as write_table
+    from geo.io.tables import write_csv as write_table
 
     return write_table(frame, path)
 

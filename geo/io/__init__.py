@@ -1,1 +1,2 @@
-"""Reading planners' files: the layer model, readers per format, value parsers, validation, loading, file info."""
+"""Files in and out: the layer model, readers per format, value parsers, validation, loading, file
+info, and the one CSV/XLSX table writer (formula-safe, localised headers)."""

@@ -57,7 +57,7 @@ from geo.zoning.adjacency import require_metric
 from geo.errors import CRSError, RuleError, SchemaError
 from geo.zoning.members import parse_members
 from geo.io.schema import PIPELINE_KINDS, choice_label, normalize_value
-from geo.reports.tables import write_csv
+from geo.io.tables import write_csv
 
 # --- rules -----------------------------------------------------------------------------------
 
@@ -986,7 +986,7 @@ def write_work_lists(work: gpd.GeoDataFrame, out_dir: str | os.PathLike) -> pd.D
         part = wgs.loc[mask].reset_index(drop=True)
         csv = out_dir / f"{stem}.csv"
         geojson = out_dir / f"{stem}.geojson"
-        write_csv(part, csv)  # geo.reports.tables: BOM, CRLF, formula-safe cells (geometry left out)
+        write_csv(part, csv)  # geo.io.tables: BOM, CRLF, formula-safe cells (geometry left out)
         if geojson.exists():
             geojson.unlink()
         pyogrio.write_dataframe(part, geojson, driver="GeoJSON", layer_options={"RFC7946": "YES"})

@@ -1,6 +1,6 @@
 """Write zoning results the way other tools read them: RFC 7946 GeoJSON, GeoPackage, Excel-ready CSV.
 
-GeoJSON is written by GDAL through pyogrio (:func:`geojson_bytes`), tables by :mod:`geo.reports.tables`.
+GeoJSON is written by GDAL through pyogrio (:func:`geojson_bytes`), tables by :mod:`geo.io.tables`.
 
 Example
 -------
@@ -27,7 +27,7 @@ import numpy as np
 import pandas as pd
 import pyogrio
 
-from geo.reports.tables import plain_value, write_csv
+from geo.io.tables import plain_value, write_csv
 from geo.zoning.members import encode_members, parse_members
 
 
@@ -141,7 +141,7 @@ def write_geojson(zones: gpd.GeoDataFrame, path: str | os.PathLike) -> Path:
 def write_assignments_csv(assignments: pd.DataFrame, path: str | os.PathLike) -> Path:
     """One row per community: community_id, zone_id (empty when unplaced), reason, and the rest.
 
-    Written by :func:`geo.reports.tables.write_csv` (UTF-8 with BOM, CRLF, formula-safe cells).
+    Written by :func:`geo.io.tables.write_csv` (UTF-8 with BOM, CRLF, formula-safe cells).
     """
     first = ["community_id", "zone_id", "reason"]
     ordered = first + [c for c in assignments.columns if c not in first]

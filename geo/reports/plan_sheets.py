@@ -4,7 +4,7 @@
   (Chinese or English headers, project kinds in words, member names joined, costs in 万元);
   :func:`plan_workbook` gives the plan, skipped and totals tables of a :class:`PlanResult`;
 - :func:`write_plan_csv` writes one table for Excel, :func:`write_plan_xlsx` / :func:`plan_xlsx_bytes`
-  a workbook with one sheet per table, both in the one form of :mod:`geo.reports.tables` (BOM,
+  a workbook with one sheet per table, both in the one form of :mod:`geo.io.tables` (BOM,
   numbers as numbers, formula-safe cells);
 - the one-plan-per-community / per-zone sheets (一小区一方案 / 一片区一方案) are
   :mod:`geo.reports.plan_html`'s.
@@ -30,7 +30,7 @@ import pandas as pd
 
 from geo.planning.money import yuan_to_wan
 from geo.planning.reserve import LIMITS, PlanResult
-from geo.reports.tables import write_csv, write_xlsx, xlsx_bytes
+from geo.io.tables import write_csv, write_xlsx, xlsx_bytes
 
 #: Reader's labels of the plan columns, in the order tables list them: column -> (zh, en).
 PLAN_LABELS: dict[str, tuple[str, str]] = {
@@ -198,7 +198,7 @@ def plan_workbook(plan: PlanResult, *, lang: str = "zh") -> dict[str, pd.DataFra
 
 
 def write_plan_csv(table: pd.DataFrame, path: str | os.PathLike) -> Path:
-    """Write a plan table for Excel with :func:`geo.reports.tables.write_csv` (BOM, CRLF, formula-safe).
+    """Write a plan table for Excel with :func:`geo.io.tables.write_csv` (BOM, CRLF, formula-safe).
 
     Example
     -------
@@ -213,7 +213,7 @@ def write_plan_csv(table: pd.DataFrame, path: str | os.PathLike) -> Path:
 def plan_xlsx_bytes(tables: Mapping[str, pd.DataFrame]) -> bytes:
     """A workbook of the plan tables (e.g. :func:`plan_workbook`), one sheet each, as bytes for a download.
 
-    The form is :func:`geo.reports.tables.xlsx_bytes`': bold frozen header, column widths, numbers
+    The form is :func:`geo.io.tables.xlsx_bytes`': bold frozen header, column widths, numbers
     as numbers, every text a string cell (never a formula); sheet names cut to Excel's 31
     characters, its forbidden characters replaced.
     """

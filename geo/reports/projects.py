@@ -54,7 +54,7 @@ import shapely
 
 from geo.errors import CRSError, RuleError, SchemaError
 from geo.reports.export import geojson_features, write_field_aliases
-from geo.reports.tables import csv_bytes, plain_value
+from geo.io.tables import csv_bytes, plain_value
 from geo.zoning.members import encode_members, parse_members
 from geo.io.schema import CHOICE_LABELS, LAYERS, choice_label
 
