@@ -27,7 +27,7 @@ from geo.access import facilities
 from geo.reports import plan_sheets
 from geo.errors import GeoError
 from geo.planning.items import CATEGORY_LABELS, ITEMS, read_item_edits
-from geo.planning.money import wan_to_yuan
+from geo.planning.money import YUAN_PER_WAN, format_wan, wan_to_yuan
 from geo.io.load import Dataset
 from geo.reports.plan_html import write_plan_sheets
 from geo.io.tables import csv_bytes
@@ -157,12 +157,12 @@ def headline(result: PlanningResult, lang: str) -> None:
     cols[2].metric(text("plan_projects", lang), f"{totals['projects']:,}")
     cols[3].metric(text("plan_communities", lang), f"{totals['communities']:,}")
     cols[4].metric(text("plan_households", lang), f"{totals['households']:,}")
-    cols[5].metric(text("plan_cost_wan", lang), f"{totals['cost_yuan'] / 1e4:,.0f}")
+    cols[5].metric(text("plan_cost_wan", lang), format_wan(totals['cost_yuan'], digits=0))
     st.caption(result.plan.binding_text(lang))
     funding = result.funding_totals()
     names = {f"{k}_yuan": v[0 if lang == "zh" else 1] for k, v in costs.SOURCE_LABELS.items()}
     table = pd.DataFrame({text("funding_source", lang): [names.get(k, k) for k in funding.index],
-                          text("amount_wan", lang): (funding.to_numpy() / 1e4).round(1)})
+                          text("amount_wan", lang): (funding.to_numpy() / YUAN_PER_WAN).round(1)})
     st.dataframe(for_display(table, lang), hide_index=True, width="stretch")
     for note in result.notes:
         st.caption(note.get(lang, note.get("en", "")))

@@ -34,6 +34,7 @@ import pandas as pd
 from geo import policy
 from geo.cli import options as opt
 from geo.errors import CRSError, RuleError, SchemaError, ValidationError
+from geo.planning.money import YUAN_PER_WAN
 from geo.zoning.members import parse_members
 
 #: Layers of DATA the plan uses besides the communities (barriers only to propose zones).
@@ -198,9 +199,9 @@ def plan_settings(args: argparse.Namespace, unit_costs: pd.DataFrame | None = No
         weights=_weights(args.preset, args.weight), circles=_circles(args.circle), unit_costs=unit_costs,
         shares=_shares(args.shares),
         item_edits=tuple(read_item_edits(args.item_edits)) if args.item_edits else (),
-        budget_yuan=None if wan["budget_wan"] is None else wan["budget_wan"] * 1e4,
+        budget_yuan=None if wan["budget_wan"] is None else wan["budget_wan"] * YUAN_PER_WAN,
         **limits, target_year=target, households_per_year=yearly, notice_start=args.notice_start,
-        budget_per_year_yuan=None if wan["budget_per_year_wan"] is None else wan["budget_per_year_wan"] * 1e4,
+        budget_per_year_yuan=None if wan["budget_per_year_wan"] is None else wan["budget_per_year_wan"] * YUAN_PER_WAN,
         **({} if year is None else {"plan_year": year}))
     if target is not None and target < settings.plan_year:
         raise RuleError(f"--target-year {target} is before the plan year {settings.plan_year}; "
