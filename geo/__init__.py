@@ -44,12 +44,14 @@ _API: dict[str, str] = {
     "RuleError": "geo.errors",
     # coordinate systems
     "describe_crs": "geo.crs.systems", "to_wgs84": "geo.crs.datums",
+    "wgs84_to_gcj02": "geo.crs.datums", "gcj02_to_wgs84": "geo.crs.datums",
     # reading files
     "LAYERS": "geo.io.schema", "layer_spec": "geo.io.schema", "match_columns": "geo.io.schema",
     "choice_label": "geo.io.schema", "CHOICE_LABELS": "geo.io.schema",
     "list_layers": "geo.io.readers", "read_layer": "geo.io.readers",
     "Dataset": "geo.io.load", "load_layer": "geo.io.load", "load_raw": "geo.io.load",
-    "load_demo": "geo.io.load", "dataset_fingerprint": "geo.io.load",
+    "load_demo": "geo.io.load", "dataset_fingerprint": "geo.io.load", "DEMO_PATH": "geo.io.load",
+    "csv_bytes": "geo.io.tables",
     "describe_file": "geo.io.info",
     # zoning
     "DEFAULT_GAP_M": "geo.zoning.adjacency", "community_pairs": "geo.zoning.adjacency",
@@ -59,15 +61,18 @@ _API: dict[str, str] = {
     "ZoningScore": "geo.zoning.score", "score_zoning": "geo.zoning.score",
     "EditSession": "geo.zoning.editing", "EditError": "geo.zoning.editing", "Zoning": "geo.zoning.editing",
     "reason_words": "geo.zoning.editing",
-    "eligibility_class": "geo.zoning.eligibility",
+    "eligibility_class": "geo.zoning.eligibility", "build_year_scope": "geo.zoning.eligibility",
     "encode_members": "geo.zoning.members", "parse_members": "geo.zoning.members",
     # pipelines and access
     "PipelineRules": "geo.pipelines.overlay", "pipeline_table": "geo.pipelines.overlay",
     "renovation_needs": "geo.pipelines.overlay", "work_list": "geo.pipelines.overlay",
+    "lead_telecom": "geo.pipelines.overlay", "phase_works": "geo.pipelines.overlay",
+    "write_work_lists": "geo.pipelines.overlay", "PIPE_STEPS": "geo.pipelines.analysis",
+    "works_impact": "geo.pipelines.networks",
     "PipelineAnalysis": "geo.pipelines.analysis", "analyse_pipelines": "geo.pipelines.analysis",
     "build_networks": "geo.pipelines.networks", "network_findings": "geo.pipelines.networks",
     "DEFAULT_CIRCLES": "geo.access.facilities", "service_gaps": "geo.access.facilities",
-    "zone_service": "geo.access.facilities",
+    "zone_service": "geo.access.facilities", "gaps_wide": "geo.access.facilities",
     # planning
     "ITEMS": "geo.planning.items", "CATEGORY_LABELS": "geo.planning.items", "renovation_items": "geo.planning.items",
     "add_item": "geo.planning.items", "read_item_edits": "geo.planning.items",
@@ -75,7 +80,8 @@ _API: dict[str, str] = {
     "SOURCE_LABELS": "geo.planning.costs", "combine_unit_costs": "geo.planning.costs",
     "cost_by_unit": "geo.planning.costs", "cost_items": "geo.planning.costs", "funding_split": "geo.planning.costs",
     "read_unit_costs": "geo.planning.costs", "format_wan": "geo.planning.money",
-    "FACTORS": "geo.planning.priority", "PRESETS": "geo.planning.priority",
+    "YUAN_PER_WAN": "geo.planning.money", "wan_to_yuan": "geo.planning.money",
+    "FACTORS": "geo.planning.priority", "FACTOR_LABELS": "geo.planning.priority", "PRESETS": "geo.planning.priority",
     "priority_scores": "geo.planning.priority", "explain_score": "geo.planning.priority",
     "notice_end_date": "geo.planning.notice",
     "PLAN_STEPS": "geo.planning.run", "PlanSettings": "geo.planning.run", "PlanningResult": "geo.planning.run",
@@ -83,6 +89,7 @@ _API: dict[str, str] = {
     # reports
     "write_geojson": "geo.reports.export", "FORMATS": "geo.reports.projects", "export_bundle": "geo.reports.projects",
     "plan_workbook": "geo.reports.plan_sheets", "write_plan_xlsx": "geo.reports.plan_sheets",
+    "plan_table": "geo.reports.plan_sheets", "plan_xlsx_bytes": "geo.reports.plan_sheets",
     "write_plan_sheets": "geo.reports.plan_html",
     # store
     "Workspace": "geo.store.workspace", "Proposal": "geo.store.workspace", "ConflictError": "geo.store.workspace",

@@ -32,7 +32,7 @@ from branca.element import Element, Figure, Link, MacroElement
 from folium.elements import JSCSSMixin
 from folium.template import Template
 
-from geo.errors import GeoError
+from geo import GeoError
 
 __all__ = [
     "ASSET_DIR",

@@ -27,7 +27,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from geo.errors import CRSError, SchemaError
+from geo import CRSError, SchemaError
 
 __all__ = ["feature_ids", "json_safe", "json_safe_values", "to_display_geojson", "to_wgs84"]
 
@@ -289,7 +289,7 @@ def for_basemap(gdf: gpd.GeoDataFrame, datum: str = "wgs84", *, layer: str = "la
     >>> round(p.x, 6), round(p.y, 6)
     (121.531542, 31.175304)
     """
-    from geo.crs.datums import wgs84_to_gcj02
+    from geo import wgs84_to_gcj02
 
     gdf = to_wgs84(gdf, layer=layer)
     if datum == "wgs84":
@@ -308,7 +308,7 @@ def for_basemap(gdf: gpd.GeoDataFrame, datum: str = "wgs84", *, layer: str = "la
 
 def from_basemap(geom: shapely.Geometry, datum: str = "wgs84") -> shapely.Geometry:
     """A shape drawn on a basemap of ``datum``, back in true lon/lat (inverse of :func:`for_basemap`)."""
-    from geo.crs.datums import gcj02_to_wgs84
+    from geo import gcj02_to_wgs84
 
     if datum == "wgs84":
         return geom

@@ -33,7 +33,7 @@ from branca.element import MacroElement
 from folium.plugins import Draw
 from folium.template import Template
 
-from geo.errors import SchemaError
+from geo import SchemaError
 from layers import styles
 from layers.assets import localize
 from layers.geojson import feature_ids, merge_alike, to_display_geojson, to_wgs84

@@ -31,7 +31,7 @@ from __future__ import annotations
 import math
 from typing import Any, Literal
 
-from geo.io.schema import CHOICE_LABELS, LAYERS
+from geo import CHOICE_LABELS, LAYERS
 
 Lang = Literal["zh", "en"]
 #: Languages a legend and a tooltip can be written in.

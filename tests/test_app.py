@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-import geo.io.load
+import ui.sidebar
 from geo.io.schema import layer_spec
 from ui.state import STATE_KEY, PageState, widget_key
 
@@ -107,7 +107,7 @@ def test_a_configured_basemap_is_drawn(app_zh):
 def test_a_broken_demo_file_is_a_message_not_a_traceback(tmp_path, monkeypatch):
     broken = tmp_path / "demo.gpkg"
     broken.write_text("not a geopackage")
-    monkeypatch.setattr(geo.io.load, "DEMO_PATH", broken)
+    monkeypatch.setattr(ui.sidebar, "DEMO_PATH", broken)  # the page's demo file
     at = run_app(lang="en")
     assert not at.exception
     assert any("could not be loaded" in e.value and "demo.gpkg" in e.value and "Error" not in e.value

@@ -1,6 +1,7 @@
 """Dependencies point one way: app -> ui/layers -> geo. Parsed from the source, not imported."""
 
 import ast
+import importlib
 from pathlib import Path
 
 import pytest
@@ -168,14 +169,20 @@ def package_graph(root: Path = ROOT) -> dict[str, set[str]]:
     return {k: v - {k} for k, v in parts.items()}
 
 
-def public_api_modules(root: Path = ROOT) -> set[str]:
-    """The modules ``geo/__init__.py`` loads its public names from (the values of its ``_API``)."""
+def public_api(root: Path = ROOT) -> dict[str, str]:
+    """``geo/__init__.py``'s ``_API``, read from the source: public name -> the module defining it."""
     tree = ast.parse((root / "geo" / "__init__.py").read_text(encoding="utf-8"))
     for node in ast.walk(tree):
         target = getattr(node, "target", None) or (node.targets[0] if isinstance(node, ast.Assign) else None)
         if isinstance(target, ast.Name) and target.id == "_API" and isinstance(node.value, ast.Dict):
-            return {v.value for v in node.value.values if isinstance(v, ast.Constant)}
-    return set()
+            return {k.value: v.value for k, v in zip(node.value.keys, node.value.values)
+                    if isinstance(k, ast.Constant) and isinstance(v, ast.Constant)}
+    return {}
+
+
+def public_api_modules(root: Path = ROOT) -> set[str]:
+    """The modules ``geo/__init__.py`` loads its public names from."""
+    return set(public_api(root).values())
 
 
 def readme_picture(text: str) -> dict[str, set[str]]:
@@ -219,6 +226,45 @@ def test_parts_import_only_parts_below_them():
     assert set(graph) <= set(rank), f"a new part: add it to PICTURE_ORDER: {set(graph) - set(rank)}"
     upward = sorted(f"{a} -> {b}" for a, targets in graph.items() for b in targets if rank[b] <= rank[a])
     assert upward == []
+
+
+def deep_geo_imports(path: Path) -> list[str]:
+    """``line: module`` of each import in ``path`` that reaches past ``geo``'s public API
+    (``from geo.io.load import Dataset``, ``import geo.io.load``) or takes a sub-module from it."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    api = set(public_api())
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            if node.module.startswith("geo."):
+                found.append(f"{node.lineno}: from {node.module}")
+            elif node.module == "geo":
+                found += [f"{node.lineno}: geo.{a.name}" for a in node.names if a.name not in api]
+        elif isinstance(node, ast.Import):
+            found += [f"{node.lineno}: import {a.name}" for a in node.names
+                      if a.name == "geo" or a.name.startswith("geo.")]
+    return found
+
+
+def test_the_page_and_the_map_use_only_the_public_api():
+    """app.py, ui/ and layers/ import the engine as a user's script does: ``from geo import ...``."""
+    files = [ROOT / "app.py", *sorted((ROOT / "ui").rglob("*.py")), *sorted((ROOT / "layers").rglob("*.py"))]
+    deep = {str(p.relative_to(ROOT)): d for p in files if (d := deep_geo_imports(p))}
+    assert deep == {}, "add the name to geo/__init__.py's _API and import it from geo"
+
+
+def test_the_public_api_checker_sees_a_deep_import(tmp_path):
+    sample = tmp_path / "sample.py"
+    sample.write_text("from geo import Dataset, policy\nfrom geo.io.load import load_raw\nimport geo.io.load\n",
+                      encoding="utf-8")
+    assert deep_geo_imports(sample) == ["1: geo.policy", "2: from geo.io.load", "3: import geo.io.load"]
+
+
+def test_every_public_name_is_defined_where_the_api_says():
+    import geo
+    missing = [f"{name} <- {module}" for name, module in geo._API.items()
+               if name not in vars(importlib.import_module(module))]
+    assert missing == []
 
 
 if __name__ == "__main__":  # python tests/test_architecture.py: the picture to paste into the README

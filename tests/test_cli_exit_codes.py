@@ -64,6 +64,9 @@ def test_help_is_0_and_argparse_errors_are_2(capsys):
     ["plan", "c.gpkg", "--out", "o", "--budget-wan", "lots"],
     ["plan", "c.gpkg", "--out", "o", "--year", "2026.5"],
     ["plan", "c.gpkg", "--out", "o", "--notice-start", "1 Sept"],
+    ["demo", "--communities", "0", "--out", "o.gpkg"],
+    ["demo", "--communities", "-5", "--out", "o.gpkg"],
+    ["demo", "--seed", "one", "--out", "o.gpkg"],
 ])
 def test_a_number_option_that_is_no_number_is_usage(argv, capsys):
     assert main(argv) == 2

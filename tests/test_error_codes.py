@@ -34,8 +34,9 @@ INPUT_MODULES = ("geo.io.readers", "geo.crs.systems", "geo.io.schema", "geo.io.l
                  "geo.io.validate")
 
 #: Packages every module of which raises coded errors only, and the single modules besides.
-CODED_PACKAGES = ("geo.cli", "geo.io", "geo.crs", "geo.store", "geo.access", "geo.pipelines")
-CODED_SINGLE_MODULES = ("geo.planning.notice", "geo.planning.items", "geo.planning.costs")
+CODED_PACKAGES = ("geo", "geo.cli", "geo.io", "geo.crs", "geo.store", "geo.access", "geo.pipelines", "geo.zoning",
+                  "geo.planning", "geo.reports", "geo.synthetic")
+CODED_SINGLE_MODULES = ()
 
 
 def package_modules(package: str) -> tuple[str, ...]:
@@ -519,6 +520,10 @@ SAMPLE_PARAMS = {
     "other": "max_households", "dataset": "演示数据",
     "formats": ["pdf"], "limits": ["budget_yuan -1"], "project": "Z001", "unit_kinds": ["street"],
     "target_year": 2026, "start_year": 2027,
+    "entry": "op=move", "op": "teleport", "codes": ["too_far"], "factors": ["build_year"],
+    "values": ["-1"], "oldest": 2000, "newest": 1990, "underground_weight": 0, "households_full": 2000,
+    "known": ["build_year", "willingness"], "preset": "fast", "presets": ["balanced"], "expected": ["replace"],
+    "community": "CJ000001",
 }
 FULL_WIDTH_THEN_SPACE = re.compile(r"[）”] ")
 SPACE_BETWEEN_HAN = re.compile(r"[\u4e00-\u9fff] (?=[\u4e00-\u9fff])")
@@ -542,3 +547,45 @@ def test_the_space_before_a_latin_file_name_stays_and_values_are_untouched():
     assert error_words(plain, "zh").startswith("x.shp 未注明")
     assert error_words(GeoError("x", code="input"), "zh") == "该文件无法使用。"
     assert fill("{a} 与 {b}", {"a": "甲", "b": "B"}, "zh") == "甲与 B"
+
+
+# --- builtin errors are for our own mistakes only --------------------------------------------
+
+#: Builtin exceptions a planner's input must never end in (a GeoError subclass says what to fix).
+BUILTIN_RAISES = {"ValueError", "KeyError", "TypeError", "RuntimeError", "IndexError", "LookupError",
+                  "OSError", "IOError", "Exception", "ArithmeticError", "ZeroDivisionError"}
+
+
+def builtin_raises(path: Path) -> list[tuple[int, str]]:
+    """``(line, name)`` of each ``raise <builtin>(...)`` in ``path`` with no ``builtin`` remark.
+
+    A builtin error is allowed where no user input reaches (a caller's mistake in our own code);
+    the remark on the raise line or the three lines above it says why (``# builtin: ...``).
+    """
+    source = path.read_text(encoding="utf-8")
+    lines = source.splitlines()
+    found = []
+    for node in ast.walk(ast.parse(source)):
+        if not isinstance(node, ast.Raise) or node.exc is None:
+            continue
+        target = node.exc.func if isinstance(node.exc, ast.Call) else node.exc
+        if isinstance(target, ast.Name) and target.id in BUILTIN_RAISES:
+            remark = " ".join(lines[max(0, node.lineno - 4):node.lineno]).lower()
+            if "builtin" not in remark:
+                found.append((node.lineno, target.id))
+    return found
+
+
+def test_no_builtin_error_is_raised_where_a_user_can_cause_it():
+    root = Path(__file__).resolve().parent.parent / "geo"
+    unexplained = {f"{p.relative_to(root.parent)}:{line}": name for p in sorted(root.rglob("*.py"))
+                   for line, name in builtin_raises(p)}
+    assert unexplained == {}, ("raise a coded GeoError, or say why no user input reaches it "
+                               "(# builtin: ...)")
+
+
+def test_the_builtin_checker_sees_a_bare_value_error(tmp_path):
+    sample = tmp_path / "sample.py"
+    sample.write_text("def f(x):\n    if x:\n        raise ValueError('bad')\n"
+                      "    # builtin: our own callers pass x\n    raise KeyError(x)\n", encoding="utf-8")
+    assert builtin_raises(sample) == [(3, "ValueError")]

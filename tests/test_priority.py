@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from shapely import box
 
 from geo.zoning.eligibility import eligibility_class
-from geo.errors import CRSError, SchemaError
+from geo.errors import CRSError, RuleError, SchemaError
 from geo.planning.priority import (FACTORS, PRESETS, PriorityWeights, duplicate_applications, eligibility,
                           explain_score, factor_values, priority_scores)
 
@@ -151,15 +151,15 @@ def test_funding_gap_factor_is_one_minus_gap_and_checked():
 # --- weights ----------------------------------------------------------------------------------
 
 def test_weights_are_validated():
-    with pytest.raises(SchemaError, match=">= 0"):
+    with pytest.raises(RuleError, match=">= 0"):
         PriorityWeights(build_year=-1, willingness=1)
-    with pytest.raises(SchemaError, match="all zero"):
+    with pytest.raises(RuleError, match="all zero"):
         PriorityWeights()
-    with pytest.raises(SchemaError, match="unknown priority weight"):
+    with pytest.raises(RuleError, match="unknown priority weight"):
         PriorityWeights.from_mapping({"age": 1})
-    with pytest.raises(SchemaError, match="oldest_year"):
+    with pytest.raises(RuleError, match="oldest_year"):
         PriorityWeights(build_year=1, oldest_year=2000, newest_year=1990)
-    with pytest.raises(SchemaError, match="unknown priority preset"):
+    with pytest.raises(RuleError, match="unknown priority preset"):
         priority_scores(homes(build_year=[1990]), weights="fast")
     s = priority_scores(homes(build_year=[1990]), weights={"willingness": 2.0})
     assert s["score"].iloc[0] == pytest.approx(70.0)
@@ -306,7 +306,7 @@ def test_duplicate_check_refuses_layers_without_metric_crs():
     past = gpd.GeoDataFrame({"project_id": ["P"]}, geometry=[box(0, 0, 1, 1)])
     with pytest.raises(CRSError, match="no CRS"):
         duplicate_applications(homes_, earlier=past)
-    with pytest.raises(SchemaError, match="min_overlap_share"):
+    with pytest.raises(RuleError, match="min_overlap_share"):
         duplicate_applications(homes_, min_overlap_share=0)
 
 

@@ -15,12 +15,10 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from geo import policy
-from geo.errors import GeoError
-from geo.io.load import Dataset, dataset_fingerprint, load_raw
-from geo.io.readers import list_layers, read_layer
-from geo.io.schema import LAYERS, layer_spec, match_columns
-from geo.zoning.eligibility import build_year_scope
+from geo import (
+    CUTOFF_YEAR, LAYERS, Dataset, GeoError, build_year_scope, dataset_fingerprint, layer_spec,
+    list_layers, load_raw, match_columns, read_layer,
+)
 from ui.i18n import crs_words, text
 from ui.messages import error_words, show_messages
 from ui.state import Data, bind, bind_choice, state
@@ -37,8 +35,8 @@ def headline(dataset: Dataset, lang: str) -> None:
     communities = dataset.layers["communities"]
     cols = st.columns(5)
     cols[0].metric(text("communities", lang), f"{len(communities):,}")
-    in_scope = build_year_scope(communities, cutoff_year=policy.CUTOFF_YEAR) == "in_scope"
-    cols[1].metric(text("built_by_cutoff", lang).format(year=policy.CUTOFF_YEAR), f"{int(in_scope.sum()):,}")
+    in_scope = build_year_scope(communities, cutoff_year=CUTOFF_YEAR) == "in_scope"
+    cols[1].metric(text("built_by_cutoff", lang).format(year=CUTOFF_YEAR), f"{int(in_scope.sum()):,}")
     households = pd.to_numeric(communities.get("households"), errors="coerce")
     cols[2].metric(text("households", lang), f"{int(households.sum()):,}")
     if "pipelines" in dataset.layers:

@@ -15,8 +15,7 @@ from typing import Any
 
 import streamlit as st
 
-from geo.store.drafts import DraftStore, new_draft_id, valid_draft_id
-from geo.store.workspace import Proposal, rules_to_dict
+from geo import DraftStore, Proposal, new_draft_id, rules_to_dict, valid_draft_id
 from ui.state import Data, PageState, PlanForm, SaveForm, Work
 
 PARAM = "draft"

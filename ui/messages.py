@@ -14,8 +14,7 @@ import string
 
 import streamlit as st
 
-from geo.errors import CRSError, GeoError, InputFileError, SchemaError, ValidationError
-from geo.io.schema import LAYERS
+from geo import LAYERS, CRSError, GeoError, InputFileError, SchemaError, ValidationError
 from ui.i18n import TEXT, format_time, text
 from ui.state import PageState
 
@@ -143,6 +142,17 @@ def _joined(values, lang: str) -> str:
     return shown + ("…" if len(items) > 10 else "")
 
 
+def _kind_label(kind: object, lang: str) -> object:
+    """A layer kind as the page names it: a loaded layer's label, or the catalogue's ``layer_kind_<kind>``.
+
+    >>> _kind_label("zones", "zh"), _kind_label("communities", "en")
+    ('片区', 'Communities')
+    """
+    if isinstance(kind, str) and kind in LAYERS:
+        return LAYERS[kind].label(lang)
+    return text(f"layer_kind_{kind}", lang) if f"layer_kind_{kind}" in TEXT else kind
+
+
 def error_params(exc: BaseException, lang: str, *, file: str | None = None) -> dict:
     """The params of a coded error as its words name them, in ``lang``.
 
@@ -171,7 +181,7 @@ def error_params(exc: BaseException, lang: str, *, file: str | None = None) -> d
                 params[key] = [labels.get(v, v) for v in value]
         params["kind"] = spec.label(lang)
     if isinstance(params.get("kinds"), (list, tuple)):
-        params["kinds"] = [LAYERS[k].label(lang) if k in LAYERS else k for k in params["kinds"]]
+        params["kinds"] = [_kind_label(k, lang) for k in params["kinds"]]
     reason = params.get("reason")
     if isinstance(reason, str) and reason:
         params["reason"] = (text(f"issue_{reason}", lang) if f"issue_{reason}" in TEXT

@@ -18,11 +18,10 @@ import geopandas as gpd
 import pandas as pd
 import streamlit as st
 
-from geo.pipelines import networks as nw
-from geo.pipelines import overlay as pl
-from geo.pipelines.analysis import PIPE_STEPS, PipelineAnalysis, analyse_pipelines
-from geo.errors import GeoError
-from geo.io.load import Dataset
+from geo import (
+    PIPE_STEPS, Dataset, GeoError, PipelineAnalysis, analyse_pipelines, lead_telecom, phase_works,
+    works_impact, write_work_lists,
+)
 from ui.boundary import guarded
 from ui.i18n import text
 from ui.messages import error_words
@@ -60,12 +59,12 @@ def current_analysis(current: Data, progress=None) -> PipelineAnalysis | None:
 
 def impact_of(analysis: PipelineAnalysis, pipeline_ids: list[str], dataset: Dataset) -> pd.DataFrame:
     """The communities that lose supply while ``pipeline_ids`` are worked on."""
-    return nw.works_impact(analysis.networks, pipeline_ids, dataset.layers["communities"])
+    return works_impact(analysis.networks, pipeline_ids, dataset.layers["communities"])
 
 
 def _zip_work_lists(work: gpd.GeoDataFrame) -> bytes:
     with tempfile.TemporaryDirectory() as tmp:
-        pl.write_work_lists(work, Path(tmp))
+        write_work_lists(work, Path(tmp))
         buffer = io.BytesIO()
         with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as bundle:
             for path in sorted(Path(tmp).rglob("*")):
@@ -114,7 +113,7 @@ def pipelines_panel(current: Data, lang: str) -> None:
         st.subheader(text("by_zone", lang))
         st.dataframe(for_display(analysis.zones, lang), hide_index=True, width="stretch", height=300)
         st.subheader(text("lead_telecom", lang))
-        lead = pl.lead_telecom(analysis.zone_operators, choices=work.lead_choices)
+        lead = lead_telecom(analysis.zone_operators, choices=work.lead_choices)
         telecom_ops = sorted(analysis.zone_operators.loc[analysis.zone_operators["kind"] == "telecom", "operator"]
                              .dropna().unique()) if "kind" in analysis.zone_operators else []
         labels = {"zone_id": text("zone_detail", lang), "lead_operator": text("lead_operator", lang),
@@ -135,7 +134,7 @@ def pipelines_panel(current: Data, lang: str) -> None:
         zone = st.selectbox(text("zone_detail", lang), zone_ids, **bind_choice("phase_zone", first, zone_ids))
         if zone not in zone_ids:
             zone = first
-        phases = pl.phase_works(analysis.work)
+        phases = phase_works(analysis.work)
         st.dataframe(for_display(phases[phases["zone_id"] == zone], lang), hide_index=True, width="stretch")
         planned = analysis.work.loc[analysis.work["zone_id"] == zone, "pipeline_id"].astype(str).tolist()
         if planned:

@@ -20,19 +20,13 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from geo.planning import costs, priority
+from geo import (
+    CATEGORY_LABELS, DEFAULT_UNIT_COSTS, FACTORS, FACTOR_LABELS, ITEMS, PLAN_STEPS, PRESETS,
+    SOURCE_LABELS, YUAN_PER_WAN, Dataset, GeoError, PlanSettings, PlanningResult, choice_label, csv_bytes,
+    explain_score, format_wan, gaps_wide, plan_city, plan_table, plan_workbook, plan_xlsx_bytes,
+    project_years, read_item_edits, read_unit_costs, service_gaps, wan_to_yuan, write_plan_sheets,
+)
 
-from geo.access import facilities
-
-from geo.reports import plan_sheets
-from geo.errors import GeoError
-from geo.planning.items import CATEGORY_LABELS, ITEMS, read_item_edits
-from geo.planning.money import YUAN_PER_WAN, format_wan, wan_to_yuan
-from geo.io.load import Dataset
-from geo.reports.plan_html import write_plan_sheets
-from geo.io.tables import csv_bytes
-from geo.planning.run import PLAN_STEPS, PlanSettings, PlanningResult, plan_city, project_years
-from geo.io.schema import choice_label
 from layers.geojson import for_basemap
 from layers.planning import SCHEMES, plan_group, plan_legend
 from ui import mapview, pipelines_panel
@@ -57,8 +51,8 @@ def _gaps(_dataset: Dataset, key: str) -> pd.DataFrame:
     fac = layers.get("facilities")
     if fac is None or not len(fac):  # unknown, not missing: plan_city says so in its notes
         return None
-    return facilities.service_gaps(layers["communities"], fac,
-                                   roads=roads if roads is not None and len(roads) else None)
+    return service_gaps(layers["communities"], fac,
+                        roads=roads if roads is not None and len(roads) else None)
 
 
 @st.cache_resource(show_spinner=False, max_entries=6)
@@ -83,7 +77,7 @@ def settings_form(lang: str, cutoff_year: int) -> PlanSettings | None:
     form: PlanForm = state().plan
     c = st.columns(4)
     form.year = int(c[0].number_input(text("plan_year", lang), 2000, 2100, step=1, **bind("plan_year", form.year, keep=keep_in(_plan_form, "year", int))))
-    form.preset = c[1].selectbox(text("preset", lang), list(priority.PRESETS), **bind_choice("plan_preset", form.preset, list(priority.PRESETS), lang),
+    form.preset = c[1].selectbox(text("preset", lang), list(PRESETS), **bind_choice("plan_preset", form.preset, list(PRESETS), lang),
                                  format_func=lambda p: text(f"preset_{p}", lang), help=text("preset_help", lang))
     target = form.target_year if form.target_year is not None else form.year + 3
     form.target_year = int(c[2].number_input(text("target_year", lang), 0, 2100, step=1, **bind("plan_target", target, keep=keep_in(_plan_form, "target_year", int)),
@@ -104,13 +98,13 @@ def settings_form(lang: str, cutoff_year: int) -> PlanSettings | None:
     form.budget_per_year_wan = float(c[3].number_input(text("budget_per_year_wan", lang), 0.0, 1e9, step=1000.0,
                                                        **bind("plan_per_year", float(form.budget_per_year_wan), keep=keep_in(_plan_form, "budget_per_year_wan", float)),
                                                        help=text("zero_no_limit", lang)))
-    base = priority.PRESETS[form.preset]
+    base = PRESETS[form.preset]
     mine = form.weights.setdefault(form.preset, dict(base.weights()))
     with st.expander(text("weights", lang)):
         st.caption(text("weights_help", lang))
-        cols = st.columns(len(priority.FACTORS))
-        for i, f in enumerate(priority.FACTORS):
-            mine[f] = float(cols[i].number_input(priority.FACTOR_LABELS[f][0 if lang == "zh" else 1], 0.0, 10.0,
+        cols = st.columns(len(FACTORS))
+        for i, f in enumerate(FACTORS):
+            mine[f] = float(cols[i].number_input(FACTOR_LABELS[f][0 if lang == "zh" else 1], 0.0, 10.0,
                                                  step=0.05, **bind(f"w_{form.preset}_{f}", float(mine[f]))))
     with st.expander(text("unit_costs", lang)):
         st.caption(text("unit_costs_help", lang))
@@ -121,10 +115,10 @@ def settings_form(lang: str, cutoff_year: int) -> PlanSettings | None:
                 path = Path(tmp) / Path(upload.name).name
                 path.write_bytes(upload.getvalue())
                 try:
-                    unit_costs = costs.read_unit_costs(path)
+                    unit_costs = read_unit_costs(path)
                 except GeoError as exc:
                     st.error(error_words(exc, lang, file=upload.name))
-        st.dataframe(for_display(costs.DEFAULT_UNIT_COSTS if unit_costs is None else unit_costs, lang),
+        st.dataframe(for_display(DEFAULT_UNIT_COSTS if unit_costs is None else unit_costs, lang),
                      hide_index=True, width="stretch")
     if not any(mine.values()):
         st.error(text("weights_zero", lang))
@@ -160,7 +154,7 @@ def headline(result: PlanningResult, lang: str) -> None:
     cols[5].metric(text("plan_cost_wan", lang), format_wan(totals['cost_yuan'], digits=0))
     st.caption(result.plan.binding_text(lang))
     funding = result.funding_totals()
-    names = {f"{k}_yuan": v[0 if lang == "zh" else 1] for k, v in costs.SOURCE_LABELS.items()}
+    names = {f"{k}_yuan": v[0 if lang == "zh" else 1] for k, v in SOURCE_LABELS.items()}
     table = pd.DataFrame({text("funding_source", lang): [names.get(k, k) for k in funding.index],
                           text("amount_wan", lang): (funding.to_numpy() / YUAN_PER_WAN).round(1)})
     st.dataframe(for_display(table, lang), hide_index=True, width="stretch")
@@ -187,7 +181,7 @@ def plan_map(dataset: Dataset, key: str, result: PlanningResult, lang: str, base
         kinds = sorted(result.gaps["kind"].unique())
         kind = st.selectbox(text("gap_kind", lang), ["all", *kinds], **bind_choice("plan_gap_kind", "all", ["all", *kinds], lang),
                             format_func=lambda k: text("gap_all", lang) if k == "all" else choice_label(k, lang))
-        wide = facilities.gaps_wide(result.gaps).set_index("community_id")
+        wide = gaps_wide(result.gaps).set_index("community_id")
         if kind != "all":
             scheme, values = "gap", wide[f"gap_{kind}"].astype(int)
         else:
@@ -221,11 +215,11 @@ def _legend(section) -> str:
 def score_table(eligible: pd.DataFrame, points: list[str], lang: str) -> pd.DataFrame:
     """Scores with their points per factor, the factors named in ``lang``."""
     i = 0 if lang == "zh" else 1
-    names = {f"points_{f}": text("points_of", lang).format(factor=priority.FACTOR_LABELS[f][i])
-             for f in priority.FACTORS}
+    names = {f"points_{f}": text("points_of", lang).format(factor=FACTOR_LABELS[f][i])
+             for f in FACTORS}
     table = eligible[["community_id", "score", "rank", *points, "missing_factors"]].copy()
     sep = "、" if lang == "zh" else ", "
-    table["missing_factors"] = [sep.join(priority.FACTOR_LABELS.get(f, (f, f))[i] for f in str(v or "").split(";") if f)
+    table["missing_factors"] = [sep.join(FACTOR_LABELS.get(f, (f, f))[i] for f in str(v or "").split(";") if f)
                                 for v in table["missing_factors"]]
     return table.rename(columns={**names, "score": text("score", lang), "rank": text("rank", lang),
                                  "missing_factors": text("missing_factors", lang)})
@@ -315,7 +309,7 @@ def _sheets_zip(result: PlanningResult, dataset: Dataset, zones, lang: str) -> b
 
 
 def _xlsx(result: PlanningResult, lang: str) -> bytes:
-    return plan_sheets.plan_xlsx_bytes(plan_sheets.plan_workbook(result.plan, lang=lang))
+    return plan_xlsx_bytes(plan_workbook(result.plan, lang=lang))
 
 
 def exports(result: PlanningResult, dataset: Dataset, zones, lang: str) -> None:
@@ -324,16 +318,16 @@ def exports(result: PlanningResult, dataset: Dataset, zones, lang: str) -> None:
     year = result.settings.plan_year
     csv = csv_bytes  # Excel-ready: BOM, CRLF, formula-safe cells (geo.io.tables)
     c = st.columns(5)
-    c[0].download_button(text("dl_plan_csv", lang), lambda: csv(plan_sheets.plan_table(result.plan, lang=lang)),
+    c[0].download_button(text("dl_plan_csv", lang), lambda: csv(plan_table(result.plan, lang=lang)),
                          f"annual_plan_{year}.csv", "text/csv", key="dl_plan_csv", on_click="ignore")
     c[1].download_button(text("dl_plan_xlsx", lang), lambda: _xlsx(result, lang), f"annual_plan_{year}.xlsx",
                          key="dl_plan_xlsx", on_click="ignore")
     c[2].download_button(text("dl_sheets", lang), lambda: _sheets_zip(result, dataset, zones, lang),
                          f"plan_sheets_{year}.zip", "application/zip", key="dl_sheets", on_click="ignore")
-    c[3].download_button(text("dl_reserve", lang), lambda: csv(plan_sheets.plan_table(result.reserve, lang=lang)),
+    c[3].download_button(text("dl_reserve", lang), lambda: csv(plan_table(result.reserve, lang=lang)),
                          "reserve.csv", "text/csv", key="dl_reserve", on_click="ignore")
     if result.roadmap is not None:
-        c[4].download_button(text("dl_roadmap", lang), lambda: csv(plan_sheets.plan_table(result.roadmap, lang=lang)),
+        c[4].download_button(text("dl_roadmap", lang), lambda: csv(plan_table(result.roadmap, lang=lang)),
                              "roadmap.csv", "text/csv", key="dl_roadmap", on_click="ignore")
 
 
@@ -368,9 +362,9 @@ def planning_panel(current: Data, page_settings, lang: str) -> None:
              "plan_tab_export"]
     tabs = dict(zip(names, st.tabs([text(n, lang) for n in names])))
     with tabs["plan_tab_plan"]:
-        st.dataframe(for_display(plan_sheets.plan_table(result.plan, lang=lang), lang), hide_index=True, width="stretch")
+        st.dataframe(for_display(plan_table(result.plan, lang=lang), lang), hide_index=True, width="stretch")
         with st.expander(text("skipped", lang).format(n=len(result.plan.skipped))):
-            st.dataframe(for_display(plan_sheets.plan_table(result.plan.skipped, lang=lang), lang), hide_index=True, width="stretch")
+            st.dataframe(for_display(plan_table(result.plan.skipped, lang=lang), lang), hide_index=True, width="stretch")
         plan_map(dataset, key, result, lang, basemap, datum, basemap_key, rules.cutoff_year,
                  rules.small_max_households)
     with tabs["plan_tab_reserve"]:
@@ -381,7 +375,7 @@ def planning_panel(current: Data, page_settings, lang: str) -> None:
         cid = cid if cid in cids else None
         if cid:
             row = eligible.loc[eligible["community_id"].astype(str) == cid].iloc[0]
-            st.write(priority.explain_score(row, lang))
+            st.write(explain_score(row, lang))
         points = [c for c in eligible.columns if c.startswith("points_")]
         st.dataframe(for_display(score_table(eligible, points, lang), lang), hide_index=True,
                      width="stretch")
@@ -389,7 +383,7 @@ def planning_panel(current: Data, page_settings, lang: str) -> None:
             st.warning(text("duplicates", lang).format(n=len(result.duplicates)))
             st.dataframe(for_display(result.duplicates, lang), hide_index=True, width="stretch")
         st.caption(text("reserve", lang))
-        st.dataframe(for_display(plan_sheets.plan_table(result.reserve, lang=lang), lang), hide_index=True, width="stretch")
+        st.dataframe(for_display(plan_table(result.reserve, lang=lang), lang), hide_index=True, width="stretch")
     with tabs["plan_tab_gaps"]:
         if result.gaps is None:
             st.info(text("no_facilities", lang))

@@ -17,10 +17,7 @@ import dataclasses
 import pandas as pd
 import streamlit as st
 
-from geo.zoning.editing import EditSession, Zoning
-from geo.errors import GeoError
-from geo.reports.projects import FORMATS, export_bundle
-from geo.store.workspace import ConflictError, Proposal, Workspace
+from geo import FORMATS, ConflictError, GeoError, Proposal, Workspace, export_bundle
 from layers.analysis import differences_group
 from layers.geojson import for_basemap
 from ui import mapview

@@ -13,10 +13,7 @@ from pathlib import Path
 import geopandas as gpd
 import streamlit as st
 
-from geo.io.load import Dataset
-from geo.store.workspace import Proposal
-from geo.zoning.adjacency import community_pairs
-from geo.zoning.editing import EditSession, Zoning
+from geo import Dataset, EditSession, Proposal, Zoning, community_pairs
 from ui.state import Data
 
 #: Environment variable naming the workspace file (set by whoever runs the server).

@@ -12,11 +12,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from geo.crs.systems import describe_crs
-from geo.errors import GeoError
-import geo.io.load as geo_load
-from geo.io.load import dataset_fingerprint, load_demo
-from geo.zoning.zones import ZoneRules
+from geo import DEMO_PATH, GeoError, ZoneRules, dataset_fingerprint, describe_crs, load_demo
 from layers.styles import COMMUNITY_SCHEMES
 from ui.i18n import LANGS, default_lang, text
 from ui.state import Data, PageState, bound
@@ -70,7 +66,7 @@ def dataset(s: PageState, lang: str) -> Data | None:
         if current is not None:
             st.sidebar.caption(text("upload_caption", lang).format(name=current.name, crs=current.crs))
     else:
-        path = os.environ.get(DATA_ENV) or str(geo_load.DEMO_PATH)
+        path = os.environ.get(DATA_ENV) or str(DEMO_PATH)
         try:
             current = _demo(path, Path(path).stat().st_mtime)
         except (GeoError, OSError) as exc:
@@ -79,7 +75,7 @@ def dataset(s: PageState, lang: str) -> Data | None:
             st.error(f"{text('load_error', lang)}: {error_words(exc, lang, file=Path(path).name)}")
             current = None
         else:
-            st.sidebar.caption(text("demo_caption", lang) if path == str(geo_load.DEMO_PATH)
+            st.sidebar.caption(text("demo_caption", lang) if path == str(DEMO_PATH)
                                else text("data_caption", lang).format(name=current.name))
     if current is not None:
         s.known[current.key] = s.source
@@ -168,7 +164,7 @@ def own_data(s: PageState, fingerprint: str) -> Data | None:
     """The loaded dataset of ``fingerprint`` (the demo city's or the planner's upload), if any."""
     if s.upload is not None and s.upload.key == fingerprint:
         return s.upload
-    path = os.environ.get(DATA_ENV) or str(geo_load.DEMO_PATH)
+    path = os.environ.get(DATA_ENV) or str(DEMO_PATH)
     try:
         demo = _demo(path, Path(path).stat().st_mtime)
     except (GeoError, OSError):

@@ -17,12 +17,9 @@ import pandas as pd
 import shapely
 import streamlit as st
 
-from geo.zoning.editing import EditSession, reason_words
-from geo.zoning.eligibility import eligibility_class
-from geo.errors import GeoError
-from geo.io.load import Dataset
-from geo.io.schema import layer_spec
-from geo.zoning.zones import ZoneRules, propose_zones
+from geo import (
+    Dataset, EditSession, GeoError, ZoneRules, eligibility_class, layer_spec, propose_zones, reason_words,
+)
 from layers import build_map
 from layers.analysis import (aged_pipelines_group, findings_group, member_frame, pairs_group, selection_group,
                              zone_view, zones_group)

@@ -190,8 +190,8 @@ def _ids_or_none(ids: np.ndarray, pos: np.ndarray, found: np.ndarray) -> np.ndar
 
 def _check_inputs(communities: gpd.GeoDataFrame, facilities: gpd.GeoDataFrame,
                   id_column: str) -> None:
-    require_metric(communities, "the communities layer")
-    require_metric(facilities, "the facilities layer")
+    require_metric(communities, "communities")
+    require_metric(facilities, "facilities")
     if communities.crs != facilities.crs:
         raise CRSError(f"the communities ({communities.crs.name}) and the facilities "
                        f"({facilities.crs.name}) are in different CRSs: load both into one "

@@ -121,7 +121,7 @@ def road_graph(roads: gpd.GeoDataFrame, *, snap_m: float = DEFAULT_SNAP_M) -> Ro
     >>> road_graph(roads, snap_m=0.1).graph.number_of_edges()
     2
     """
-    require_metric(roads, "the roads layer")
+    require_metric(roads, "roads")
     geoms = np.asarray(roads.geometry.array, dtype=object)
     present = np.flatnonzero(~(pd.isna(geoms) | shapely.is_empty(geoms)))
     parts, part_of = shapely.get_parts(geoms[present], return_index=True)

@@ -290,8 +290,8 @@ def build_parser() -> argparse.ArgumentParser:
     add_plan_parser(sub)
 
     demo = sub.add_parser("demo", help="generate a synthetic city GeoPackage")
-    demo.add_argument("--communities", type=int, default=1100, help="number of communities (default 1100)")
-    demo.add_argument("--seed", type=int, default=20211015)
+    demo.add_argument("--communities", type=opt.positive_whole_number, default=1100, help="number of communities (default 1100)")
+    demo.add_argument("--seed", type=opt.whole_number, default=20211015)
     demo.add_argument("--out", default="demo.gpkg", help="GeoPackage to write")
     demo.set_defaults(func=cmd_demo)
     return parser

@@ -105,6 +105,22 @@ def whole_number(text: str) -> int:
     return int(value)
 
 
+def positive_whole_number(text: str) -> int:
+    """An argparse ``type``: a whole number of 1 or more (a count: ``1100``, ``50,000``).
+
+    >>> positive_whole_number("50,000")
+    50000
+    >>> positive_whole_number("0")
+    Traceback (most recent call last):
+    ...
+    argparse.ArgumentTypeError: takes a whole number of 1 or more, got '0'
+    """
+    value = whole_number(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"takes a whole number of 1 or more, got '{text}'")
+    return value
+
+
 def parse_pairs(values: Sequence[str] | None, flag: str, example: str = "households=户数") -> dict[str, str]:
     """``NAME=VALUE`` options (``--map households=户数``, repeatable) as a dict, stripped.
 

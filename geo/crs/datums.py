@@ -216,7 +216,7 @@ def _invert(
     # tol and max_iter are set by this module's callers, never by a planner: builtin errors
     if not tol > 0:
         raise ValueError(f"tol must be a positive number of degrees, got {tol!r}")
-    if max_iter < 1:
+    if max_iter < 1:  # builtin, as tol above
         raise ValueError(f"max_iter must be at least 1, got {max_iter!r}")
     x, y = lon0, lat0
     err = np.zeros_like(lon)
@@ -576,7 +576,7 @@ def to_wgs84(
     (['a', 'b'], 121.5272106, 31.1774276, True)
     """
     canonical = normalize_datum(datum)
-    if isinstance(geoms, pd.DataFrame):  # a programmer's call with the wrong type, not a planner's input
+    if isinstance(geoms, pd.DataFrame):  # builtin: a programmer's call with the wrong type
         raise TypeError(
             "to_wgs84 expects geometries, got a DataFrame; use "
             "gdf.set_geometry(to_wgs84(gdf.geometry, datum)) instead."

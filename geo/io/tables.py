@@ -122,6 +122,7 @@ def header_labels(
     ['households']
     """
     if lang not in ("zh", "en"):
+        # builtin: the language is the page's or the CLI's own setting, never typed by a visitor
         raise ValueError(f"lang must be 'zh' or 'en', got {lang!r}")
     headers, catalogue = dict(headers or {}), dict(catalogue or {})
     out, used = [], set()

@@ -184,7 +184,7 @@ def cluster_points(points: np.ndarray, snap_m: float) -> tuple[np.ndarray, np.nd
 def _sources_xy(sources: gpd.GeoDataFrame | None, kind: str, crs) -> np.ndarray:
     if sources is None or len(sources) == 0:
         return np.zeros((0, 2))
-    require_metric(sources, "the sources layer")
+    require_metric(sources, "sources")
     if sources.crs != crs:
         raise CRSError("the sources and the pipelines are in different CRSs; load both into one analysis CRS",
                        code="layers_crs_differ", params={"kinds": ["sources", "pipelines"]})
@@ -233,7 +233,7 @@ def build_network(
     >>> build_network(pipes, "gas", snap_m=0.05).graph.number_of_nodes()
     4
     """
-    require_metric(pipelines, "the pipelines layer")
+    require_metric(pipelines, "pipelines")
     if "kind" not in pipelines.columns:
         raise SchemaError("the pipelines layer has no 'kind' column; load it with geo.io.load.load_layer",
                           code="columns_needed", params={"kind": "pipelines", "missing": ["kind"]})
@@ -388,7 +388,7 @@ def network_findings(
     >>> f["words_en"].iloc[1]
     'Gas pipe ends 1.0 m from a without meeting it: check whether they should join'
     """
-    require_metric(pipelines, "the pipelines layer")
+    require_metric(pipelines, "pipelines")
     if networks is None:
         networks = build_networks(pipelines, snap_m=snap_m)
     geoms = np.asarray(pipelines.geometry.array, dtype=object)
@@ -500,7 +500,7 @@ def attach_communities(
     >>> attach_communities(build_network(pipes, "gas"), homes).values.tolist()
     [['a', 1]]
     """
-    require_metric(communities, "the communities")
+    require_metric(communities, "communities")
     if "community_id" not in communities.columns:
         raise SchemaError("the communities have no 'community_id' column; load them with geo.io.load.load_layer",
                           code="columns_needed", params={"kind": "communities", "missing": ["community_id"]})

@@ -249,7 +249,7 @@ def segment_condition(pipelines: gpd.GeoDataFrame, *, rules: PipelineRules | Non
     [[24.0, True], [10.0, True]]
     """
     rules = rules or PipelineRules()
-    require_metric(pipelines, "the pipelines layer")
+    require_metric(pipelines, "pipelines")
     _require_columns(pipelines, ("kind", "install_year"), "the pipelines layer")
     kind = pipelines["kind"].astype(object)
     year = pd.to_numeric(pipelines["install_year"], errors="coerce").astype("float64").to_numpy()
@@ -322,8 +322,8 @@ def overlay_pipelines(
     >>> overlay_pipelines(homes, pipes, service_m=30).values.tolist()
     [[0.0, 0.0, 50.0, 80.0]]
     """
-    require_metric(areas, "the communities or zones")
-    require_metric(pipelines, "the pipelines layer")
+    require_metric(areas, "zones")
+    require_metric(pipelines, "pipelines")
     _same_crs(areas, pipelines, "the communities or zones", "the pipelines layer")
     check_service_m(service_m)
     area_geoms = np.asarray(areas.geometry.array, dtype=object)

@@ -183,7 +183,7 @@ def notice_end_date(
                          "pass e.g. datetime.date(2026, 9, 30)")
     if isinstance(start, _dt.datetime):
         start = start.date()
-    if int(working_days) < 1:
+    if int(working_days) < 1:  # builtin, as start above
         raise ValueError(f"working_days must be at least 1, got {working_days}")
     table = HOLIDAY_TABLE
     off = _dates(table.loc[table["kind"] == "holiday", "date"]) if holidays is None else _dates(holidays)

@@ -64,7 +64,7 @@ import pandas as pd
 import shapely
 
 from geo import policy
-from geo.errors import CRSError, SchemaError
+from geo.errors import CRSError, RuleError, SchemaError
 from geo.pipelines.overlay import NEEDS
 from geo.zoning.adjacency import require_metric
 from geo.zoning.eligibility import eligibility
@@ -104,7 +104,7 @@ class PriorityWeights:
     >>> PriorityWeights()
     Traceback (most recent call last):
     ...
-    geo.errors.SchemaError: priority weights are all zero; give at least one factor a positive weight (factors: build_year, willingness, participation, infrastructure, service_gaps, households, funding_gap)
+    geo.errors.RuleError: priority weights are all zero; give at least one factor a positive weight (factors: build_year, willingness, participation, infrastructure, service_gaps, households, funding_gap)
     """
 
     build_year: float = 0.0
@@ -124,17 +124,22 @@ class PriorityWeights:
                if not (isinstance(getattr(self, f), (int, float)) and math.isfinite(getattr(self, f))
                        and getattr(self, f) >= 0)}
         if bad:
-            raise SchemaError(f"priority weights must be finite numbers >= 0; got {bad}. Use 0 to leave "
-                              "a factor out")
+            raise RuleError(f"priority weights must be finite numbers >= 0; got {bad}. Use 0 to leave "
+                            "a factor out", code="weights_invalid",
+                            params={"factors": sorted(bad), "values": [str(v) for v in bad.values()]})
         if sum(getattr(self, f) for f in FACTORS) <= 0:
-            raise SchemaError("priority weights are all zero; give at least one factor a positive weight "
-                              "(factors: " + ", ".join(FACTORS) + ")")
+            raise RuleError("priority weights are all zero; give at least one factor a positive weight "
+                            "(factors: " + ", ".join(FACTORS) + ")", code="weights_all_zero",
+                            params={"factors": list(FACTORS)})
         if self.oldest_year >= self.newest_year:
-            raise SchemaError(f"oldest_year ({self.oldest_year}) must be before newest_year "
-                              f"({self.newest_year})")
+            raise RuleError(f"oldest_year ({self.oldest_year}) must be before newest_year "
+                            f"({self.newest_year})", code="years_order",
+                            params={"oldest": self.oldest_year, "newest": self.newest_year})
         if self.underground_weight <= 0 or self.households_full <= 0:
-            raise SchemaError("underground_weight and households_full must be positive; got "
-                              f"{self.underground_weight} and {self.households_full}")
+            raise RuleError("underground_weight and households_full must be positive; got "
+                            f"{self.underground_weight} and {self.households_full}", code="priority_scale_not_positive",
+                            params={"underground_weight": self.underground_weight,
+                                    "households_full": self.households_full})
 
     def weights(self) -> dict[str, float]:
         """factor -> weight (floats), in :data:`FACTORS` order."""
@@ -146,7 +151,8 @@ class PriorityWeights:
         known = {f.name for f in fields(cls)}
         unknown = sorted(set(values) - known)
         if unknown:
-            raise SchemaError(f"unknown priority weight(s) {unknown}; known: " + ", ".join(sorted(known)))
+            raise RuleError(f"unknown priority weight(s) {unknown}; known: " + ", ".join(sorted(known)),
+                            code="weights_unknown", params={"names": unknown, "known": sorted(known)})
         return cls(**dict(values))
 
 
@@ -167,7 +173,8 @@ def _as_weights(weights: PriorityWeights | Mapping[str, float] | str) -> Priorit
         return weights
     if isinstance(weights, str):
         if weights not in PRESETS:
-            raise SchemaError(f"unknown priority preset '{weights}'; presets: " + ", ".join(PRESETS))
+            raise RuleError(f"unknown priority preset '{weights}'; presets: " + ", ".join(PRESETS),
+                            code="preset_unknown", params={"preset": str(weights), "presets": list(PRESETS)})
         return PRESETS[weights]
     return PriorityWeights.from_mapping(weights)
 
@@ -175,7 +182,8 @@ def _as_weights(weights: PriorityWeights | Mapping[str, float] | str) -> Priorit
 def _ids(communities: pd.DataFrame) -> pd.Series:
     if "community_id" not in communities.columns:
         raise SchemaError("communities have no 'community_id' column; load them with "
-                          "geo.io.load.load_layer(path, 'communities')")
+                          "geo.io.load.load_layer(path, 'communities')", code="columns_needed",
+                          params={"kind": "communities", "missing": ["community_id"]})
     return communities["community_id"].astype(str)
 
 
@@ -199,10 +207,12 @@ def _infrastructure(ids: pd.Series, needs: pd.DataFrame, underground_weight: flo
     missing = [c for c in ("community_id", "kind", "need") if c not in needs.columns]
     if missing:
         raise SchemaError(f"the needs table lacks {missing}; build it with "
-                          "geo.pipelines.overlay.renovation_needs(pipeline_table(communities, pipelines))")
+                          "geo.pipelines.overlay.renovation_needs(pipeline_table(communities, pipelines))",
+                          code="table_columns_missing", params={"missing": list(missing)})
     unknown = sorted(set(needs["need"].dropna().astype(str)) - set(NEEDS))
     if unknown:
-        raise SchemaError(f"the needs table has unknown need values {unknown}; expected " + ", ".join(NEEDS))
+        raise SchemaError(f"the needs table has unknown need values {unknown}; expected " + ", ".join(NEEDS),
+                          code="needs_unknown", params={"values": unknown, "expected": list(NEEDS)})
     rows = needs
     if "length_service_m" in needs.columns:
         rows = needs[pd.to_numeric(needs["length_service_m"], errors="coerce").fillna(0) > 0]
@@ -217,7 +227,8 @@ def _service_gaps(ids: pd.Series, gaps: pd.DataFrame) -> np.ndarray:
     missing = [c for c in ("community_id", "kind", "served") if c not in gaps.columns]
     if missing:
         raise SchemaError(f"the service-gaps table lacks {missing}; build it with "
-                          "geo.access.facilities.service_gaps(communities, facilities)")
+                          "geo.access.facilities.service_gaps(communities, facilities)",
+                          code="table_columns_missing", params={"missing": list(missing)})
     not_served = 1.0 - gaps["served"].astype(bool).astype(float)
     share = not_served.groupby(gaps["community_id"].astype(str)).mean()
     return share.reindex(ids).to_numpy(float)
@@ -259,7 +270,8 @@ def factor_values(communities: pd.DataFrame, *, needs: pd.DataFrame | None = Non
         bad = gap[(gap < -1e-9) | (gap > 1 + 1e-9)]
         if len(bad):
             raise SchemaError(f"funding_gap must be a share between 0 and 1; got {bad.iloc[0]} for "
-                              f"'{bad.index[0]}'. Use geo.planning.costs.funding_gap to compute it")
+                              f"'{bad.index[0]}'. Use geo.planning.costs.funding_gap to compute it",
+                              code="funding_gap_invalid", params={"value": float(bad.iloc[0]), "community": str(bad.index[0])})
         out["funding_gap"] = 1.0 - gap.clip(0, 1).reindex(ids).to_numpy(float)
     return out[list(FACTORS)]
 
@@ -389,7 +401,8 @@ def _earlier_projects(communities: gpd.GeoDataFrame, earlier: gpd.GeoDataFrame |
     if earlier is None or not len(earlier):
         return own
     if earlier.crs is None:
-        raise CRSError("the earlier-projects layer has no CRS: load it with geo.io.load.load_layer")
+        raise CRSError("the earlier-projects layer has no CRS: load it with geo.io.load.load_layer",
+                       code="crs_needed", params={"kinds": ["earlier"]})
     if earlier.crs != communities.crs:
         earlier = earlier.to_crs(communities.crs)
     id_col = next((c for c in ("project_id", "community_id") if c in earlier.columns), None)
@@ -444,9 +457,10 @@ def duplicate_applications(
     >>> d[["community_id", "earlier_id", "overlap_share"]].values.tolist()
     [['new', 'old', 0.4]]
     """
-    require_metric(communities, "the communities layer")
+    require_metric(communities, "communities")
     if not 0 < min_overlap_share <= 1:
-        raise SchemaError(f"min_overlap_share must be in (0, 1]; got {min_overlap_share}")
+        raise RuleError(f"min_overlap_share must be in (0, 1]; got {min_overlap_share}", code="share_out_of_range",
+                        params={"option": "min_overlap_share", "value": min_overlap_share})
     ids = _ids(communities).to_numpy()
     projects = _earlier_projects(communities, earlier)
     geoms = np.asarray(communities.geometry.to_numpy(), dtype=object)

@@ -244,7 +244,8 @@ def plan_city(
     settings = settings or PlanSettings()
     step = progress or (lambda name: None)
     if "communities" not in layers:
-        raise SchemaError("a plan needs the communities layer; load it first (python -m geo info FILE)")
+        raise SchemaError("a plan needs the communities layer; load it first (python -m geo info FILE)",
+                          code="plan_needs_communities")
     communities = layers["communities"]
     zone_of = {str(c): str(z) for c, z in (zone_of or {}).items()}
     notes: list[dict] = []

@@ -399,6 +399,7 @@ def plan_sheet_html(
         The HTML document.
     """
     if lang not in ("zh", "en"):
+        # builtin: the language is the page's or the CLI's own setting, never typed by a visitor
         raise ValueError(f"lang must be 'zh' or 'en', got {lang!r}")
     communities, pipelines = _metric(communities, pipelines)
     pid = str(project_row["project_id"])

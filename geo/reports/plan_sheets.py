@@ -133,6 +133,7 @@ def plan_table(plan_or_reserve: PlanResult | pd.DataFrame, *, lang: str = "zh") 
     {'project id': 'p2', 'limits exceeded': 'budget', 'over budget (10,000 yuan)': 150.0, 'reason': 'over budget by 1,500,000 yuan'}
     """
     if lang not in ("zh", "en"):
+        # builtin: the language is the page's or the CLI's own setting, never typed by a visitor
         raise ValueError(f"lang must be 'zh' or 'en', got {lang!r}")
     frame = plan_or_reserve.chosen if isinstance(plan_or_reserve, PlanResult) else plan_or_reserve
     frame = frame.copy()

@@ -158,7 +158,8 @@ def _filled(value: Any) -> bool:
 
 def _metric_crs(zones: gpd.GeoDataFrame):
     if zones.crs is None:
-        raise CRSError("the zones have no CRS; set it (zones.set_crs(...)) before exporting projects")
+        raise CRSError("the zones have no CRS; set it (zones.set_crs(...)) before exporting projects",
+                       code="crs_needed", params={"kinds": ["zones"]})
     return zones.crs if zones.crs.is_projected else zones.estimate_utm_crs()
 
 
@@ -261,9 +262,11 @@ def project_layers(
     """
     for name, layer in (("communities", communities), ("pipelines", pipelines)):
         if layer is not None and layer.crs is None:
-            raise CRSError(f"the {name} layer has no CRS; set it before exporting projects")
+            raise CRSError(f"the {name} layer has no CRS; set it before exporting projects",
+                           code="crs_needed", params={"kinds": [name]})
     if "members" not in zones or "zone_id" not in zones:
-        raise SchemaError("the zones need 'zone_id' and 'members' columns (as score_zoning returns them)")
+        raise SchemaError("the zones need 'zone_id' and 'members' columns (as score_zoning returns them)",
+                          code="columns_needed", params={"kind": "zones", "missing": ["zone_id", "members"]})
     chosen = _select(zones, zone_ids)
     metric = _metric_crs(zones)
     table = zones.assign(zone_id=zones["zone_id"].astype(str)).set_index("zone_id", drop=False).loc[chosen]

@@ -480,7 +480,7 @@ def make_city(n_communities: int = DEFAULT_COMMUNITIES, *, seed: int = DEFAULT_S
     (4538, 'CJ000001')
     """
     n = int(n_communities)
-    if n < 1 or n != n_communities:
+    if n < 1 or n != n_communities:  # builtin: `geo demo --communities` is checked by the CLI's parser
         raise ValueError(f"n_communities must be a positive integer, got {n_communities!r}")
     rng = np.random.default_rng(seed)
     origin = gk_origin(origin_lonlat)

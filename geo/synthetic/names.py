@@ -102,7 +102,7 @@ def chinese_number(k: int) -> str:
     >>> chinese_number(12), chinese_number(20), chinese_number(105)
     ('十二', '二十', '一百零五')
     """
-    if not 1 <= k <= 999:
+    if not 1 <= k <= 999:  # builtin: k is a street or building number this package draws, never input
         raise ValueError(f"expected 1 <= k <= 999, got {k}")
     hundreds, rest = divmod(k, 100)
     tens, ones = divmod(rest, 10)

@@ -48,29 +48,53 @@ PAIR_COLUMNS = [
 ]
 
 
-def require_metric(gdf: gpd.GeoDataFrame, what: str) -> None:
+def require_metric(gdf: gpd.GeoDataFrame, kind: str) -> None:
     """Refuse a layer without CRS or in degrees: distances must be metres.
+
+    Parameters
+    ----------
+    gdf
+        The layer.
+    kind
+        What it is, as the error names it: a layer kind of :data:`geo.io.schema.LAYERS`
+        (``"communities"``, ``"pipelines"`` ...) or ``"zones"``, ``"sources"``.
 
     Raises
     ------
     CRSError
-        With the fix (load through :func:`geo.io.load.load_layer`, or ``to_crs`` a metric CRS).
+        Code ``crs_needed`` (no CRS) or ``crs_not_metric`` (degrees), with ``kinds=[kind]``; the
+        message names the fix (load through :func:`geo.io.load.load_layer`, or ``to_crs`` a metric
+        CRS).
+
+    Example
+    -------
+    >>> import geopandas as gpd
+    >>> from shapely import Point
+    >>> try:
+    ...     require_metric(gpd.GeoDataFrame(geometry=[Point(121, 31)], crs=4326), "pipelines")
+    ... except CRSError as exc:
+    ...     print(exc.code, exc.params["kinds"])
+    crs_not_metric ['pipelines']
     """
     if gdf.crs is None:
-        raise CRSError(f"{what} has no CRS: load it with geo.io.load.load_layer, which projects it")
+        raise CRSError(f"the {kind} layer has no CRS: load it with geo.io.load.load_layer, which projects it",
+                       code="crs_needed", params={"kinds": [kind]})
     if not gdf.crs.is_projected:
         raise CRSError(
-            f"{what} is in {gdf.crs.name} (degrees): distances need metres. Project it first "
-            "(geo.io.load.load_layer does, to the local Gauss-Krüger zone)"
+            f"the {kind} layer is in {gdf.crs.name} (degrees): distances need metres. Project it first "
+            "(geo.io.load.load_layer does, to the local Gauss-Krüger zone)",
+            code="crs_not_metric", params={"kinds": [kind], "crs": gdf.crs.name},
         )
 
 
 def _ids(communities: gpd.GeoDataFrame, id_column: str) -> np.ndarray:
     if id_column not in communities.columns:
-        raise SchemaError(f"communities have no '{id_column}' column")
+        raise SchemaError(f"communities have no '{id_column}' column", code="id_column_missing",
+                          params={"column": id_column, "columns": [str(c) for c in communities.columns]})
     ids = communities[id_column].astype(str).to_numpy(dtype=object)
     if len(set(ids)) != len(ids):
-        raise SchemaError(f"'{id_column}' values must be unique (geo.io.load rejects duplicates)")
+        raise SchemaError(f"'{id_column}' values must be unique (geo.io.load rejects duplicates)",
+                          code="ids_not_unique", params={"column": id_column})
     return ids
 
 
@@ -181,12 +205,13 @@ def community_pairs(
     SchemaError
         Missing or duplicate ids.
     """
-    require_metric(communities, "the communities layer")
+    require_metric(communities, "communities")
     if barriers is not None and len(barriers):
-        require_metric(barriers, "the barriers layer")
+        require_metric(barriers, "barriers")
         if not barriers.crs.equals(communities.crs):
             raise CRSError("barriers and communities are in different CRSs: load them into one "
-                           "dataset (geo.io.load.load_dataset) so they share the analysis CRS")
+                           "dataset (geo.io.load.load_dataset) so they share the analysis CRS",
+                           code="layers_crs_differ", params={"kinds": ["communities", "barriers"]})
     policy.check_rule("gap_m", gap_m)  # a RuleError (a ValueError) outside the allowed range
     ids = _ids(communities, id_column)
     geoms = np.asarray(communities.geometry.array, dtype=object)

@@ -433,10 +433,11 @@ class EditSession:
         clock: Callable[[], str] = _now,
         max_undo: int = 500,
     ) -> None:
-        require_metric(communities, "the communities layer")
+        require_metric(communities, "communities")
         for column in ("community_id", "households"):
             if column not in communities.columns:
-                raise SchemaError(f"communities need a '{column}' column to be zoned")
+                raise SchemaError(f"communities need a '{column}' column to be zoned", code="columns_needed",
+                                  params={"kind": "communities", "missing": [column]})
         rules = rules or ZoneRules()
         frame = communities.copy()
         frame["community_id"] = frame["community_id"].astype(str)

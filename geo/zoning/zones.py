@@ -399,7 +399,8 @@ def explain_zoning(
     unknown = sorted(set(zoned) - set(layer.pos))
     if unknown:
         raise SchemaError(f"the zoning names {len(unknown)} communities that are not in the layer "
-                          f"({', '.join(unknown[:10])}): explain a zoning of this layer")
+                          f"({', '.join(unknown[:10])}): explain a zoning of this layer",
+                          code="zoning_unknown_communities", params={"count": len(unknown), "ids": unknown[:10]})
     pool = _Pool.of(layer, pairs, rules, overrides)
     score, _ = score_zoning_deferred(layer.frame, zoned, pairs=pairs, rules=rules,
                                      candidates=pd.Series(layer.is_cand, index=layer.frame["community_id"]),
@@ -408,10 +409,11 @@ def explain_zoning(
 
 
 def _require_zoneable(communities: gpd.GeoDataFrame) -> None:
-    require_metric(communities, "the communities layer")
+    require_metric(communities, "communities")
     for column in ("community_id", "households"):
         if column not in communities.columns:
-            raise SchemaError(f"communities need a '{column}' column to be zoned")
+            raise SchemaError(f"communities need a '{column}' column to be zoned", code="columns_needed",
+                                  params={"kind": "communities", "missing": [column]})
 
 
 def _anchors(score: ZoningScore) -> set[str]:
@@ -465,7 +467,7 @@ class _Pool:
                           *(c for p in overrides.forbidden_pairs for c in p)} - set(pos))
         if unknown:
             raise SchemaError(f"overrides name communities that are not in the layer: "
-                              f"{', '.join(unknown[:10])}")
+                              f"{', '.join(unknown[:10])}", code="unknown_communities", params={"ids": unknown[:10]})
 
         edges = _usable_edges(pairs, rules)
         index = pd.Index(ids, dtype=object)

@@ -147,6 +147,22 @@ class Planner:
             self.fill("proposal_notes", notes)
         self.click("save")
 
+    def save_as_new(self, name: str) -> None:
+        """Save the zoning as a new proposal ``name`` (the Proposals tab's "save as new")."""
+        self.tab("tab_proposals")
+        self.page.get_by_text(self.t("save_as_new"), exact=True).click()
+        self.idle()
+        self.fill("proposal_name", name)
+        self.click("save")
+        self.text_visible(self.t("saved", name=name, revision=1))
+
+    def take_out_one(self, skip: int = 0) -> str:
+        """On the map, take a community out of its zone; its id."""
+        self.tab("tab_map")
+        community = self.click_member(skip=skip)
+        self.click("take_out")
+        return community
+
     def choose(self, key: str, option: str) -> None:
         """Pick ``option`` in the select box labelled ``key`` (by role: a tab can share its label)."""
         box = self.page.get_by_role("combobox", name=self.t(key), exact=True).first

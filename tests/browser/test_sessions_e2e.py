@@ -8,12 +8,15 @@ Screenshots of each step go to ``$E2E_SCREENSHOTS`` (default: the test's tmp fol
 
 from __future__ import annotations
 
+import io
+import json
 import os
 import re
 import subprocess
 import sys
 import time
 import urllib.request
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -65,6 +68,20 @@ def open_proposal(p: Planner, name: str) -> None:
     p.tab("tab_proposals")
     p.pick_proposal(name)
     p.click("open")
+
+
+def compare(p: Planner, a: str, b: str) -> None:
+    """Compare proposals ``a`` and ``b`` in the Proposals tab; wait for the map of differences and
+    for a community that is in a zone of ``a`` only."""
+    p.choose("proposal_a", a)
+    p.choose("proposal_b", b)
+    p.page.get_by_text(p.t("show_comparison"), exact=True).click()
+    p.idle()
+    maps = p.page.locator("iframe[title='streamlit_folium.st_folium']")
+    assert wait_until(lambda: maps.count() >= 1 and (maps.last.bounding_box() or {}).get("height", 0) > 200)
+    diff_map = p.page.frame_locator("iframe[title='streamlit_folium.st_folium']").last
+    diff_map.locator("path.leaflet-interactive").first.wait_for(state="attached", timeout=60_000)
+    p.text_visible(p.t("diff_community_only_in_a"))
 
 
 # --- defect 1: edits in an opened proposal -------------------------------------------------------
@@ -205,24 +222,9 @@ def test_comparison_map_is_drawn(app, browser, shots):
         p.propose()
         p.save("比较甲")
         p.text_visible(p.t("saved", name="比较甲", revision=1))
-        p.tab("tab_map")
-        p.click_member()
-        p.click("take_out")
-        p.tab("tab_proposals")
-        p.page.get_by_text(p.t("save_as_new"), exact=True).click()
-        p.idle()
-        p.fill("proposal_name", "比较乙")
-        p.click("save")
-        p.text_visible(p.t("saved", name="比较乙", revision=1))
-        p.choose("proposal_a", "比较甲")
-        p.choose("proposal_b", "比较乙")
-        p.page.get_by_text(p.t("show_comparison"), exact=True).click()
-        p.idle()
-        maps = p.page.locator("iframe[title='streamlit_folium.st_folium']")
-        assert wait_until(lambda: maps.count() >= 1 and (maps.last.bounding_box() or {}).get("height", 0) > 200)
-        compare = p.page.frame_locator("iframe[title='streamlit_folium.st_folium']").last
-        compare.locator("path.leaflet-interactive").first.wait_for(state="attached", timeout=60_000)
-        p.text_visible(p.t("diff_community_only_in_a"))
+        p.take_out_one()
+        p.save_as_new("比较乙")
+        compare(p, "比较甲", "比较乙")
         p.shoot("d6_compare")
         p.assert_clean()
         assert not [e for e in p.page_errors if "setZIndex" in e]
@@ -508,3 +510,79 @@ def test_upload_propose_save_then_open_on_the_demo_city(app, browser, subset_fil
         assert p.radio_checked(p.t("source_upload")), "the page switched to the proposal's own data"
         assert p.metric("communities") == f"{SUBSET:,}"
         p.assert_clean()
+
+
+# --- a whole session in Chinese, from upload to export ------------------------------------------------
+
+
+def test_a_whole_session_in_chinese(app, browser, subset_file, shots):
+    """Upload, propose, edit, switch tab and language, save, reload, open, edit, save again,
+    compare, export: one planner's afternoon, in zh, with the page clean after every step."""
+    name, other = "整段会话", "整段会话乙"
+    with planner_page(browser, locale="zh-CN") as (page, outside):
+        p = planner(page, app, "zh", shots).open()
+        upload(p, subset_file)
+        assert p.metric("communities") == f"{SUBSET:,}"
+        p.tab("tab_map")
+        p.propose()
+        p.shoot("w1_proposed")
+        p.click_member()
+        p.click("take_out")
+        p.text_visible(reason_words("taken_out", "zh"))
+        zones, left = sorted(p.zone_labels()), p.metric("left_out")
+        p.shoot("w2_edited")
+        p.assert_clean()
+
+        p.tab("tab_pipelines")
+        p.switch_language("en")
+        p.shoot("w2b_pipelines_en")
+        p.tab("tab_map")
+        assert p.metric("communities") == f"{SUBSET:,}" and p.metric("left_out") == left
+        p.switch_language("zh")
+        assert sorted(p.zone_labels()) == zones and p.metric("left_out") == left, "tab and language keep the edit"
+        assert p.other_language_words() == []
+        p.assert_clean()
+
+        p.save(name, author="王工", notes="<b>东片</b> =HYPERLINK(\"x\")")
+        p.text_visible(p.t("saved", name=name, revision=1))
+        p.shoot("w3_saved")
+
+        p.reload()
+        p.text_visible(p.t("upload_confirm_again"))
+        p.tab("tab_data")
+        p.button("use_upload").wait_for(timeout=60_000)
+        p.page.wait_for_function("() => ![...document.querySelectorAll('button')].some(b => b.innerText.trim() === "
+                                 f"{p.t('use_upload')!r} && b.disabled)", timeout=60_000)
+        p.click("use_upload")
+        open_proposal(p, name)
+        p.text_visible(p.t("opened", name=name))
+        p.shoot("w4_reopened")
+        p.tab("tab_map")
+        assert sorted(p.zone_labels()) == zones and p.metric("left_out") == left, "the saved zoning comes back"
+        p.click_member()
+        p.click("take_out")
+        p.tab("tab_proposals")
+        p.click("save")
+        p.text_visible(p.t("saved", name=name, revision=2))
+        p.take_out_one()
+        p.save_as_new(other)
+        p.shoot("w5_revisions")
+
+        compare(p, name, other)  # shows the community taken out after revision 2
+        p.shoot("w6_compared")
+        p.assert_clean()
+
+        p.tab("tab_export")
+        p.click("prepare_export")
+        with p.page.expect_download(timeout=120_000) as info:
+            p.page.get_by_role("button", name=re.compile("^" + re.escape(p.t("download")))).first.click()
+        data = Path(info.value.path()).read_bytes()
+        p.shoot("w7_exported")
+        assert p.other_language_words() == []
+        p.assert_clean()
+    assert not outside, f"the page asked outside this machine: {outside[:5]}"
+    with zipfile.ZipFile(io.BytesIO(data)) as bundle:
+        geojsons = [n for n in bundle.namelist() if n.endswith(".geojson")]
+        assert bundle.testzip() is None and geojsons, bundle.namelist()[:10]
+        doc = json.loads(bundle.read(geojsons[0]))
+        assert doc["features"] and all(f["geometry"] for f in doc["features"])
