@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import streamlit as st
 
+from ui import auth, data_panel, pipelines_panel, planning_panel, proposals_panel, sessions, sidebar, streamlit_words, zones_panel
 from ui import drafts as ui_drafts
-from ui import data_panel, pipelines_panel, planning_panel, proposals_panel, sessions, sidebar, streamlit_words, zones_panel
 from ui.boundary import boundary, fault_point
 from ui.i18n import text
-from ui.messages import show_messages
+from ui.messages import show, show_messages
 from ui.state import bound_tab, state
 
 st.set_page_config(page_title="老旧小区改造规划 · Old-community planner", layout="wide")
@@ -21,18 +21,17 @@ TABS = ("tab_map", "tab_proposals", "tab_export", "tab_pipelines", "tab_plan", "
         "tab_tables")
 
 
-def draft_store():
-    """The drafts of unsaved work, next to the workspace."""
-    return ui_drafts.store(sessions.default_workspace_path())
-
-
 def main() -> None:
     """Lay out the page: sidebar, headline, then the open tab only (tabs are lazy)."""
     s = state()
-    drafts = draft_store()
-    ui_drafts.attach(s, drafts)
+    streamlit_words.localise(sidebar.initial_language(s))
+    config = auth.config_or_stop(s.lang)  # a wrong file stops here: never a fallback to no sign-in
+    s.user = auth.signed_in_user(s, config)  # the sign-in form ends the run until someone is known
+    drafts = sessions.draft_store()
+    ui_drafts.attach(s, drafts)  # a restored draft may bring its language
     lang = sidebar.language(s)
     streamlit_words.localise(lang)
+    auth.sidebar_identity(s, config, s.user, lang)
     with boundary("sidebar", lang):
         current = sidebar.dataset(s, lang)
         if current is not None:
@@ -70,7 +69,7 @@ def main() -> None:
             fault_point(name)
             if current is None and name != "tab_data":
                 # after a reload the uploaded files are kept, but the planner confirms them again
-                st.info(text("upload_confirm_again" if s.upload_files else "upload_communities_first", lang))
+                show("info", text("upload_confirm_again" if s.upload_files else "upload_communities_first", lang))
             else:
                 panel()
     ui_drafts.autosave(s, drafts)

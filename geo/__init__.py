@@ -94,7 +94,15 @@ _API: dict[str, str] = {
     # store
     "Workspace": "geo.store.workspace", "Proposal": "geo.store.workspace", "ConflictError": "geo.store.workspace",
     "rules_to_dict": "geo.store.workspace",
+    "open_workspace": "geo.store.backend", "workspace_label": "geo.store.backend",
+    "PostgisWorkspace": "geo.store.postgis",
+    "User": "geo.store.access", "AccessError": "geo.store.access", "ROLES": "geo.store.access", "may": "geo.store.access",
     "DraftStore": "geo.store.drafts", "new_draft_id": "geo.store.drafts", "valid_draft_id": "geo.store.drafts",
+    # deployment: the server's configuration, sign-in
+    "ServerConfig": "geo.store.deployment", "server_config": "geo.store.deployment",
+    "authenticate": "geo.store.deployment", "user_from_header": "geo.store.deployment",
+    "ConfigError": "geo.store.deployment", "drafts_folder": "geo.store.deployment",
+    "prepare_folders": "geo.store.deployment", "is_database": "geo.store.backend",
     # synthetic city
     "make_city": "geo.synthetic.city", "write_city": "geo.synthetic.city",
     "DEFAULT_COMMUNITIES": "geo.synthetic.city", "DEFAULT_SEED": "geo.synthetic.city",

@@ -19,7 +19,6 @@ Example
 from __future__ import annotations
 
 import hashlib
-import html
 import json
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -32,6 +31,7 @@ import shapely
 from branca.element import MacroElement
 from folium.template import Template
 
+from layers.escape import escape_html, text_tooltip
 from layers.geojson import to_display_geojson, to_wgs84
 from layers.styles import label
 
@@ -78,9 +78,6 @@ BARRIER_WORDS = {
     "railway": ("铁路", "railway"),
 }
 
-_TOOLTIP_STYLE = "font-family: system-ui, 'Noto Sans CJK SC', sans-serif; font-size: 12px;"
-
-
 def t(key: str, lang: str) -> str:
     """The ``lang`` words for ``key``."""
     return label(TEXT[key], lang)
@@ -99,8 +96,7 @@ def zone_colour(zone_id: Any) -> str:
 
 
 def _tooltip(fields: Sequence[str], lang: str) -> folium.GeoJsonTooltip:
-    return folium.GeoJsonTooltip(fields=list(fields), aliases=[t(f, lang) for f in fields],
-                                 localize=False, sticky=True, style=_TOOLTIP_STYLE)
+    return text_tooltip(fields, [t(f, lang) for f in fields])
 
 
 def zones_group(
@@ -166,7 +162,7 @@ def zones_group(
                        control=False).add_to(group)
         if labels:
             points = shapely.point_on_surface(np.asarray(frame.geometry.array, dtype=object))
-            rows = [[round(point.y, precision), round(point.x, precision), html.escape(str(zid)), zone_colour(zid)]
+            rows = [[round(point.y, precision), round(point.x, precision), escape_html(zid), zone_colour(zid)]
                     for zid, point in zip(frame["zone_id"], points)
                     if point is not None and not shapely.is_empty(point)]
             _Labels(rows).add_to(group)
@@ -333,8 +329,7 @@ def aged_pipelines_group(work: gpd.GeoDataFrame, *, lang: str = "zh", precision:
 
     group = folium.FeatureGroup(name=label(PIPE_TEXT["aged"], lang), show=True)
     folium.GeoJson(data, style_function=style,
-                   tooltip=folium.GeoJsonTooltip(fields=fields, aliases=[label(PIPE_TEXT[f], lang) for f in fields],
-                                                 localize=False, sticky=True, style=_TOOLTIP_STYLE),
+                   tooltip=text_tooltip(fields, [label(PIPE_TEXT[f], lang) for f in fields]),
                    highlight_function=lambda f: {"weight": 7}, control=False).add_to(group)
     return group
 
@@ -351,8 +346,7 @@ def findings_group(findings: gpd.GeoDataFrame, *, lang: str = "zh", precision: i
     folium.GeoJson(
         data, marker=folium.CircleMarker(radius=6, fill=True),
         style_function=lambda f: {"color": "#000000", "weight": 1.5, "fillColor": "#ffeb3b", "fillOpacity": 0.9},
-        tooltip=folium.GeoJsonTooltip(fields=fields, aliases=[label(PIPE_TEXT[f], lang) for f in fields],
-                                      localize=False, sticky=True, style=_TOOLTIP_STYLE),
+        tooltip=text_tooltip(fields, [label(PIPE_TEXT[f], lang) for f in fields]),
         control=False).add_to(group)
     return group
 

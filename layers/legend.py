@@ -16,7 +16,6 @@ True
 
 from __future__ import annotations
 
-import html
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -25,6 +24,7 @@ from branca.element import MacroElement
 from folium.template import Template
 
 from layers import styles
+from layers.escape import escape_html
 from layers.styles import label
 
 __all__ = ["LEGEND_CLASS", "Legend", "LegendItem", "LegendSection", "legend_html", "legend_sections"]
@@ -164,31 +164,31 @@ def legend_html(sections: Sequence[LegendSection], *, lang: str = "zh", open: bo
     </div>
     </details>
     """
-    title = html.escape(label(styles.LEGEND_TEXT["title"], lang))
+    title = escape_html(label(styles.LEGEND_TEXT["title"], lang))
     parts = [f'<details{" open" if open else ""}><summary class="{LEGEND_CLASS}-title">{title}</summary>',
              f'<div class="{LEGEND_CLASS}-body">']
     for section in sections:
         parts.append(f'<div class="{LEGEND_CLASS}-section">')
-        parts.append(f'<div class="{LEGEND_CLASS}-heading">{html.escape(section.title)}</div>')
+        parts.append(f'<div class="{LEGEND_CLASS}-heading">{escape_html(section.title)}</div>')
         for item in section.items:
             parts.append(
                 f'<div class="{LEGEND_CLASS}-row">{_swatch(item)}'
-                f"<span>{html.escape(item.text)}</span></div>"
+                f"<span>{escape_html(item.text)}</span></div>"
             )
         if section.note:
-            parts.append(f'<div class="{LEGEND_CLASS}-note">{html.escape(section.note)}</div>')
+            parts.append(f'<div class="{LEGEND_CLASS}-note">{escape_html(section.note)}</div>')
         parts.append("</div>")
     parts.append("</div></details>")
     return "".join(parts)
 
 
 def _swatch(item: LegendItem) -> str:
-    color = html.escape(item.color, quote=True)
+    color = escape_html(item.color)
     if item.shape == "fill":
-        fill = html.escape(item.fill or item.color, quote=True)
+        fill = escape_html(item.fill or item.color)
         body = f'<rect x="1" y="1" width="16" height="12" fill="{fill}" stroke="{color}" stroke-width="1"/>'
     elif item.shape == "circle":
-        fill = html.escape(item.fill or item.color, quote=True)
+        fill = escape_html(item.fill or item.color)
         body = f'<circle cx="9" cy="7" r="5" fill="{fill}" stroke="#555" stroke-width="0.8"/>'
     else:
         dash = ' stroke-dasharray="5 3"' if item.dash else ""

@@ -36,6 +36,7 @@ from folium.template import Template
 from geo import SchemaError
 from layers import styles
 from layers.assets import localize
+from layers.escape import text_tooltip
 from layers.geojson import feature_ids, merge_alike, to_display_geojson, to_wgs84
 from layers.legend import Legend, legend_sections
 from layers.styles import label
@@ -54,11 +55,6 @@ _BASEMAP_MAX_ZOOM = 18
 _FIT_MAX_ZOOM = 18
 #: Zoom steps of half a level without basemap, so the first view fits the data more tightly.
 _ZOOM_SNAP = 0.5
-
-_TOOLTIP_STYLE = (
-    "font-family: system-ui, 'Noto Sans CJK SC', 'Microsoft YaHei', sans-serif; font-size: 12px;"
-)
-
 
 def _check_lang(lang: str) -> None:
     if lang not in styles.LANGS:
@@ -200,13 +196,7 @@ def layer_group(
 
     tooltip = None
     if fields:
-        tooltip = folium.GeoJsonTooltip(
-            fields=fields,
-            aliases=[label(styles.FIELD_LABELS[name][f], lang) for f in fields],
-            localize=False,
-            sticky=True,
-            style=_TOOLTIP_STYLE,
-        )
+        tooltip = text_tooltip(fields, [label(styles.FIELD_LABELS[name][f], lang) for f in fields])
     group_name = label(styles.LAYER_LABELS[name], lang)
     if name == "communities" and colour_by != "build_year":
         group_name = f"{group_name} · {label(styles.COMMUNITY_SCHEMES[colour_by][0], lang)}"

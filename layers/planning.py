@@ -26,6 +26,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from layers.escape import text_tooltip
 from layers.geojson import to_display_geojson
 from layers.legend import LegendItem, LegendSection
 from layers.styles import label
@@ -143,8 +144,7 @@ def plan_group(
     group = folium.FeatureGroup(name=title, show=True)
     aliases = [label(TEXT[f], lang) for f in fields[:-1]] + [title]
     folium.GeoJson(data, style_function=style, control=False,
-                   tooltip=folium.GeoJsonTooltip(fields=fields, aliases=aliases, localize=False,
-                                                 sticky=True)).add_to(group)
+                   tooltip=text_tooltip(fields, aliases, style=None)).add_to(group)
     return group, _section(rows, scheme, lang)
 
 

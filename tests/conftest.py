@@ -57,3 +57,11 @@ def app(app_process):
     yield app_process.url, Path(app_process.env["PLANNER_WORKSPACE"]), app_process.log
     if not app_process.alive():
         pytest.fail(f"during this test, {app_process.death()}")
+
+
+@pytest.fixture
+def shots(tmp_path) -> Path:
+    """Where a browser test puts its screenshots: ``$E2E_SCREENSHOTS`` (to look at them), else tmp."""
+    folder = Path(os.environ.get("E2E_SCREENSHOTS", tmp_path))
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder

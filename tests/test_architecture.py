@@ -1,6 +1,7 @@
 """Dependencies point one way: app -> ui/layers -> geo. Parsed from the source, not imported."""
 
 import ast
+import re
 import importlib
 from pathlib import Path
 
@@ -265,6 +266,16 @@ def test_every_public_name_is_defined_where_the_api_says():
     missing = [f"{name} <- {module}" for name, module in geo._API.items()
                if name not in vars(importlib.import_module(module))]
     assert missing == []
+
+
+def test_every_message_box_shows_literal_text():
+    """Message boxes render Markdown: a name like ``![x](http://...)`` would load an outside image.
+    So every box goes through ``ui.messages.show``, which escapes the words."""
+    boxes = re.compile(r"\bst\.(?:sidebar\.)?(?:error|success|info|warning)\(")
+    files = [ROOT / "app.py", *sorted((ROOT / "ui").rglob("*.py"))]
+    found = [f"{p.relative_to(ROOT)}:{n}" for p in files if p.name != "messages.py"
+             for n, line in enumerate(p.read_text(encoding="utf-8").splitlines(), 1) if boxes.search(line)]
+    assert found == []
 
 
 if __name__ == "__main__":  # python tests/test_architecture.py: the picture to paste into the README

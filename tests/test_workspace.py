@@ -1,4 +1,7 @@
-"""The proposals workspace: round trips, conflicts, crashes mid-save, concurrent saves, bad files."""
+"""The proposals workspace: round trips, conflicts, crashes mid-save, concurrent saves, bad files.
+
+Tests taking ``make_ws`` run on both back ends (a GeoPackage and PostgreSQL + PostGIS,
+:mod:`tests.postgres_server`); those about the file itself stay GeoPackage-only."""
 
 import multiprocessing
 import os
@@ -26,6 +29,16 @@ from geo.store.workspace import (
     rules_to_dict,
 )
 from geo.zoning.zones import Overrides, ZoneRules, propose_zones
+from tests.postgres_server import (  # noqa: F401 - fixtures
+    is_postgis,
+    live_counts,
+    make_ws,
+    open_location,
+    pg_schema,
+    postgres_server,
+    snapshot,
+    workspace_location,
+)
 
 
 @pytest.fixture(scope="module")
@@ -71,8 +84,8 @@ def test_unknown_rule_keys_are_dropped_with_a_warning():
         assert rules_from_dict({"colour": "red", "max_members": 5}) == ZoneRules(max_members=5)
 
 
-def test_demo_proposal_round_trips(zoning, tmp_path):
-    ws = Workspace(tmp_path / "方案库.gpkg")
+def test_demo_proposal_round_trips(zoning, make_ws):
+    ws = make_ws()
     proposal = demo_proposal(zoning)
     saved = ws.save(proposal)
     back = ws.open(saved.proposal_id)
@@ -108,8 +121,8 @@ def test_the_file_is_a_geopackage_other_tools_read(zoning, tmp_path):
     assert pyogrio.read_info(ws.path, layer="proposal_assignments")["features"] == len(zoning.assignment())
 
 
-def test_zones_keep_their_own_crs(zoning, zoning_small, tmp_path):
-    ws = Workspace(tmp_path / "w.gpkg")
+def test_zones_keep_their_own_crs(zoning, zoning_small, make_ws):
+    ws = make_ws()
     ws.save(demo_proposal(zoning))
     wgs = zoning_small.zones.to_crs(4326)
     ws.save(Proposal.from_zoning("经纬度", zoning_small.assignment(), zones=wgs))
@@ -118,16 +131,16 @@ def test_zones_keep_their_own_crs(zoning, zoning_small, tmp_path):
     assert back.zones.geom_equals_exact(wgs.geometry, tolerance=1e-7).all()
 
 
-def test_a_proposal_without_zones(tmp_path):
-    ws = Workspace(tmp_path / "w.gpkg")
+def test_a_proposal_without_zones(make_ws):
+    ws = make_ws()
     ws.save(small("只有分配"))
     back = ws.open("只有分配")
     assert back.zones is None and back.assignment == {"c0": "Z1", "c1": "Z1"}
 
 
-def test_list_is_newest_first_with_figures(zoning, zoning_small, tmp_path):
-    ws = Workspace(tmp_path / "w.gpkg")
-    assert ws.list().empty and not ws.path.exists()
+def test_list_is_newest_first_with_figures(zoning, zoning_small, make_ws):
+    ws = make_ws()
+    assert ws.list().empty and (is_postgis(ws) or not ws.path.exists())
     ws.save(demo_proposal(zoning))
     ws.save(Proposal.from_zoning("方案二", zoning_small.assignment(), zones=zoning_small.zones, author="王工"))
     table = ws.list()
@@ -142,16 +155,16 @@ def test_list_is_newest_first_with_figures(zoning, zoning_small, tmp_path):
 # --- revisions and conflicts ------------------------------------------------------------------
 
 
-def test_each_save_increments_the_revision(tmp_path):
-    ws = Workspace(tmp_path / "w.gpkg")
+def test_each_save_increments_the_revision(make_ws):
+    ws = make_ws()
     first = ws.save(small("A"))
     second = ws.save(first)
     assert (first.revision, second.revision) == (1, 2)
     assert second.created == first.created and second.modified >= first.modified
 
 
-def test_a_stale_save_is_a_conflict_carrying_both_revisions(tmp_path):
-    tab_a, tab_b = Workspace(tmp_path / "w.gpkg"), Workspace(tmp_path / "w.gpkg")
+def test_a_stale_save_is_a_conflict_carrying_both_revisions(make_ws):
+    tab_a, tab_b = make_ws(), make_ws()
     saved = tab_a.save(small("A"))
     in_a, in_b = tab_a.open(saved.proposal_id), tab_b.open(saved.proposal_id)
     tab_b.save(in_b)  # revision 2 on disk
@@ -159,7 +172,7 @@ def test_a_stale_save_is_a_conflict_carrying_both_revisions(tmp_path):
         tab_a.save(in_a)
     error = caught.value
     assert (error.kind, error.expected_revision, error.disk_revision) == ("revision", 1, 2)
-    assert isinstance(error, GeoError) and error.path == tab_a.path
+    assert isinstance(error, GeoError) and error.path == (tab_a.label if is_postgis(tab_a) else tab_a.path)
     # the planner's three ways out
     assert tab_a.save(in_a, overwrite=True).revision == 3
     copy = tab_a.save(in_a.as_new("A（副本）"))
@@ -168,8 +181,8 @@ def test_a_stale_save_is_a_conflict_carrying_both_revisions(tmp_path):
     assert sorted(tab_a.list()["name"]) == ["A", "A（副本）"]
 
 
-def test_expected_revision_overrides_the_proposals_own(tmp_path):
-    ws = Workspace(tmp_path / "w.gpkg")
+def test_expected_revision_overrides_the_proposals_own(make_ws):
+    ws = make_ws()
     saved = ws.save(small("A"))
     ws.save(saved)
     with pytest.raises(ConflictError):
@@ -177,8 +190,8 @@ def test_expected_revision_overrides_the_proposals_own(tmp_path):
     assert ws.save(saved, expected_revision=2).revision == 3
 
 
-def test_a_taken_name_is_a_conflict(tmp_path):
-    ws = Workspace(tmp_path / "w.gpkg")
+def test_a_taken_name_is_a_conflict(make_ws):
+    ws = make_ws()
     first = ws.save(small("同名", author="李工"))
     with pytest.raises(ConflictError, match="another proposal is already called '同名'") as caught:
         ws.save(small("同名", n=3))
@@ -189,18 +202,18 @@ def test_a_taken_name_is_a_conflict(tmp_path):
     assert len(ws.open("同名").assignment) == 3
 
 
-def test_saving_a_proposal_deleted_meanwhile_is_a_conflict(tmp_path):
-    ws = Workspace(tmp_path / "w.gpkg")
+def test_saving_a_proposal_deleted_meanwhile_is_a_conflict(make_ws):
+    ws = make_ws()
     saved = ws.save(small("A"))
-    Workspace(ws.path).delete(saved.proposal_id)
+    make_ws().delete(saved.proposal_id)
     with pytest.raises(ConflictError, match="was deleted") as caught:
         ws.save(saved)
     assert caught.value.kind == "deleted" and caught.value.disk_revision is None
     assert ws.save(saved, overwrite=True).revision == 3  # 1 saved, 2 the deletion (kept in the history), 3
 
 
-def test_rename_and_delete(tmp_path):
-    ws = Workspace(tmp_path / "w.gpkg")
+def test_rename_and_delete(make_ws):
+    ws = make_ws()
     a, b = ws.save(small("A")), ws.save(small("B"))
     renamed = ws.rename(a.proposal_id, "甲")
     assert renamed.name == "甲" and renamed.revision == 2 and renamed.assignment == a.assignment
@@ -208,7 +221,7 @@ def test_rename_and_delete(tmp_path):
         ws.rename(a.proposal_id, "B")
     ws.delete("B")
     assert ws.list()["name"].tolist() == ["甲"]
-    assert pyogrio.read_info(ws.path, layer="proposal_assignments")["features"] == 2
+    assert live_counts(ws)[1] == 1
     with pytest.raises(ProposalNotFoundError, match=f"no proposal with id or name '{b.proposal_id}'") as caught:
         ws.open(b.proposal_id)
     assert isinstance(caught.value, KeyError) and "甲" in str(caught.value)
@@ -222,19 +235,21 @@ def test_rename_and_delete(tmp_path):
     ({"edits": [{"when": object()}]}, ValueError, "edit log cannot be saved as JSON"),
     ({"rules": {"min_households": 900, "max_households": 100}}, ValueError, "above max_households"),
 ])
-def test_bad_proposals_are_refused_and_the_file_untouched(tmp_path, bad, error, message):
-    ws = Workspace(tmp_path / "w.gpkg")
+def test_bad_proposals_are_refused_and_the_file_untouched(make_ws, bad, error, message):
+    ws = make_ws()
     ws.save(small("keep"))
-    before = ws.path.read_bytes()
+    before = snapshot(ws)
     with pytest.raises(error, match=message):
         ws.save(Proposal(**{"name": "x", "assignment": {"a": "Z1"}, **bad}))
-    assert ws.path.read_bytes() == before
+    assert snapshot(ws) == before
 
 
-def test_zones_without_crs_are_refused(tmp_path):
+def test_zones_without_crs_are_refused(make_ws):
     zones = gpd.GeoDataFrame({"zone_id": ["Z1"]}, geometry=[box(0, 0, 1, 1)])
+    ws = make_ws()
     with pytest.raises(CRSError, match="zones have no CRS"):
-        Workspace(tmp_path / "w.gpkg").save(Proposal("x", {"a": "Z1"}, zones=zones))
+        ws.save(Proposal("x", {"a": "Z1"}, zones=zones))
+    assert ws.list().empty
 
 
 # --- crashes and concurrency --------------------------------------------------------------------
@@ -294,16 +309,17 @@ def test_a_killed_process_mid_save_loses_nothing(tmp_path):
     assert sorted(ws.list()["name"]) == ["kept", "next"]
 
 
-def _save_many(path, prefix, count):
-    """Child process: save ``count`` proposals, each through a fresh Workspace (a new tab)."""
-    from geo.store.workspace import Proposal, Workspace
+def _save_many(location, prefix, count):
+    """Child process: save ``count`` proposals, each through a fresh workspace handle (a new tab)."""
+    from geo.store.workspace import Proposal
+    from tests.postgres_server import open_location
 
     for k in range(count):
-        Workspace(path).save(Proposal(name=f"{prefix}-{k}", assignment={f"{prefix}{k}": "Z1", "x": "Z1"}))
+        open_location(location).save(Proposal(name=f"{prefix}-{k}", assignment={f"{prefix}{k}": "Z1", "x": "Z1"}))
 
 
-def test_two_processes_saving_at_once_both_land(tmp_path):
-    path = str(tmp_path / "w.gpkg")
+def test_two_processes_saving_at_once_both_land(workspace_location):
+    path = workspace_location
     context = multiprocessing.get_context("spawn")
     workers = [context.Process(target=_save_many, args=(path, prefix, 5)) for prefix in ("p", "q")]
     for worker in workers:
@@ -311,13 +327,14 @@ def test_two_processes_saving_at_once_both_land(tmp_path):
     for worker in workers:
         worker.join(300)
     assert [w.exitcode for w in workers] == [0, 0]
-    names = sorted(Workspace(path).list()["name"])
+    ws = open_location(path)
+    names = sorted(ws.list()["name"])
     assert names == sorted([f"p-{k}" for k in range(5)] + [f"q-{k}" for k in range(5)])
-    assert pyogrio.read_info(path, layer="proposal_assignments")["features"] == 20
+    assert sum(len(ws.open(n).assignment) for n in names) == 20 and len(ws.audit()) == 10
 
 
-def test_two_tabs_in_threads_saving_at_once_both_land(tmp_path):
-    path = tmp_path / "w.gpkg"
+def test_two_tabs_in_threads_saving_at_once_both_land(workspace_location):
+    path = workspace_location
     errors = []
 
     def tab(prefix):
@@ -332,7 +349,7 @@ def test_two_tabs_in_threads_saving_at_once_both_land(tmp_path):
     for t in threads:
         t.join()
     assert errors == []
-    assert len(Workspace(path).list()) == 12
+    assert len(open_location(path).list()) == 12
 
 
 # --- files that are not workspaces ------------------------------------------------------------
@@ -385,8 +402,8 @@ def test_a_damaged_json_column_is_reported(tmp_path):
 # --- comparing -------------------------------------------------------------------------------
 
 
-def test_compare_two_demo_proposals(zoning, zoning_small, demo, tmp_path):
-    ws = Workspace(tmp_path / "w.gpkg")
+def test_compare_two_demo_proposals(zoning, zoning_small, demo, make_ws):
+    ws = make_ws()
     a = ws.save(Proposal.from_zoning("A", zoning.assignment(), zones=zoning.zones, rules=zoning.rules))
     ws.save(Proposal.from_zoning("B", zoning_small.assignment(), zones=zoning_small.zones,
                                      rules=zoning_small.rules))
@@ -420,8 +437,8 @@ def test_compare_two_demo_proposals(zoning, zoning_small, demo, tmp_path):
     assert diff.geometry.notna().all() and diff.is_valid.all()
 
 
-def test_compare_a_proposal_with_itself_finds_no_community_change(zoning, demo, tmp_path):
-    ws = Workspace(tmp_path / "w.gpkg")
+def test_compare_a_proposal_with_itself_finds_no_community_change(zoning, demo, make_ws):
+    ws = make_ws()
     a = ws.save(Proposal.from_zoning("A", zoning.assignment(), zones=zoning.zones))
     renumbered = {c: f"N{z}" for c, z in zoning.assignment().items()}
     b = ws.save(Proposal("B", renumbered))
@@ -432,8 +449,8 @@ def test_compare_a_proposal_with_itself_finds_no_community_change(zoning, demo, 
     assert result.figures.loc["zones", "label"] == "zones"
 
 
-def test_compare_on_other_data_is_refused(tmp_path, demo):
-    ws = Workspace(tmp_path / "w.gpkg")
+def test_compare_on_other_data_is_refused(make_ws, demo):
+    ws = make_ws()
     ws.save(small("A"))
     ws.save(small("B"))
     with pytest.raises(KeyError, match="proposal 'A' places communities that are not in the layer"):

@@ -1,9 +1,11 @@
 """The proposals workspace keeps every revision: history, open a revision, restore, delete as a
-tombstone, proposals bound to their data, old workspace files migrated."""
+tombstone, proposals bound to their data, old workspace files migrated.
+
+The ``ws`` fixture is a workspace on each back end (a GeoPackage, PostgreSQL + PostGIS); the old-file
+migration is GeoPackage-only."""
 
 import dataclasses
 import pickle
-import sqlite3
 
 import geopandas as gpd
 import pandas as pd
@@ -20,6 +22,16 @@ from geo.store.workspace import (
     ProposalNotFoundError,
     Workspace,
     compare_proposals,
+)
+from tests.postgres_server import (  # noqa: F401 - fixtures
+    is_postgis,
+    live_counts,
+    make_ws,
+    pg_schema,
+    postgres_server,
+    revision_rows,
+    snapshot,
+    workspace_location,
 )
 
 DEMO = {"fingerprint": "f" * 16, "name": "示范城区", "communities": 4}
@@ -45,14 +57,15 @@ def content(p):
     return {f.name: getattr(p, f.name) for f in dataclasses.fields(p) if f.name != "zones"}
 
 
-def revision_rows(path):
-    """(proposal_id, revision, assignment text) of every stored revision, straight from SQLite."""
-    with sqlite3.connect(path) as con:
-        return set(con.execute("SELECT proposal_id, revision, assignment FROM proposal_revisions"))
+@pytest.fixture
+def ws(make_ws):
+    """A fresh workspace on the test's back end."""
+    return make_ws()
 
 
 @pytest.fixture
-def ws(tmp_path):
+def gpkg_ws(tmp_path):
+    """A fresh GeoPackage workspace (for what is about the file itself)."""
     return Workspace(tmp_path / "方案库.gpkg")
 
 
@@ -78,7 +91,8 @@ def test_every_save_is_a_revision_listed_in_history(ws):
     history = ws.history(first.proposal_id)
     assert history.columns.tolist() == ["revision", "action", "name", "author", "modified", "zones",
                                         "communities_in_zones", "households_in_zones", "edits", "dataset_name",
-                                        "deleted"]
+                                        "deleted", "comment", "owner"]
+    assert history["owner"].tolist() == ["李工"] * 3 and history["comment"].tolist() == [""] * 3
     assert history["revision"].tolist() == [3, 2, 1]
     assert history["action"].tolist() == ["save"] * 3
     assert history["author"].tolist() == ["李工", "王工", "李工"]
@@ -90,7 +104,7 @@ def test_every_save_is_a_revision_listed_in_history(ws):
     assert history["deleted"].tolist() == [False] * 3
     listed = ws.list()
     assert listed[["name", "revision", "revisions"]].values.tolist() == [["方案一", 3, 3]]
-    assert len(revision_rows(ws.path)) == 3
+    assert len(revision_rows(ws)) == 3
     # the history can be asked for by name too
     assert ws.history("方案一")["revision"].tolist() == [3, 2, 1]
 
@@ -129,9 +143,7 @@ def test_restore_appends_a_revision_equal_to_the_one_restored(ws):
     assert history[["revision", "action", "author"]].values.tolist() == [[3, "restore", "赵工"], [2, "save", "王工"],
                                                                         [1, "save", "李工"]]
     assert ws.list()["revision"].tolist() == [3]
-    with sqlite3.connect(ws.path) as con:
-        assert con.execute("SELECT count(*) FROM proposal_zones").fetchone() == (0,)
-        assert con.execute("SELECT count(*) FROM proposal_assignments").fetchone() == (2,)
+    assert live_counts(ws) == (0, 1)  # no outlines kept for the restored revision; its assignment is live
     # a stale copy of revision 2 now conflicts; the restored revision is the one to build on
     with pytest.raises(ConflictError, match="saved at revision 3"):
         ws.save(dataclasses.replace(first, revision=2))
@@ -155,9 +167,12 @@ def test_delete_is_a_tombstone_that_restore_undoes(ws):
     assert deleted[["proposal_id", "name", "by", "last_revision"]].values.tolist() == [[gone.proposal_id, "删掉",
                                                                                         "王工", 1]]
     assert deleted["deleted_at"].iloc[0] > gone.modified
-    for layer in ("proposals", "proposal_zones", "proposal_assignments"):
-        table = pyogrio.read_dataframe(ws.path, layer=layer, read_geometry=False)
-        assert set(table["proposal_id"]) == {keep.proposal_id}, layer
+    if is_postgis(ws):
+        assert live_counts(ws) == (1, 1)
+    else:
+        for layer in ("proposals", "proposal_zones", "proposal_assignments"):
+            table = pyogrio.read_dataframe(ws.path, layer=layer, read_geometry=False)
+            assert set(table["proposal_id"]) == {keep.proposal_id}, layer
     with pytest.raises(ProposalNotFoundError, match="'删掉' was deleted .* by 王工") as caught:
         ws.open(gone.proposal_id)
     assert isinstance(caught.value, KeyError) and caught.value.code == "not_found"
@@ -218,10 +233,10 @@ def test_no_revision_is_ever_removed(ws):
              lambda: ws.restore(b.proposal_id, 1),
              lambda: ws.restore(a.proposal_id, 1),
              lambda: ws.save(proposal("A", {"n": "Z1"}), overwrite=True)]  # revision 1 brought the name A back
-    seen = revision_rows(ws.path)
+    seen = revision_rows(ws)
     for step in steps:
         step()
-        now = revision_rows(ws.path)
+        now = revision_rows(ws)
         assert seen < now and len(now) == len(seen) + (2 if step is steps[-1] else 1)
         seen = now
     assert len(seen) == 9  # 2 first saves, 6 changes, and the tombstone of the overwritten A
@@ -234,7 +249,8 @@ def test_an_empty_name_is_a_geo_error_that_is_a_value_error(ws):
     with pytest.raises(ProposalNameError, match="needs a name") as caught:
         ws.save(proposal("  "))
     assert isinstance(caught.value, GeoError) and isinstance(caught.value, ValueError)
-    assert caught.value.code == "name_empty" and not ws.path.exists()
+    assert caught.value.code == "name_empty" and ws.list().empty
+    assert revision_rows(ws) == set() if is_postgis(ws) else not ws.path.exists()
 
 
 def test_errors_keep_their_attributes_through_pickle(ws, tmp_path):
@@ -242,8 +258,8 @@ def test_errors_keep_their_attributes_through_pickle(ws, tmp_path):
     with pytest.raises(ConflictError) as caught:
         ws.save(dataclasses.replace(saved, dataset=OTHER))
     back = pickle.loads(pickle.dumps(caught.value))
-    assert (back.code, back.disk_dataset_name, back.disk_revision, back.path) == ("other_dataset", "示范城区", 1,
-                                                                                   ws.path)
+    assert (back.code, back.disk_dataset_name, back.disk_revision, back.path) == (
+        "other_dataset", "示范城区", 1, ws.label if is_postgis(ws) else ws.path)
     missing = pickle.loads(pickle.dumps(ProposalNotFoundError("none", key="k", revision=2)))
     assert (str(missing), missing.key, missing.revision, missing.code) == ("none", "k", 2, "not_found")
     data = pickle.loads(pickle.dumps(ProposalDataError("other", proposal_name="A", unknown=["x"])))
@@ -272,7 +288,7 @@ def test_reasons_dataset_and_used_zone_ids_round_trip(ws):
 
 def test_a_save_never_replaces_a_proposal_of_other_data(ws):
     saved = ws.save(proposal(dataset=DEMO))
-    before = ws.path.read_bytes()
+    before = snapshot(ws)
     elsewhere = dataclasses.replace(saved, dataset=OTHER)
     for overwrite in (False, True):
         with pytest.raises(ConflictError, match="made on other data \\('示范城区'\\)") as caught:
@@ -281,12 +297,12 @@ def test_a_save_never_replaces_a_proposal_of_other_data(ws):
         assert (error.kind, error.code, error.disk_dataset_name, error.disk_revision) == (
             "other_dataset", "other_dataset", "示范城区", 1)
         assert error.proposal_id == saved.proposal_id and isinstance(error, GeoError)
-    assert ws.path.read_bytes() == before
+    assert snapshot(ws) == before
     # nor a same-named one of other data; saving under a new name is the way
     with pytest.raises(ConflictError) as caught:
         ws.save(proposal(dataset=OTHER), overwrite=True)
     assert caught.value.kind == "other_dataset" and caught.value.disk_proposal_id == saved.proposal_id
-    assert ws.path.read_bytes() == before
+    assert snapshot(ws) == before
     copy = ws.save(elsewhere.as_new("方案一 · 另一城区"))
     assert copy.revision == 1 and copy.dataset == OTHER
     assert ws.list().set_index("name")["dataset_name"].to_dict() == {"方案一": "示范城区", "方案一 · 另一城区": "另一城区"}
@@ -347,7 +363,8 @@ def write_old_workspace(path):
     pyogrio.write_dataframe(assignments, path, layer="proposal_assignments", driver="GPKG")
 
 
-def test_an_old_workspace_opens_and_is_migrated_on_the_next_change(ws):
+def test_an_old_workspace_opens_and_is_migrated_on_the_next_change(gpkg_ws):
+    ws = gpkg_ws
     write_old_workspace(ws.path)
     assert "proposal_revisions" not in dict(pyogrio.list_layers(ws.path).tolist())
     listed = ws.list().set_index("proposal_id")
@@ -360,6 +377,9 @@ def test_an_old_workspace_opens_and_is_migrated_on_the_next_change(ws):
     assert ws.history("p-old")[["revision", "action", "author", "edits"]].values.tolist() == [[4, "save", "李工", 1]]
     assert content(ws.open("p-old", revision=4)) == content(old)
     assert ws.deleted().empty
+    assert ws.audit()[["user", "action", "proposal_id", "revision"]].values.tolist() == [
+        ["李工", "save", "p-old", 4], ["王工", "save", "p-two", 1]]
+    assert (old.owner, ws.list().set_index("proposal_id").loc["p-two", "owner"]) == ("李工", "王工")
 
     saved = ws.save(dataclasses.replace(old, assignment={"a": "Z1"}, dataset=DEMO))
     assert saved.revision == 5 and saved.created == old.created

@@ -20,6 +20,7 @@ import sys
 from collections.abc import Iterator
 
 from ui.i18n import text
+from ui.messages import show
 
 LOG = logging.getLogger("planner")
 if not LOG.handlers:
@@ -63,13 +64,11 @@ def report(exc: BaseException, panel: str) -> str:
 @contextlib.contextmanager
 def boundary(panel: str, lang: str) -> Iterator[None]:
     """Run a panel; an unexpected error becomes one message with a reference (see the module)."""
-    import streamlit as st
-
     try:
         yield
     except Exception as exc:  # noqa: BLE001 - that is the point of a boundary
         ref = report(exc, panel)
-        st.error(text("unexpected_error", lang).format(ref=ref))
+        show("error", text("unexpected_error", lang).format(ref=ref))
 
 
 def guarded(callback, panel: str):

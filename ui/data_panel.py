@@ -20,7 +20,7 @@ from geo import (
     list_layers, load_raw, match_columns, read_layer,
 )
 from ui.i18n import crs_words, text
-from ui.messages import error_words, show_messages
+from ui.messages import error_words, show, show_messages
 from ui.state import Data, bind, bind_choice, state
 from ui.tables import for_display
 
@@ -74,9 +74,9 @@ def report_table(report, lang: str) -> pd.DataFrame:
         text("report_action", lang): [text(f"action_{a}", lang) for a in table["action"]],
         text("report_what", lang): words,
     })
-    if lang == "en":
-        return out
-    out[text("report_detail", lang)] = table["message"]  # the file's own names and values, as read
+    # the file's own names and values, as read: the row's vertex, value and fix (English words: in
+    # English the generic words above plus these; in Chinese the names and values still help)
+    out[text("report_detail", lang)] = [m if m != w else "" for m, w in zip(table["message"], words)]
     return out
 
 
@@ -94,7 +94,7 @@ def show_report(name: str, report, lang: str, *, expanded: bool | None = None) -
         st.write(f"{text('crs_used', lang)}: {report.crs_in}  \n{text('analysis_crs', lang)}: {report.crs_out}")
         table = report_table(report, lang)
         if table.empty:
-            st.success(text("no_issues", lang))
+            show("success", text("no_issues", lang))
         else:
             st.dataframe(for_display(table, lang), hide_index=True, width="stretch")
 
@@ -191,7 +191,7 @@ def _layer_form(layer: str, lang: str, target_crs) -> tuple[object, object, str]
     try:
         listing = list_layers(path)
     except GeoError as exc:
-        st.error(error_words(exc, lang, file=file_name))
+        show("error", error_words(exc, lang, file=file_name))
         return None
     names = [item.name for item in listing]
     file_layer = None
@@ -206,7 +206,7 @@ def _layer_form(layer: str, lang: str, target_crs) -> tuple[object, object, str]
     try:
         raw = read_layer(path, layer=file_layer, kind=layer, encoding=encoding.strip() or None)
     except GeoError as exc:
-        st.error(error_words(exc, lang, file=file_name))
+        show("error", error_words(exc, lang, file=file_name))
         return None
     headers = [c for c in raw.frame.columns if c != raw.frame.geometry.name]
     st.caption(text("mapping_help", lang))
@@ -224,7 +224,7 @@ def _layer_form(layer: str, lang: str, target_crs) -> tuple[object, object, str]
         loaded = load_raw(raw, layer, mapping=mapping, crs=crs.strip() or None,
                           datum=None if datum == "auto" else datum, target_crs=target_crs)
     except GeoError as exc:
-        st.error(error_words(exc, lang, file=file_name))
+        show("error", error_words(exc, lang, file=file_name))
         return None
     show_report(layer, loaded.report, lang, expanded=bool(loaded.report.issues))
     return loaded.gdf, loaded.report, file_name
@@ -248,7 +248,7 @@ def upload_panel(lang: str) -> tuple[Dataset, str] | None:
             target = target or gdf.crs
             name = name or file_name
         elif layer == "communities":
-            st.info(text("upload_communities_first", lang))
+            show("info", text("upload_communities_first", lang))
             return None
     return Dataset({n: layers[n] for n in LAYERS if n in layers}, reports), name
 

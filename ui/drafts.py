@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as _dt
-from pathlib import Path
 from typing import Any
 
 import streamlit as st
@@ -21,25 +20,25 @@ from ui.state import Data, PageState, PlanForm, SaveForm, Work
 PARAM = "draft"
 
 
-def store(workspace_path: Path) -> DraftStore:
-    """The drafts next to the workspace file."""
-    return DraftStore(Path(workspace_path).parent / "drafts")
-
-
 def attach(s: PageState, drafts: DraftStore) -> None:
     """On a session's first run: take the draft id of the address (restoring its draft) or make one."""
     if s.draft_id:
         return
     asked = st.query_params.get(PARAM)
-    if valid_draft_id(asked):
-        s.draft_id = asked
-        content = drafts.load(asked)
+    content = drafts.load(asked) if valid_draft_id(asked) else None
+    if valid_draft_id(asked) and (not content or content.get("user", "") == _owner(s)):
+        s.draft_id = asked  # a draft is restored only for the person who made it
         if content:
             _restore_page(s, content)
     else:
         s.draft_id = new_draft_id()
         drafts.purge()
     st.query_params[PARAM] = s.draft_id
+
+
+def _owner(s: PageState) -> str:
+    """Whose draft this page writes: the signed-in login ("" in single-user mode)."""
+    return s.user.name if s.user is not None else ""
 
 
 def _restore_page(s: PageState, content: dict[str, Any]) -> None:
@@ -107,7 +106,7 @@ def content(s: PageState) -> dict[str, Any]:
         plan["notice_start"] = plan["notice_start"].isoformat()
     works = {key: _work_content(w) for key, w in s.works.items() if key}
     works.update({k: v for k, v in s.draft_works.items() if k not in works})  # data not loaded again yet
-    return {"lang": s.lang, "source": s.source, "tab": s.tab, "plan": plan, "works": works,
+    return {"user": _owner(s), "lang": s.lang, "source": s.source, "tab": s.tab, "plan": plan, "works": works,
             "upload_files": {layer: list(entry) for layer, entry in s.upload_files.items()}}
 
 
@@ -123,12 +122,17 @@ def autosave(s: PageState, drafts: DraftStore) -> None:
         return
     try:
         drafts.save(s.draft_id, content(s))
-    except OSError:
+    except OSError as exc:  # a full disk: the planner hears it once, the log has the details
         from ui.boundary import LOG
+        from ui.messages import error_words
 
         LOG.warning("draft %s could not be written", s.draft_id, exc_info=True)
+        if not s.draft_warned:
+            s.draft_warned = True
+            s.say("warning", "draft_not_kept", "page", why=error_words(exc, s.lang))
         return
+    s.draft_warned = False
     s.draft_signature = signature
 
 
-__all__ = ["attach", "autosave", "content", "revive", "store"]
+__all__ = ["attach", "autosave", "content", "revive"]

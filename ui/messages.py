@@ -15,17 +15,24 @@ import string
 import streamlit as st
 
 from geo import LAYERS, CRSError, GeoError, InputFileError, SchemaError, ValidationError
+from layers.escape import escape_markdown
 from ui.i18n import TEXT, format_time, text
 from ui.state import PageState
 
 _SHOW = {"success": "success", "info": "info", "warning": "warning", "error": "error"}
 
 
+def show(kind: str, words: str, *, sidebar: bool = False) -> None:
+    """Show ``words`` as a success, info, warning or error box, as literal text: a name or note in
+    them (``**x**``, ``![](http://...)``) is never read as Markdown. Every box of the page goes here."""
+    where = st.sidebar if sidebar else st
+    getattr(where, _SHOW.get(kind, "info"))(escape_markdown(words))
+
+
 def show_messages(s: PageState, panel: str, lang: str) -> None:
     """Show (once) the messages queued for ``panel``."""
     for message in s.take_messages(panel):
-        words = text(message.key, lang).format(**{k: _param(v, lang) for k, v in message.params.items()})
-        getattr(st, _SHOW.get(message.kind, "info"))(words)
+        show(message.kind, text(message.key, lang).format(**{k: _param(v, lang) for k, v in message.params.items()}))
 
 
 def _param(value, lang: str):
@@ -182,6 +189,10 @@ def error_params(exc: BaseException, lang: str, *, file: str | None = None) -> d
         params["kind"] = spec.label(lang)
     if isinstance(params.get("kinds"), (list, tuple)):
         params["kinds"] = [_kind_label(k, lang) for k in params["kinds"]]
+    for key, prefix in (("role", "role_"), ("action", "right_")):  # geo.store.access's names
+        value = params.get(key)
+        if isinstance(value, str) and f"{prefix}{value}" in TEXT:
+            params[key] = text(f"{prefix}{value}", lang)
     reason = params.get("reason")
     if isinstance(reason, str) and reason:
         params["reason"] = (text(f"issue_{reason}", lang) if f"issue_{reason}" in TEXT

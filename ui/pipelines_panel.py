@@ -24,7 +24,7 @@ from geo import (
 )
 from ui.boundary import guarded
 from ui.i18n import text
-from ui.messages import error_words
+from ui.messages import error_words, show
 from ui.state import Data, bind, bind_choice, state
 from ui.tables import for_display
 
@@ -86,7 +86,7 @@ def pipelines_panel(current: Data, lang: str) -> None:
     dataset = current.dataset
     work = state().work_for(current.key)
     if "pipelines" not in dataset.layers:
-        st.info(text("no_pipelines", lang))
+        show("info", text("no_pipelines", lang))
         return
     with st.status(text("analysing_pipelines", lang), expanded=False) as status:
         def progress(name: str) -> None:
@@ -163,13 +163,13 @@ def impact_view(analysis: PipelineAnalysis, current: Data, lang: str) -> None:
     try:
         affected = impact_of(analysis, ids, current.dataset)
     except (GeoError, KeyError, ValueError) as exc:
-        st.error(text("impact_unknown", lang).format(what=title) if not isinstance(exc, GeoError)
+        show("error", text("impact_unknown", lang).format(what=title) if not isinstance(exc, GeoError)
                  else error_words(exc, lang))
         return
     if affected.empty:
-        st.success(text("no_impact", lang).format(what=title))
+        show("success", text("no_impact", lang).format(what=title))
         return
-    st.warning(text("impact_found", lang).format(what=title, n=len(affected)))
+    show("warning", text("impact_found", lang).format(what=title, n=len(affected)))
     st.dataframe(for_display(affected, lang), hide_index=True, width="stretch")
     st.button(text("select_affected", lang), key="select_affected", on_click=guarded(_select_affected, "impact"),
               args=(affected["community_id"].astype(str).tolist(),))

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime as _dt
 import hashlib
-import html
 import io
 import json
 import tempfile
@@ -27,11 +26,12 @@ from geo import (
     project_years, read_item_edits, read_unit_costs, service_gaps, wan_to_yuan, write_plan_sheets,
 )
 
+from layers.escape import escape_html
 from layers.geojson import for_basemap
 from layers.planning import SCHEMES, plan_group, plan_legend
 from ui import mapview, pipelines_panel
 from ui.i18n import TEXT, text
-from ui.messages import error_words
+from ui.messages import error_words, show
 from ui.state import Data, PlanForm, bind, bind_choice, keep_in, state
 from ui.tables import for_display
 from ui.zones_panel import base_map
@@ -117,11 +117,11 @@ def settings_form(lang: str, cutoff_year: int) -> PlanSettings | None:
                 try:
                     unit_costs = read_unit_costs(path)
                 except GeoError as exc:
-                    st.error(error_words(exc, lang, file=upload.name))
+                    show("error", error_words(exc, lang, file=upload.name))
         st.dataframe(for_display(DEFAULT_UNIT_COSTS if unit_costs is None else unit_costs, lang),
                      hide_index=True, width="stretch")
     if not any(mine.values()):
-        st.error(text("weights_zero", lang))
+        show("error", text("weights_zero", lang))
         return None
     year, target = form.year, form.target_year
     return PlanSettings(
@@ -204,11 +204,11 @@ def plan_map(dataset: Dataset, key: str, result: PlanningResult, lang: str, base
 
 def _legend(section) -> str:
     """The map's colours as plain HTML swatches (Streamlit's HTML element drops inline SVG)."""
-    rows = [f"**{html.escape(section.title)}**"]
+    rows = [f"**{escape_html(section.title)}**"]
     for item in section.items:
         swatch = (f'<span style="display:inline-block;width:14px;height:10px;margin-right:6px;'
-                  f'background:{html.escape(item.fill or item.color, quote=True)};border:1px solid #555"></span>')
-        rows.append(swatch + html.escape(item.text))
+                  f'background:{escape_html(item.fill or item.color)};border:1px solid #555"></span>')
+        rows.append(swatch + escape_html(item.text))
     return "  \n".join(rows)
 
 
@@ -243,7 +243,7 @@ def items_editor(result: PlanningResult, lang: str) -> None:
     reserve = result.reserve
     pids = reserve["project_id"].astype(str).tolist()
     if not pids:
-        st.info(text("no_projects", lang))
+        show("info", text("no_projects", lang))
         return
     pid = st.selectbox(text("project", lang), pids, **bind_choice("items_project", pids[0], pids))
     pid = pid if pid in pids else pids[0]
@@ -253,8 +253,8 @@ def items_editor(result: PlanningResult, lang: str) -> None:
     mine = items[items["unit_id"].astype(str).isin(units)]
     label = "label_zh" if lang == "zh" else "label_en"
     reason = "reason_zh" if lang == "zh" else "reason_en"
-    show = [c for c in ("unit_id", "category", label, "quantity", "unit", "cost_yuan", reason, "source") if c in mine]
-    table = mine[show].copy()
+    columns_shown = [c for c in ("unit_id", "category", label, "quantity", "unit", "cost_yuan", reason, "source") if c in mine]
+    table = mine[columns_shown].copy()
     table["source"] = [text(f"source_{v}", lang) if f"source_{v}" in TEXT else v for v in table["source"]]
     if "category" in table:
         table["category"] = [CATEGORY_LABELS.get(v, (v, v))[0 if lang == "zh" else 1] for v in table["category"]]
@@ -340,7 +340,7 @@ def planning_panel(current: Data, page_settings, lang: str) -> None:
         return
     session = state().work_for(key).edit
     if session is None:
-        st.info(text("plan_without_zones", lang))
+        show("info", text("plan_without_zones", lang))
     zone_of = _zoning(session)
     zoning_key = pipelines_panel.zoning_signature(session)
     try:
@@ -354,7 +354,7 @@ def planning_panel(current: Data, page_settings, lang: str) -> None:
                            session.zones if session is not None else None, progress)
             status.update(label=text("plan_ready", lang), state="complete")
     except GeoError as exc:
-        st.error(error_words(exc, lang))
+        show("error", error_words(exc, lang))
         return
     headline(result, lang)
     zones = session.zones if session is not None else None
@@ -380,18 +380,18 @@ def planning_panel(current: Data, page_settings, lang: str) -> None:
         st.dataframe(for_display(score_table(eligible, points, lang), lang), hide_index=True,
                      width="stretch")
         if len(result.duplicates):
-            st.warning(text("duplicates", lang).format(n=len(result.duplicates)))
+            show("warning", text("duplicates", lang).format(n=len(result.duplicates)))
             st.dataframe(for_display(result.duplicates, lang), hide_index=True, width="stretch")
         st.caption(text("reserve", lang))
         st.dataframe(for_display(plan_table(result.reserve, lang=lang), lang), hide_index=True, width="stretch")
     with tabs["plan_tab_gaps"]:
         if result.gaps is None:
-            st.info(text("no_facilities", lang))
+            show("info", text("no_facilities", lang))
         else:
             st.dataframe(for_display(_gap_table(result, lang), lang), hide_index=True, width="stretch")
     with tabs["plan_tab_roadmap"]:
         if result.roadmap is None:
-            st.info(text("no_roadmap", lang))
+            show("info", text("no_roadmap", lang))
         else:
             st.write(result.roadmap_shortfall["text_zh" if lang == "zh" else "text_en"])
             st.dataframe(for_display(result.roadmap_summary, lang), hide_index=True, width="stretch")

@@ -17,16 +17,20 @@ import dataclasses
 import pandas as pd
 import streamlit as st
 
-from geo import FORMATS, ConflictError, GeoError, Proposal, Workspace, export_bundle
+from geo import (
+    FORMATS, ConflictError, GeoError, Proposal, Workspace, csv_bytes, export_bundle, may, server_config,
+    workspace_label,
+)
 from layers.analysis import differences_group
+from layers.escape import escape_markdown
 from layers.geojson import for_basemap
-from ui import mapview
+from ui import mapview, sessions
 from ui.boundary import guarded
-from ui.i18n import format_time, text
-from ui.messages import error_words, show_messages
+from ui.i18n import TEXT, format_time, text
+from ui.messages import error_words, show, show_messages
 from ui.state import (Conflict, Data, ExportFile, PendingOpen, SaveForm, Work, bind, bind_choice, bind_multi, forget, keep_in, state,
                       widget_key, widget_value)
-from ui.sessions import default_workspace_path, session_of
+from ui.sessions import session_of
 from ui.tables import for_display
 COMPARE_MAP_KEY = "compare_map"
 _SAVE_FIELDS = ("save_name", "save_author", "save_notes", "save_as_new")
@@ -34,13 +38,14 @@ _SAVE_FIELDS = ("save_name", "save_author", "save_notes", "save_as_new")
 
 def workspace_sidebar(lang: str) -> Workspace:
     """The server's workspace (a visitor never chooses a server path); the sidebar shows its name."""
-    path = default_workspace_path()
-    st.sidebar.caption(text("workspace_caption", lang).format(name=path.name))
-    return Workspace(path)
+    config = server_config()
+    st.sidebar.caption(text("workspace_caption", lang).format(name=config.label or workspace_label(config.workspace)))
+    return sessions.workspace()
 
 
-def _ensure_folder(workspace: Workspace) -> None:
-    workspace.path.parent.mkdir(parents=True, exist_ok=True)
+def _may(action: str, owner: str | None = None) -> bool:
+    """Whether the person at the page may ``action`` (always in single-user mode)."""
+    return may(state().user, action, owner=owner)
 
 
 # --- from the page to a proposal and back ----------------------------------------------------------
@@ -91,8 +96,7 @@ def _save(workspace: Workspace, current: Data, proposal: Proposal, *, overwrite:
     s = state()
     work = s.work_for(current.key)
     try:
-        _ensure_folder(workspace)
-        saved = workspace.save(proposal, overwrite=overwrite)
+        saved = workspace.save(proposal, overwrite=overwrite, actor=s.user)
     except ConflictError as exc:
         work.conflict = Conflict(proposal, exc.kind, {"words": error_words(exc, s.lang)})
         return
@@ -229,7 +233,7 @@ def _rename(workspace: Workspace, current: Data, proposal_id: str, key: str) -> 
     if not new_name:
         return
     try:
-        renamed = workspace.rename(proposal_id, new_name)
+        renamed = workspace.rename(proposal_id, new_name, actor=s.user)
     except GeoError as exc:
         s.say("error", "rename_failed", "tab_proposals", why=error_words(exc, s.lang))
         return
@@ -244,7 +248,7 @@ def _rename(workspace: Workspace, current: Data, proposal_id: str, key: str) -> 
 def _delete(workspace: Workspace, proposal_id: str) -> None:
     s = state()
     try:
-        workspace.delete(proposal_id, author=s.work.save.author)
+        workspace.delete(proposal_id, author=s.work.save.author, actor=s.user)
     except GeoError as exc:
         s.say("error", "delete_failed", "tab_proposals", why=error_words(exc, s.lang))
         return
@@ -258,12 +262,25 @@ def _delete(workspace: Workspace, proposal_id: str) -> None:
 def _restore(workspace: Workspace, proposal_id: str, revision: int) -> None:
     s = state()
     try:
-        restored = workspace.restore(proposal_id, revision, author=s.work.save.author)
+        restored = workspace.restore(proposal_id, revision, author=s.work.save.author, actor=s.user)
     except GeoError as exc:
         s.say("error", "restore_failed", "tab_proposals", why=error_words(exc, s.lang))
         return
     _pick(s, restored.proposal_id)
     s.say("success", "restored", "tab_proposals", name=restored.name, revision=revision, new=restored.revision)
+
+
+def _review(workspace: Workspace, proposal_id: str, verdict: str, key: str) -> None:
+    """Button callback: a reviewer's comment, approval or return of ``proposal_id``."""
+    s = state()
+    comment = str(widget_value(key) or "").strip()
+    try:
+        reviewed = workspace.review(proposal_id, verdict, comment=comment, actor=s.user)
+    except GeoError as exc:
+        s.say("error", "review_failed", "tab_proposals", why=error_words(exc, s.lang))
+        return
+    forget("review_comment")
+    s.say("success", f"reviewed_{verdict}", "tab_proposals", name=reviewed.name, revision=reviewed.revision)
 
 
 # --- the panel ---------------------------------------------------------------------------------------
@@ -274,7 +291,7 @@ def _pending_open_view(current: Data, lang: str) -> None:
     if pending is None:
         return
     made_on = (pending.proposal.dataset or {}).get("name") or text("other_data", lang)
-    st.warning(text("other_data_open", lang).format(name=pending.proposal.name, data=made_on,
+    show("warning", text("other_data_open", lang).format(name=pending.proposal.name, data=made_on,
                                                     missing=pending.missing, total=pending.total))
     cols = st.columns(3)
     if pending.own_data is not None:
@@ -290,7 +307,7 @@ def _conflict_view(workspace: Workspace, current: Data, lang: str) -> None:
     conflict = work.conflict
     if conflict is None:
         return
-    st.warning(f"{text('conflict', lang)}: {conflict.params.get('words', '')}")
+    show("warning", f"{text('conflict', lang)}: {conflict.params.get('words', '')}")
     cols = st.columns(3)
     if conflict.kind != "other_dataset":
         cols[0].button(text("overwrite", lang), key="conflict_overwrite", on_click=guarded(_overwrite, "save"),
@@ -310,9 +327,10 @@ def _save_form(workspace: Workspace, current: Data, lang: str) -> None:
     work = state().work_for(current.key)
     header = f"**{text('save_proposal', lang)}**"
     if work.proposal is not None:
-        header += " · " + text("editing", lang).format(name=work.proposal.name, revision=work.proposal.revision)
+        header += " · " + text("editing", lang).format(name=escape_markdown(work.proposal.name),
+                                                       revision=work.proposal.revision)
     elif work.based_on:
-        header += " · " + text("based_on", lang).format(name=work.based_on)
+        header += " · " + text("based_on", lang).format(name=escape_markdown(work.based_on))
     st.markdown(header)
     form = work.save
 
@@ -321,16 +339,25 @@ def _save_form(workspace: Workspace, current: Data, lang: str) -> None:
 
     cols = st.columns([2, 1])
     form.name = cols[0].text_input(text("proposal_name", lang), **bind("save_name", form.name, keep=keep_in(owner, "name", str)))
-    form.author = cols[1].text_input(text("author", lang), **bind("save_author", form.author, keep=keep_in(owner, "author", str)))
+    user = state().user
+    if user is not None:  # signed in: the revisions record the login, the form shows who
+        cols[1].text_input(text("author", lang), value=user.label, disabled=True, key="save_author_signed_in")
+    else:
+        form.author = cols[1].text_input(text("author", lang),
+                                         **bind("save_author", form.author, keep=keep_in(owner, "author", str)))
     form.notes = st.text_area(text("proposal_notes", lang), **bind("save_notes", form.notes, keep=keep_in(owner, "notes", str)), height=68)
     form.as_new = st.checkbox(text("save_as_new", lang), **bind("save_as_new", form.as_new, keep=keep_in(owner, "as_new", bool)),
                               disabled=work.proposal is None)
-    st.button(text("save", lang), type="primary", key="save", disabled=work.edit is None,
+    allowed = _may("save_new") if work.proposal is None or form.as_new else _may("save", work.proposal.owner)
+    st.button(text("save", lang), type="primary", key="save", disabled=work.edit is None or not allowed,
               on_click=guarded(_save_current, "save"), args=(workspace, current))
+    if not allowed:
+        st.caption(text("role_cannot", lang).format(role=text(f"role_{user.role}", lang),
+                                                    action=text("right_save", lang)))
 
 
 def _action_words(action: str, lang: str) -> str:
-    return text(f"action_{action}", lang) if action in ("save", "rename", "delete", "restore") else action
+    return text(f"action_{action}", lang) if f"action_{action}" in TEXT else action
 
 
 def _times(frame: pd.DataFrame, lang: str) -> pd.DataFrame:
@@ -350,7 +377,7 @@ def _history_view(workspace: Workspace, current: Data, proposal_id: str, lang: s
     try:
         history = workspace.history(proposal_id)
     except GeoError as exc:
-        st.error(error_words(exc, lang))
+        show("error", error_words(exc, lang))
         return
     with st.expander(text("history", lang).format(n=len(history))):
         st.dataframe(for_display(_times(history, lang), lang), hide_index=True, width="stretch")
@@ -362,8 +389,9 @@ def _history_view(workspace: Workspace, current: Data, proposal_id: str, lang: s
             picked = revisions[0]
         cols[1].button(text("open_revision", lang), key="rev_open", width="stretch",
                        on_click=guarded(_open, "open"), args=(workspace, current, proposal_id, picked))
+        owner = str(history["owner"].iloc[-1]) if "owner" in history and len(history) else None
         cols[2].button(text("restore_revision", lang), key="rev_restore", width="stretch",
-                       disabled=picked == revisions[0], on_click=guarded(_restore, "restore"),
+                       disabled=picked == revisions[0] or not _may("restore", owner), on_click=guarded(_restore, "restore"),
                        args=(workspace, proposal_id, picked))
 
 
@@ -387,11 +415,41 @@ def _deleted_view(workspace: Workspace, lang: str) -> None:
                   args=(workspace, pid, int(last[pid])))
 
 
+def _review_view(workspace: Workspace, proposal_id: str, name: str, lang: str) -> None:
+    """A reviewer's comment, approval or return of the picked proposal (reviewers and admins)."""
+    if not _may("comment"):
+        return
+    st.markdown(f"**{text('review', lang)}** · {escape_markdown(name)}")
+    field = bind("review_comment", "")
+    st.text_area(text("review_comment", lang), **field, height=68)
+    cols = st.columns(3)
+    for i, verdict in enumerate(("approve", "return", "comment")):
+        label = "review_comment_only" if verdict == "comment" else f"review_{verdict}"
+        cols[i].button(text(label, lang), key=f"review_{verdict}", width="stretch",
+                       on_click=guarded(_review, "review"), args=(workspace, proposal_id, verdict, field["key"]))
+
+
+def _audit_view(workspace: Workspace, lang: str) -> None:
+    """Every change of every proposal, who made it and when (admins), with a CSV download."""
+    try:
+        log = workspace.audit()
+    except GeoError as exc:
+        show("error", error_words(exc, lang))
+        return
+    with st.expander(text("audit_log", lang).format(n=len(log))):
+        shown = _times(log.drop(columns=["proposal_id"]).rename(columns={"time": "modified"}), lang)
+        shown = shown.rename(columns={"modified": "time"})
+        st.dataframe(for_display(shown, lang), hide_index=True, width="stretch")
+        st.download_button(text("audit_download", lang), lambda: csv_bytes(for_display(shown, lang)),
+                           "audit_log.csv", "text/csv", key="audit_csv", on_click="ignore")
+
+
 def proposals_panel(workspace: Workspace, current: Data, lang: str, settings=None) -> None:
     """Save the current zoning; list, open, rename, delete, restore and compare proposals."""
     s = state()
     show_messages(s, "tab_proposals", lang)
-    st.caption(text("workspace_intro", lang).format(name=workspace.path.name))
+    config = server_config()
+    st.caption(text("workspace_intro", lang).format(name=config.label or workspace_label(config.workspace)))
     _pending_open_view(current, lang)
     _conflict_view(workspace, current, lang)
     _save_form(workspace, current, lang)
@@ -399,13 +457,15 @@ def proposals_panel(workspace: Workspace, current: Data, lang: str, settings=Non
     try:
         table = workspace.list()
     except GeoError as exc:
-        st.error(error_words(exc, lang))
+        show("error", error_words(exc, lang))
         return
     if table.empty:
-        st.info(text("no_proposals", lang))
+        show("info", text("no_proposals", lang))
         _deleted_view(workspace, lang)
         return
     shown = table.drop(columns=[c for c in ("proposal_id", "dataset_fingerprint") if c in table.columns])
+    if "review_status" in shown:
+        shown["review_status"] = [text(f"review_status_{v}", lang) if v else "" for v in shown["review_status"]]
     st.dataframe(for_display(_times(shown, lang), lang), hide_index=True, width="stretch", key="proposals_table")
     names = dict(zip(table["proposal_id"], table["name"]))
     ids = list(names)
@@ -414,6 +474,8 @@ def proposals_panel(workspace: Workspace, current: Data, lang: str, settings=Non
     s.selected_proposal = st.selectbox(text("proposal", lang), ids, format_func=names.get,
                                        **bind_choice("proposal_pick", s.selected_proposal, ids))
     picked = s.selected_proposal
+    owners = dict(zip(table["proposal_id"], table["owner"])) if "owner" in table else {}
+    owner = owners.get(picked) or None
     cols = st.columns(4)
     cols[0].button(text("open", lang), key="p_open", width="stretch", on_click=guarded(_open, "open"),
                    args=(workspace, current, picked))
@@ -421,13 +483,18 @@ def proposals_panel(workspace: Workspace, current: Data, lang: str, settings=Non
     rename_key = field["key"]
     new_name = cols[1].text_input(text("new_name", lang), **field, label_visibility="collapsed",
                                   placeholder=text("new_name", lang))
-    cols[2].button(text("rename", lang), key="p_rename", width="stretch", disabled=not new_name.strip(),
+    cols[2].button(text("rename", lang), key="p_rename", width="stretch",
+                   disabled=not new_name.strip() or not _may("rename", owner),
                    on_click=guarded(_rename, "rename"), args=(workspace, current, picked, rename_key))
-    confirm = cols[3].checkbox(text("confirm_delete", lang), **bind("confirm_delete", False))
-    cols[3].button(text("delete", lang), key="p_delete", width="stretch", disabled=not confirm,
+    confirm = cols[3].checkbox(text("confirm_delete", lang), **bind("confirm_delete", False),
+                               disabled=not _may("delete", owner))
+    cols[3].button(text("delete", lang), key="p_delete", width="stretch", disabled=not confirm or not _may("delete", owner),
                    on_click=guarded(_delete, "delete"), args=(workspace, picked))
+    _review_view(workspace, picked, names[picked], lang)
     _history_view(workspace, current, picked, lang)
     _deleted_view(workspace, lang)
+    if _may("audit"):
+        _audit_view(workspace, lang)
 
     if len(names) >= 2:
         st.markdown(f"**{text('compare', lang)}**")
@@ -447,14 +514,14 @@ def compare_view(workspace: Workspace, current: Data, a: str, b: str, lang: str,
         comparison = workspace.compare(a, b, dataset.layers["communities"], barriers=dataset.layers.get("barriers"),
                                        lang=lang, dataset_fingerprint=current.key)
     except GeoError as exc:
-        st.error(error_words(exc, lang))
+        show("error", error_words(exc, lang))
         return
     figures = comparison.figures.reset_index(drop=True).rename(columns={
         "label": text("figure", lang), "a": comparison.a.name, "b": comparison.b.name, "change": text("change_b_a", lang)})
     st.dataframe(for_display(figures, lang), hide_index=True, width="stretch")
     diff = comparison.differences
     if diff.empty:
-        st.success(text("identical", lang))
+        show("success", text("identical", lang))
         return
     counts = comparison.counts()
     st.caption("；".join(f"{text('diff_' + k, lang)} {v}" for k, v in counts.items()) if lang == "zh" else
@@ -477,7 +544,7 @@ def export_panel(current: Data, lang: str) -> None:
     work = state().work_for(current.key)
     session = work.edit
     if session is None or not session.zoning.zones:
-        st.info(text("no_zones", lang))
+        show("info", text("no_zones", lang))
         return
     dataset = current.dataset
     st.caption(text("export_intro", lang))

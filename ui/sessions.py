@@ -7,22 +7,25 @@ this module is below all three, so none of them imports another to get one.
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
-
 import geopandas as gpd
 import streamlit as st
 
-from geo import Dataset, EditSession, Proposal, Zoning, community_pairs
+from geo import (
+    Dataset, DraftStore, EditSession, Proposal, Zoning, community_pairs, drafts_folder, open_workspace,
+    server_config,
+)
 from ui.state import Data
 
-#: Environment variable naming the workspace file (set by whoever runs the server).
-WORKSPACE_ENV = "PLANNER_WORKSPACE"
+
+def workspace():
+    """The server's workspace (its location is the administrator's: ``$PLANNER_CONFIG`` or
+    ``$PLANNER_WORKSPACE``; a visitor never chooses it): a GeoPackage or a PostGIS database."""
+    return open_workspace(server_config().workspace)
 
 
-def default_workspace_path() -> Path:
-    """The workspace file: ``$PLANNER_WORKSPACE``, else ``workspace/proposals.gpkg`` here."""
-    return Path(os.environ.get(WORKSPACE_ENV) or Path.cwd() / "workspace" / "proposals.gpkg").expanduser()
+def draft_store() -> DraftStore:
+    """The drafts of unsaved work (next to a GeoPackage workspace)."""
+    return DraftStore(drafts_folder(server_config()))
 
 
 @st.cache_resource(show_spinner=False, max_entries=8)

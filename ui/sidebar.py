@@ -15,6 +15,7 @@ import streamlit as st
 from geo import DEMO_PATH, GeoError, ZoneRules, dataset_fingerprint, describe_crs, load_demo
 from layers.styles import COMMUNITY_SCHEMES
 from ui.i18n import LANGS, default_lang, text
+from ui.messages import show
 from ui.state import Data, PageState, bound
 
 #: A GeoPackage with the layers of ``data/demo.gpkg`` to open instead of the demo city.
@@ -45,11 +46,17 @@ def _demo(path: str, mtime: float) -> Data:
     return Data(dataset, dataset_fingerprint(dataset), name, describe_crs(dataset.crs))
 
 
-def language(s: PageState) -> str:
-    """The page language: the browser's, switchable here (``?lang=en`` also works)."""
+def initial_language(s: PageState) -> str:
+    """The page language before the sidebar is drawn: the session's, else ``?lang=``, else the browser's."""
     if not s.lang:
         asked = st.query_params.get("lang")
         s.lang = asked if asked in LANGS else default_lang(st.context.locale)
+    return s.lang
+
+
+def language(s: PageState) -> str:
+    """The page language: the browser's, switchable here (``?lang=en`` also works)."""
+    initial_language(s)
     key = bound("lang", s.lang)
     s.lang = st.sidebar.radio(text("language", "zh"), LANGS, key=key, horizontal=True,
                               format_func=lambda code: {"zh": "中文", "en": "English"}[code])
@@ -72,7 +79,7 @@ def dataset(s: PageState, lang: str) -> Data | None:
         except (GeoError, OSError) as exc:
             from ui.messages import error_words
 
-            st.error(f"{text('load_error', lang)}: {error_words(exc, lang, file=Path(path).name)}")
+            show("error", f"{text('load_error', lang)}: {error_words(exc, lang, file=Path(path).name)}")
             current = None
         else:
             st.sidebar.caption(text("demo_caption", lang) if path == str(DEMO_PATH)
@@ -105,7 +112,7 @@ def _rules(lang: str) -> ZoneRules:
                          min_households=int(lo), max_households=int(hi), max_members=int(members),
                          max_span_m=span, same_street=not any_street, allow_anchor=anchor)
     except ValueError:
-        st.sidebar.error(text("rules_invalid", lang).format(lo=int(lo), hi=int(hi)))
+        show("error", sidebar=True, words=text("rules_invalid", lang).format(lo=int(lo), hi=int(hi)))
         return d
 
 

@@ -129,6 +129,16 @@ class Data:
 
 
 @dataclass
+class SignIn:
+    """The signed-in user of a browser session (a geo.store.access.User), when they signed in and
+    when they last clicked (epoch seconds): :mod:`ui.auth` ends it after the configured times."""
+
+    user: Any
+    started: float
+    seen: float
+
+
+@dataclass
 class PageState:
     """Everything one browser session holds."""
 
@@ -149,6 +159,9 @@ class PageState:
     draft_id: str = ""  # the page's draft on the server (ui.drafts): survives a reload
     draft_works: dict[str, dict] = field(default_factory=dict)  # drafted work of data not loaded yet
     draft_signature: str = ""
+    draft_warned: bool = False  # the planner was told that the draft cannot be written
+    sign_in: SignIn | None = None  # None: nobody signed in (or single-user mode)
+    user: Any = None  # who this run acts as (geo.store.access.User; None in single-user mode)
 
     def work_for(self, key: str) -> Work:
         """The work on the dataset ``key`` (created empty the first time)."""

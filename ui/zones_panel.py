@@ -23,13 +23,14 @@ from geo import (
 from layers import build_map
 from layers.analysis import (aged_pipelines_group, findings_group, member_frame, pairs_group, selection_group,
                              zone_view, zones_group)
+from layers.escape import escape_markdown
 from layers.geojson import for_basemap, from_basemap
 from ui import mapview, pipelines_panel
 from ui.boundary import guarded
 from ui.i18n import text
-from ui.messages import error_words, show_messages
+from ui.messages import error_words, show, show_messages
 from ui.offline import serve_assets
-from ui.sessions import neighbour_pairs
+from ui.sessions import draft_store, neighbour_pairs
 from ui.sidebar import Settings
 from ui.state import Data, Work, bind, state, widget_value
 from ui.tables import for_display
@@ -112,7 +113,7 @@ def propose(current: Data, rules: ZoneRules, lang: str) -> None:
                                                 previous=work.edit.zoning if work.edit is not None else None)
             work.selection = []
     except GeoError as exc:
-        st.error(error_words(exc, lang))
+        show("error", error_words(exc, lang))
     finally:
         bar.empty()
     work.zoom_to = None
@@ -247,15 +248,15 @@ def edit_panel(work: Work, communities: gpd.GeoDataFrame, lang: str) -> None:
     clear.button(text("clear_selection", lang), disabled=not selection, key="clear", width="stretch",
                  on_click=guarded(_clear_selection, "clear"))
     if work.edit_error is not None:
-        st.error(f"{text('edit_error', lang)}: {error_words(work.edit_error, lang)}")
+        show("error", f"{text('edit_error', lang)}: {error_words(work.edit_error, lang)}")
         work.edit_error = None
     if not selection:
-        st.info(text("click_hint", lang))
+        show("info", text("click_hint", lang))
         return
     if len(selection) == 1:
         _community_details(session, selection[0], lang)
     else:
-        st.markdown(f"**{text('selected', lang)}**: {len(selection)} — " + ", ".join(selection[:12])
+        st.markdown(f"**{text('selected', lang)}**: {len(selection)} — " + ", ".join(map(escape_markdown, selection[:12]))
                     + (" …" if len(selection) > 12 else ""))
     zone_ids = sorted(session.zoning.zones)
     target = st.selectbox(text("move_to", lang), zone_ids, key="move_target", index=None,
@@ -279,8 +280,8 @@ def edit_panel(work: Work, communities: gpd.GeoDataFrame, lang: str) -> None:
 def _community_details(session, cid: str, lang: str) -> None:
     details = session.community_details(cid, lang=lang)
     fields = details["fields"]
-    st.markdown(f"**{text('details', lang)}: {cid} {fields.get('name') or ''}**")
-    where = details["zone_id"] or text("not_in_zone", lang)
+    st.markdown(f"**{text('details', lang)}: {escape_markdown(cid)} {escape_markdown(fields.get('name'))}**")
+    where = escape_markdown(details["zone_id"]) or text("not_in_zone", lang)
     line = f"{text('in_zone', lang)}: **{where}**"
     if details["reason"]:
         line += f" · {text('reason', lang)}: {details['reason']}"
@@ -304,14 +305,14 @@ def _save_note(session, zone_id: str, key: str) -> None:
 def _zone_actions(session, zone_id: str, selection: list[str], lang: str) -> None:
     zone = session.zone(zone_id)
     locked = bool(zone["locked"])
-    st.markdown(f"**{text('zone_detail', lang)} {zone_id}** · {zone['households']:,} {text('households', lang)}"
+    st.markdown(f"**{text('zone_detail', lang)} {escape_markdown(zone_id)}** · {zone['households']:,} {text('households', lang)}"
                 f" · {zone['n_members']} {text('communities', lang)} · {zone['span_m']:.0f} m"
                 + (f" · 🔒 {text('locked_word', lang)}" if locked else ""))
     broken = session.violations_of(zone_id, lang=lang)
     if broken:
-        st.warning(text("zone_rules_broken", lang) + ":\n" + "\n".join(f"- {v['detail']}" for v in broken))
+        show("warning", text("zone_rules_broken", lang) + ":\n" + "\n".join(f"- {v['detail']}" for v in broken))
     else:
-        st.success(text("zone_ok", lang))
+        show("success", text("zone_ok", lang))
     cols = st.columns(2)
     cols[0].button(text("split", lang), key="do_split", width="stretch", help=text("split_help", lang),
                    on_click=guarded(_edit, "split"), args=(session.split_zone, zone_id, selection))
@@ -358,12 +359,6 @@ def zones_table(work: Work, lang: str) -> None:
                  on_select=functools.partial(guarded(_pick_zone, "zones_table"), key), selection_mode="single-row")
 
 
-def _workspace_path():
-    from ui.sessions import default_workspace_path
-
-    return default_workspace_path()
-
-
 @st.fragment
 def workbench(current: Data, settings: Settings, lang: str) -> None:
     """Map, edit panel and zones table; a fragment, so a click reruns only this part."""
@@ -382,7 +377,7 @@ def workbench(current: Data, settings: Settings, lang: str) -> None:
                 st.caption(text("editing_proposal", lang).format(name=work.proposal.name,
                                                                   revision=work.proposal.revision))
         else:
-            st.info(text("no_zones", lang))
+            show("info", text("no_zones", lang))
     base = base_map(dataset, current.key, lang, settings.colour_by, rules.cutoff_year, rules.small_max_households,
                     settings.basemap_key, settings.basemap, settings.datum, settings.drawn)
     pairs = neighbour_pairs(dataset, current.key, rules.gap_m, rules.same_street) if settings.show_pairs else None
@@ -404,17 +399,17 @@ def workbench(current: Data, settings: Settings, lang: str) -> None:
         _rerun_fragment()
     with right, boundary("edit_panel", lang):
         if settings.show_pipes and work.pipeline_selected:
-            st.markdown(f"**{text('pipeline_selected', lang)}: {work.pipeline_selected}**")
+            st.markdown(f"**{text('pipeline_selected', lang)}: {escape_markdown(work.pipeline_selected)}**")
             analysis = pipelines_panel.current_analysis(current)
             if analysis is not None:
                 pipelines_panel.impact_view(analysis, current, lang)
         if session is not None:
             edit_panel(work, communities, lang)
         else:
-            st.info(text("click_hint", lang))
+            show("info", text("click_hint", lang))
     from ui import drafts
 
-    drafts.autosave(state(), drafts.store(_workspace_path()))
+    drafts.autosave(state(), draft_store())
     if session is not None:
         with boundary("zones_table", lang):
             st.caption(text("zones_table", lang) + (f" · {text('zoomed_to', lang)} {work.zoom_to}"

@@ -17,6 +17,7 @@ import pandas as pd
 
 from geo.cli import options as opt
 from geo.cli.plan import add_plan_parser
+from geo.cli.users import add_users_parser
 from geo.crs.datums import DATUMS
 from geo.errors import GeoError
 
@@ -288,6 +289,7 @@ def build_parser() -> argparse.ArgumentParser:
     pipes.set_defaults(func=cmd_pipelines)
 
     add_plan_parser(sub)
+    add_users_parser(sub)
 
     demo = sub.add_parser("demo", help="generate a synthetic city GeoPackage")
     demo.add_argument("--communities", type=opt.positive_whole_number, default=1100, help="number of communities (default 1100)")

@@ -35,9 +35,10 @@ from geo.crs.systems import check_coordinates, describe_crs, local_metric_crs, r
 from geo.crs.datums import to_wgs84
 from geo.errors import GeoError, SchemaError, ValidationError
 from geo.io.parse import parse_column
-from geo.io.readers import RawLayer, read_layer
+from geo.io.limits import check_features, check_vertices
+from geo.io.readers import RawLayer, count_vertices, read_layer
 from geo.io.schema import LAYERS, match_columns, layer_spec
-from geo.io.validate import LoadReport, RowIssue, check_geometries, check_ids, check_ranges
+from geo.io.validate import LoadReport, RowIssue, check_finite, check_geometries, check_ids, check_ranges
 
 #: The demo city shipped with the tool.
 DEMO_PATH = Path(__file__).resolve().parents[2] / "data" / "demo.gpkg"
@@ -151,6 +152,9 @@ def _load_raw(raw: RawLayer, layer: str, *, mapping: Mapping[str, str] | None,
     spec = layer_spec(layer)
     place = raw.place
     where = raw.where
+    # a RawLayer made elsewhere than read_layer is bounded the same way, before the heavy work
+    check_features(place["file"], len(raw.frame))
+    check_vertices(place["file"], count_vertices(raw.frame.geometry.values))
     headers = [c for c in raw.frame.columns if c != raw.frame.geometry.name]
     match = match_columns(headers, layer, user_mapping=mapping)
     defaults = dict(defaults or {})
@@ -169,7 +173,7 @@ def _load_raw(raw: RawLayer, layer: str, *, mapping: Mapping[str, str] | None,
                         row_base=raw.row_base, row_word=raw.row_word)
     for note in raw.notes:
         action = "rejected" if note.reject else "note"
-        report.issues.append(RowIssue(note.position, action, "read", note.message))
+        report.issues.append(RowIssue(note.position, action, note.code, note.message, column=note.column))
     for canonical, others in match.ambiguous.items():
         report.issues.append(RowIssue(None, "warning", "ambiguous_column",
                                       f"{canonical} taken from '{match.mapping[canonical]}'; "
@@ -181,7 +185,12 @@ def _load_raw(raw: RawLayer, layer: str, *, mapping: Mapping[str, str] | None,
     frame, value_issues = canonical_frame(raw.frame, layer, mapping=match.mapping, defaults=defaults)
     report.issues.extend(value_issues)
 
-    geoms = np.asarray(frame.geometry.values, dtype=object)
+    # NaN / infinite coordinates: rejected row by row before GEOS or a projection meets them
+    geoms, finite_issues = check_finite(np.asarray(frame.geometry.values, dtype=object), _row_ids(frame, spec),
+                                        column=raw.frame.geometry.name)
+    report.issues.extend(finite_issues)
+    if len(geoms) and not {i.position for i in report.rejected} < set(range(len(geoms))):
+        _refuse_all(report, where, place, layer)  # every row unreadable or with NaN/inf: say why, row by row
     if swap_xy:
         geoms = shapely.transform(geoms, lambda c: c[:, ::-1])
         report.issues.append(RowIssue(None, "note", "swap_xy", "x and y swapped as asked (--swap-xy)"))
@@ -209,7 +218,7 @@ def _load_raw(raw: RawLayer, layer: str, *, mapping: Mapping[str, str] | None,
     prefix = {"communities": "C", "pipelines": "P", "facilities": "F"}.get(layer)
     gdf, id_issues = check_ids(gdf, layer, prefix=prefix)
     gdf, geom_issues = check_geometries(gdf, layer)
-    unreadable = {i.position for i in report.issues if i.code == "read" and i.action == "rejected"}
+    unreadable = {i.position for i in report.issues if i.action == "rejected"}  # read notes, bad coordinates
     geom_issues = [i for i in geom_issues if not (i.code == "no_geometry" and i.position in unreadable)]
     range_issues = check_ranges(gdf, layer)
     choice_rejects = _required_choices(gdf, value_issues, spec)
@@ -221,17 +230,29 @@ def _load_raw(raw: RawLayer, layer: str, *, mapping: Mapping[str, str] | None,
     gdf = gdf.loc[keep].reset_index(drop=True)
     report.rows_kept = int(keep.sum())
     if report.rows_kept == 0:
-        first = report.rejected[0] if report.rejected else None
-        raise ValidationError(
-            f"{where}: every one of the {report.rows_read} rows was rejected (first reason: "
-            f"{first.message if first else 'no rows'}). "
-            "Nothing can be loaded; see the full report with `python -m geo info`",
-            code="all_rows_rejected",
-            params={**place, "kind": layer, "rows": report.rows_read, "reason": first.code if first else "",
-                    "row": "" if first is None or first.position is None else first.position + raw.row_base,
-                    "column": (first.column or "") if first else ""},
-        )
+        _refuse_all(report, where, place, layer)
     return LoadedLayer(gdf, report)
+
+
+def _refuse_all(report: LoadReport, where: str, place: Mapping[str, str], layer: str) -> None:
+    """Raise ``all_rows_rejected`` with the first reason (every row of the layer was rejected)."""
+    first = report.rejected[0] if report.rejected else None
+    raise ValidationError(
+        f"{where}: every one of the {report.rows_read} rows was rejected (first reason: "
+        f"{first.message if first else 'no rows'}). "
+        "Nothing can be loaded; see the full report with `python -m geo info`",
+        code="all_rows_rejected",
+        params={**place, "kind": layer, "rows": report.rows_read, "reason": first.code if first else "",
+                "row": "" if first is None or first.position is None else first.position + report.row_base,
+                "column": (first.column or "") if first else ""},
+    )
+
+
+def _row_ids(frame: pd.DataFrame, spec) -> list[str | None]:
+    """The rows' ids as the file gives them (None where missing), for the report."""
+    if spec.id_column and spec.id_column in frame.columns:
+        return [None if pd.isna(v) else str(v) for v in frame[spec.id_column].tolist()]
+    return [None] * len(frame)
 
 
 def _required_choices(gdf: pd.DataFrame, value_issues: list[RowIssue], spec) -> list[RowIssue]:

@@ -34,7 +34,9 @@ import shapely
 from pyproj import CRS
 
 from geo.errors import InputFileError, LayerNotFoundError
+from geo.io.limits import check_features, check_vertices
 from geo.io.schema import normalize_header
+from geo.io.validate import nonfinite_message, nonfinite_vertices
 
 VECTOR_SUFFIXES = (".geojson", ".json", ".gpkg", ".shp", ".zip", ".fgb", ".kml", ".gml", ".gdb")
 TABLE_SUFFIXES = (".csv", ".txt", ".tsv", ".xlsx", ".xlsm", ".xls")
@@ -49,11 +51,17 @@ LAT_ALIASES = ("lat", "latitude", "y", "纬度", "北纬", "y坐标", "纵坐标
 
 @dataclass
 class ReadNote:
-    """Something noticed while reading one row (``position`` 0-based) or the whole file (None)."""
+    """Something noticed while reading one row (``position`` 0-based) or the whole file (None).
+
+    ``code`` is the report's reason (``read``: the geometry text cannot be read;
+    ``bad_coordinates``: a coordinate is NaN or infinite), ``column`` the file's column it is in.
+    """
 
     position: int | None
     message: str
     reject: bool = False
+    code: str = "read"
+    column: str | None = None
 
 
 @dataclass
@@ -482,6 +490,29 @@ def pick_layer(path: str | os.PathLike, layer: str | None, kind: str | None) -> 
 # --- reading -------------------------------------------------------------------------------
 
 
+def count_vertices(geoms) -> int:
+    """The vertices (coordinate pairs) of all ``geoms``, missing ones counting none.
+
+    >>> count_vertices(np.array([shapely.Point(0, 0), None, shapely.box(0, 0, 1, 1)], dtype=object))
+    6
+    """
+    geoms = np.asarray(geoms, dtype=object)
+    present = ~pd.isna(geoms)
+    return int(shapely.get_num_coordinates(geoms[present]).sum()) if present.any() else 0
+
+
+def _feature_count(vsi: str, layer: str | None) -> int | None:
+    """The features GDAL says a layer has, without reading them (None when it cannot say cheaply:
+    reading reports the real trouble)."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            count = pyogrio.read_info(vsi, layer=layer).get("features")
+    except Exception:  # noqa: BLE001 - the read that follows names the problem with the file
+        return None
+    return int(count) if count is not None and int(count) >= 0 else None
+
+
 def _read_vector(vsi: str, layer: str | None, *, encoding: str | None, display: Path) -> gpd.GeoDataFrame:
     try:
         with warnings.catch_warnings():
@@ -582,10 +613,18 @@ def _table_geometry(
     wkt_col = _find_column(columns, WKT_ALIASES, wkt, source=source) if lon is None and lat is None else None
     if wkt_col is not None:
         text = frame[wkt_col].astype(object).where(frame[wkt_col].astype(str).str.strip() != "", None)
-        geoms = shapely.from_wkt(text.to_numpy(dtype=object), on_invalid="ignore")
+        with warnings.catch_warnings():  # "invalid value" for a NaN in the text: reported row by row below
+            warnings.simplefilter("ignore", RuntimeWarning)
+            geoms = shapely.from_wkt(text.to_numpy(dtype=object), on_invalid="ignore")
         for pos in np.flatnonzero(pd.isna(geoms) & text.notna().to_numpy()):
             sample = str(text.iloc[pos])[:40]
-            notes.append(ReadNote(int(pos), f"the WKT in column '{wkt_col}' cannot be read: '{sample}...'", True))
+            notes.append(ReadNote(int(pos), f"the WKT in column '{wkt_col}' cannot be read: '{sample}...'", True,
+                                  column=wkt_col))
+        for pos, (vertex, x, y) in nonfinite_vertices(geoms).items():
+            notes.append(ReadNote(pos, nonfinite_message(geoms[pos].geom_type, vertex, x, y,
+                                                         where=f"in column '{wkt_col}', "),
+                                  True, code="bad_coordinates", column=wkt_col))
+            geoms[pos] = None
         return gpd.GeoDataFrame(frame.drop(columns=[wkt_col]), geometry=list(geoms)), notes
     lon_col = _find_column(columns, LON_ALIASES, lon, source=source)
     lat_col = _find_column(columns, LAT_ALIASES, lat, source=source)
@@ -597,18 +636,29 @@ def _table_geometry(
             + ", ".join(columns),
             code="table_no_geometry", params={"file": source, "columns": columns},
         )
-    xs = pd.to_numeric(frame[lon_col].astype(str).str.strip(), errors="coerce")
-    ys = pd.to_numeric(frame[lat_col].astype(str).str.strip(), errors="coerce")
-    bad = xs.isna() | ys.isna()
-    for pos in np.flatnonzero(bad.to_numpy()):
+    lon_text = frame[lon_col].astype(str).str.strip()
+    lat_text = frame[lat_col].astype(str).str.strip()
+    xs = pd.to_numeric(lon_text, errors="coerce")
+    ys = pd.to_numeric(lat_text, errors="coerce")
+    bad = ~(np.isfinite(xs.to_numpy(dtype=float)) & np.isfinite(ys.to_numpy(dtype=float)))
+    for pos in np.flatnonzero(bad):
+        lon_value, lat_value = frame[lon_col].iloc[pos], frame[lat_col].iloc[pos]
+        spelled = [(c, v) for c, t, v in ((lon_col, lon_text.iloc[pos], lon_value), (lat_col, lat_text.iloc[pos], lat_value))
+                   if t.lower().lstrip("+-") in ("nan", "inf", "infinity")]
+        if spelled:  # a number the file spells NaN or infinite: a coordinate that cannot be placed
+            column, value = spelled[0]
+            notes.append(ReadNote(int(pos), f"'{value}' in column '{column}' is not a finite number: "
+                                            "give the point's coordinates (or delete the row) and load it again",
+                                  True, code="bad_coordinates", column=column))
+            continue
         notes.append(ReadNote(
             int(pos),
-            f"'{frame[lon_col].iloc[pos]}', '{frame[lat_col].iloc[pos]}' in columns "
+            f"'{lon_value}', '{lat_value}' in columns "
             f"'{lon_col}', '{lat_col}' are not coordinates",
             True,
         ))
-    points = shapely.points(xs.to_numpy(dtype=float), ys.to_numpy(dtype=float))
-    points[bad.to_numpy()] = None
+    points = shapely.points(np.where(bad, 0.0, xs.to_numpy(dtype=float)), np.where(bad, 0.0, ys.to_numpy(dtype=float)))
+    points[bad] = None
     return gpd.GeoDataFrame(frame.drop(columns=[lon_col, lat_col]), geometry=list(points)), notes
 
 
@@ -671,7 +721,9 @@ def read_layer(
         if table.empty and len(table.columns) == 0:
             raise InputFileError(f"{p.name} has no table in it: export it again", code="table_empty",
                                  params={"file": p.name})
+        check_features(p.name, len(table))
         frame, geo_notes = _table_geometry(table, source=p.name, wkt=wkt, lon=lon, lat=lat, row_base=2)
+        check_vertices(p.name, count_vertices(frame.geometry.values))
         notes.extend(geo_notes)
         if used and used != "utf-8-sig":
             notes.append(ReadNote(None, f"text read as {used.upper()}"))
@@ -699,7 +751,10 @@ def read_layer(
         layer_name = None
     elif suffix != ".zip":
         layer_name = pick_layer(p, layer, kind)
+    check_features(display.name, _feature_count(_vsi(p, member), layer_name))
     frame = _read_vector(_vsi(p, member), layer_name, encoding=encoding, display=display)
+    check_features(display.name, len(frame))
+    check_vertices(display.name, count_vertices(frame.geometry.values))
     crs = CRS.from_user_input(frame.crs) if frame.crs is not None else None
     if len(frame) and bool(np.any(shapely.has_z(np.asarray(frame.geometry.values)))):
         frame = frame.set_geometry(shapely.force_2d(frame.geometry.values))

@@ -147,6 +147,60 @@ class LoadReport:
         return out
 
 
+def nonfinite_vertices(geoms: np.ndarray) -> dict[int, tuple[int, float, float]]:
+    """The geometries holding a NaN or infinite coordinate: position -> (vertex number from 1, x, y)
+    of the first such vertex. Missing geometries are left out (they are no geometry, not a bad one).
+
+    Example
+    -------
+    >>> from shapely import LineString, Point
+    >>> nonfinite_vertices(np.array([Point(1, 2), LineString([(0, 0), (float("nan"), 1)]), None], dtype=object))
+    {1: (2, nan, 1.0)}
+    """
+    geoms = np.asarray(geoms, dtype=object)
+    present = np.flatnonzero(~pd.isna(geoms))
+    if not len(present):
+        return {}
+    coords, owner = shapely.get_coordinates(geoms[present], return_index=True)
+    bad = ~np.isfinite(coords).all(axis=1)
+    if not bad.any():
+        return {}
+    starts = np.searchsorted(owner, np.arange(len(present)))
+    out: dict[int, tuple[int, float, float]] = {}
+    for k in np.flatnonzero(bad):
+        pos = int(present[owner[k]])
+        if pos not in out:
+            out[pos] = (int(k - starts[owner[k]]) + 1, float(coords[k, 0]), float(coords[k, 1]))
+    return out
+
+
+def nonfinite_message(geom_type: str, vertex: int, x: float, y: float, *, where: str = "") -> str:
+    """Words for a geometry with a NaN or infinite coordinate: which vertex, what it holds, the fix.
+
+    >>> nonfinite_message("Point", 1, float("inf"), 44.0)
+    'the point is (inf, 44): a coordinate that is NaN or infinite cannot be placed; correct it in the file (or delete the row) and load it again'
+    """
+    at = f"the point is ({x:g}, {y:g})" if geom_type == "Point" else \
+        f"vertex {vertex} of the {geom_type} is ({x:g}, {y:g})"
+    return (f"{where}{at}: a coordinate that is NaN or infinite cannot be placed; correct it in the file "
+            "(or delete the row) and load it again")
+
+
+def check_finite(geoms: np.ndarray, ids: list[str | None], *, column: str = "geometry"
+                 ) -> tuple[np.ndarray, list[RowIssue]]:
+    """Reject the geometries with a NaN or infinite coordinate, before anything computes with them
+    (GEOS stops on them, projections spread them): a copy of ``geoms`` with those set to None, and
+    one ``bad_coordinates`` issue per row naming the vertex and its values."""
+    geoms = np.asarray(geoms, dtype=object).copy()
+    issues = []
+    for pos, (vertex, x, y) in nonfinite_vertices(geoms).items():
+        issues.append(RowIssue(pos, "rejected", "bad_coordinates",
+                               nonfinite_message(geoms[pos].geom_type, vertex, x, y), column=column,
+                               row_id=ids[pos] if pos < len(ids) else None))
+        geoms[pos] = None
+    return geoms, issues
+
+
 def _type_family(geom_type: str) -> str:
     return geom_type.replace("Multi", "")
 
@@ -204,12 +258,13 @@ def check_geometries(gdf: gpd.GeoDataFrame, layer: str) -> tuple[gpd.GeoDataFram
     live = present & ~empty
     coords_ok = np.ones(len(geoms), bool)
     if live.any():
-        bounds = shapely.bounds(geoms[live])
-        coords_ok[live] = np.isfinite(bounds).all(axis=1)
-    for pos in np.flatnonzero(live & ~coords_ok):
-        issues.append(RowIssue(int(pos), "rejected", "bad_coordinates",
-                               "the coordinates are not finite numbers (or fall outside the CRS)",
-                               row_id=ids[pos]))
+        # every vertex, not the bounds: GEOS leaves a NaN vertex out of a polygon's envelope
+        for pos, (vertex, x, y) in nonfinite_vertices(np.where(live, geoms, None)).items():
+            coords_ok[pos] = False
+            issues.append(RowIssue(pos, "rejected", "bad_coordinates",
+                                   nonfinite_message(geoms[pos].geom_type, vertex, x, y)
+                                   + " (a position outside the coordinate system gives this too)",
+                                   column=gdf.geometry.name, row_id=ids[pos]))
     live &= coords_ok
 
     types = np.array([g.geom_type if g is not None else "" for g in geoms], dtype=object)

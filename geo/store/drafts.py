@@ -59,6 +59,24 @@ def valid_draft_id(draft_id: str | None) -> bool:
     return bool(draft_id) and bool(_DRAFT_ID.match(str(draft_id)))
 
 
+class DraftWriteError(GeoError, OSError):
+    """A draft cannot be written (a full disk, a read-only folder); the previous one is kept."""
+
+
+def _fsync_dir(folder: Path) -> None:
+    """Sync ``folder`` so that a rename in it is on disk (POSIX; a no-op where it cannot be opened)."""
+    try:
+        handle = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(handle)
+    except OSError:
+        pass
+    finally:
+        os.close(handle)
+
+
 class DraftStore:
     """Drafts in ``folder`` (created on the first save)."""
 
@@ -85,10 +103,14 @@ class DraftStore:
                 handle.flush()
                 os.fsync(handle.fileno())
             os.replace(tmp, target)
-        except BaseException:
+        except BaseException as exc:
             with contextlib.suppress(OSError):
                 tmp.unlink()
+            if isinstance(exc, OSError):  # a full disk, a read-only folder: the page words it
+                raise DraftWriteError(f"draft {draft_id} cannot be written in {self.folder} ({exc}); "
+                                      "the previous draft is kept", code="draft_write") from exc
             raise
+        _fsync_dir(self.folder)  # the rename itself survives a power cut
 
     def load(self, draft_id: str) -> dict[str, Any] | None:
         """A draft's content, or None when there is none (or it cannot be read)."""
@@ -108,7 +130,10 @@ class DraftStore:
             return 0
         now, removed = time.time(), 0
         for path in self.folder.iterdir():
-            age = now - path.stat().st_mtime
+            try:
+                age = now - path.stat().st_mtime
+            except OSError:  # gone meanwhile: another tab's save moved its temporary file into place
+                continue
             stale = (path.suffix == ".tmp" and age > 3600) or (path.suffix == ".json" and age > self.max_age_s)
             if stale and path.is_file():
                 with contextlib.suppress(OSError):

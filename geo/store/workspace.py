@@ -1,4 +1,4 @@
-"""Proposals that last: save, list, open, rename, delete, restore and compare zonings in a workspace.
+"""Proposals that last: save, list, open, rename, delete, restore, review and compare zonings in a workspace.
 
 A workspace is one GeoPackage on disk (its path is configurable) that QGIS and pyogrio read like
 any other. Every save is a *revision* that is kept: nothing a planner saved is ever lost, and any
@@ -11,7 +11,8 @@ revision can be opened or made the live one again. The file holds four tables:
   ``rules``, ``overrides``, ``edits``, ``zone_notes``, ``locked_zones``, ``zone_schema`` (the
   zone table's columns and types, for an exact round trip), ``dataset`` (``fingerprint``,
   ``name``, ``communities`` of the data it was made on), ``reasons`` (left-out candidate ->
-  ``[reason_code, relaxation]``), ``used_zone_ids``, and the text ``action`` that made it;
+  ``[reason_code, relaxation]``), ``used_zone_ids``, the text ``action`` that made it, its
+  ``owner``, the review ``comment`` of the revision and the ``review_status``;
 * ``proposal_zones`` (features): ``proposal_id`` + the zone figures + the outline, of the live
   revisions only;
 * ``proposal_assignments`` (attribute table): ``proposal_id``, ``community_id``, ``zone_id`` of
@@ -33,11 +34,30 @@ Revisions are numbered 1, 2, ... per proposal, and every change appends exactly 
   proposal leaves the three live tables and :meth:`Workspace.list`, and is listed by
   :meth:`Workspace.deleted` (:meth:`Workspace.delete`);
 * ``restore``: the content of an earlier revision made live again (also un-deletes)
-  (:meth:`Workspace.restore`).
+  (:meth:`Workspace.restore`);
+* ``comment``, ``approve``, ``return``: a review of the live content, which it keeps, with the
+  reviewer's ``comment`` (:meth:`Workspace.review`). ``review_status`` is ``approved`` or
+  ``returned`` after the latest approve/return since the latest save or restore, else empty: a
+  save after an approval needs approving again.
 
 A revision's ``author`` and ``modified`` say who made it and when (for delete and restore, the
 ``author`` given, else the previous one's). ``used_zone_ids`` only grows: each revision holds every
 zone id any revision of the proposal used, so a new zone never takes an old zone's id.
+
+Owners, rights and the audit log
+--------------------------------
+Each proposal has an ``owner``, the login that created it (revision 1's author; a proposal of a
+workspace written before owners were kept is owned by its first revision's author). Every change
+takes ``actor``, the signed-in :class:`geo.store.access.User`: before anything is written it is
+checked with :func:`geo.store.access.require` (``save_new`` for a new proposal, else ``save``;
+``rename``, ``delete``, ``restore``, the review's verdict) against the proposal's owner, so a
+viewer cannot save, a planner changes only their own proposals and a reviewer reviews but does
+not save; the revision's author is then the actor's login. ``actor=None`` is the single-user mode,
+where everything is allowed. :meth:`Workspace.audit` lists every revision of every proposal
+(deleted ones too), newest first: who did what, when, to which revision, with what comment.
+
+The rows both back ends store (this GeoPackage and :class:`geo.store.postgis.PostgisWorkspace`),
+and the checks of a save, are in :mod:`geo.store.records`; this module keeps the file.
 
 Names are unique among live proposals (a deleted proposal's name is free again). A proposal is
 bound to the data it was made on (``dataset["fingerprint"]``): a save never replaces a proposal,
@@ -46,12 +66,12 @@ or a same-named one, made on other data (:class:`ConflictError` ``"other_dataset
 (:class:`ProposalDataError`).
 
 A workspace written before revisions were kept (no ``proposal_revisions`` table, no ``dataset``,
-``reasons``, ``used_zone_ids``, ``action`` columns) opens as if each proposal's row were its only
+``reasons``, ``used_zone_ids``, ``action``, ``owner``, ``comment``, ``review_status`` columns) opens as if each proposal's row were its only
 revision (missing columns take their defaults), and is migrated on the next change.
 
 Atomicity and concurrency
 -------------------------
-Every change (save, rename, delete, restore) is one read-modify-write done under an exclusive
+Every change (save, rename, delete, restore, review) is one read-modify-write done under an exclusive
 ``fcntl.flock`` on a sidecar file ``<workspace>.lock``; the new workspace is written whole into a
 temporary file in the same directory, flushed with ``fsync``, and moved over the old one with
 ``os.replace`` (atomic on POSIX), after which the directory is synced. Readers take a shared lock,
@@ -87,562 +107,95 @@ Example
 [[2, 'save', 1], [1, 'save', 2]]
 >>> ws.restore(saved.proposal_id, 1).assignment, ws.open("方案一").revision
 ({'a': 'Z1', 'b': 'Z1'}, 3)
+>>> from geo.store.access import User
+>>> ws.review("方案一", "approve", comment="同意", actor=User("rita", "reviewer")).review_status
+'approved'
+>>> ws.audit()[["user", "action", "revision", "comment"]].values.tolist()[:2]
+[['rita', 'approve', 4, '同意'], ['李工', 'restore', 3, '']]
 """
 
 from __future__ import annotations
 
 import contextlib
 import dataclasses
+import errno
 import json
-import math
 import os
 import sqlite3
 import uuid
-import warnings
 from collections.abc import Collection, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
-import numpy as np
 import pandas as pd
 import pyogrio
+import pyogrio.errors
 import shapely
 
-from geo.errors import CRSError, GeoError, InputFileError, SchemaError
-from geo.zoning.members import encode_members, parse_members
+from geo.errors import GeoError, SchemaError
+from geo.store.access import User, require
+from geo.store.records import (  # noqa: F401 - re-exported: the workspace's public names stay importable here
+    ACTIONS,
+    ASSIGNMENTS,
+    AUDIT_COLUMNS,
+    FORMAT_VERSION,
+    HISTORY_COLUMNS,
+    INT_COLUMNS,
+    INT_FIGURES,
+    META_COLUMNS,
+    PROPOSAL_COLUMNS,
+    PROPOSALS,
+    REVIEW_VERDICTS,
+    REVISION_COLUMNS,
+    REVISIONS,
+    ZONES,
+    ConflictError,
+    Proposal,
+    ProposalDataError,
+    ProposalNameError,
+    ProposalNotFoundError,
+    ReviewCommentError,
+    WorkspaceError,
+    acting,
+    as_flag,
+    as_text,
+    assignment_json,
+    check_save,
+    check_verdict,
+    dataset_fingerprint,
+    decode_proposal,
+    deleted_table,
+    first_authors,
+    history_table,
+    is_null,
+    json_assignment,
+    json_cell,
+    latest_rows,
+    list_table,
+    name_taken,
+    next_row,
+    no_revision,
+    not_found,
+    now_iso,
+    overrides_from_dict,
+    overrides_to_dict,
+    owner_from,
+    revision_row,
+    rules_from_dict,
+    rules_to_dict,
+    saved_proposal,
+    to_json,
+    zone_ids_of,
+    zone_rows,
+    audit_table,
+)
 
 try:  # POSIX; the app runs on Linux servers
     import fcntl
 except ImportError:  # pragma: no cover - Windows
     fcntl = None
-
-PROPOSALS = "proposals"
-ZONES = "proposal_zones"
-ASSIGNMENTS = "proposal_assignments"
-REVISIONS = "proposal_revisions"
-#: Columns of the ``proposals`` table (the live revision of each proposal), in order.
-PROPOSAL_COLUMNS = [
-    "proposal_id", "name", "author", "notes", "created", "modified", "revision", "crs",
-    "zones", "communities_in_zones", "households_in_zones", "mean_compactness",
-    "rules", "overrides", "edits", "zone_notes", "locked_zones", "zone_schema", "format_version",
-    "dataset", "reasons", "used_zone_ids", "action",
-]
-#: Columns of the ``proposal_revisions`` table (every revision), in order.
-REVISION_COLUMNS = [*PROPOSAL_COLUMNS, "deleted", "assignment"]
-#: What can make a revision.
-ACTIONS = ("save", "rename", "delete", "restore")
-FORMAT_VERSION = 2
-_INT_FIGURES = ("zones", "communities_in_zones", "households_in_zones")
-_INT_COLUMNS = ("revision", "format_version", "deleted", *_INT_FIGURES)
-
-# --- errors ------------------------------------------------------------------------------------
-
-
-class WorkspaceError(InputFileError):
-    """The workspace file cannot be used: not a GeoPackage, not a workspace, or damaged."""
-
-
-class ProposalNotFoundError(GeoError, KeyError):
-    """No proposal (or no revision) of that id or name is in the workspace.
-
-    Attributes
-    ----------
-    code
-        ``"not_found"``, for a page to word it.
-    key
-        The id or name asked for.
-    revision
-        The revision asked for, when one was.
-
-    Example
-    -------
-    >>> error = ProposalNotFoundError("no proposal 'x'", key="x")
-    >>> str(error), error.code, error.key, isinstance(error, KeyError)
-    ("no proposal 'x'", 'not_found', 'x', True)
-    """
-
-    code = "not_found"
-
-    def __init__(self, message: str = "", *, key: str = "", revision: int | None = None):
-        super().__init__(message)
-        self.key = key
-        self.revision = revision
-
-    @property
-    def params(self) -> dict:
-        """The facts a page's words may name."""
-        return {"key": self.key, "revision": self.revision}
-
-    def __str__(self) -> str:  # KeyError would quote the message
-        return str(self.args[0]) if self.args else ""
-
-    def __reduce__(self):  # keyword attributes survive pickling (a process pool, a session store)
-        return type(self), (str(self),), {"key": self.key, "revision": self.revision}
-
-
-class ProposalNameError(GeoError, ValueError):
-    """A proposal's name is empty (``code="name_empty"``).
-
-    Example
-    -------
-    >>> isinstance(ProposalNameError("a proposal needs a name"), ValueError), ProposalNameError.code
-    (True, 'name_empty')
-    """
-
-    code = "name_empty"
-
-
-class ProposalDataError(GeoError, KeyError):
-    """A proposal was made on other data than the one it is compared on (``code="other_dataset"``).
-
-    Attributes
-    ----------
-    proposal_name
-        The proposal that does not fit.
-    unknown
-        The communities it places that the layer lacks (empty when the fingerprints differ).
-    dataset_name
-        The name of the data it was made on ("" when unknown).
-
-    Example
-    -------
-    >>> error = ProposalDataError("proposal 'A' places x", proposal_name="A", unknown=["x"])
-    >>> str(error), error.code, error.unknown, isinstance(error, KeyError)
-    ("proposal 'A' places x", 'other_dataset', ['x'], True)
-    """
-
-    code = "other_dataset"
-
-    def __init__(self, message: str = "", *, proposal_name: str = "", unknown: Sequence[str] = (),
-                 dataset_name: str = ""):
-        super().__init__(message)
-        self.proposal_name = proposal_name
-        self.unknown = list(unknown)
-        self.dataset_name = dataset_name
-
-    @property
-    def params(self) -> dict:
-        """The facts a page's words may name."""
-        return {"name": self.proposal_name, "ids": self.unknown, "dataset": self.dataset_name}
-
-    def __str__(self) -> str:  # KeyError would quote the message
-        return str(self.args[0]) if self.args else ""
-
-    def __reduce__(self):
-        return type(self), (str(self),), {"proposal_name": self.proposal_name, "unknown": self.unknown,
-                                          "dataset_name": self.dataset_name}
-
-
-class ConflictError(GeoError, RuntimeError):
-    """A save collides with what is on disk; the caller decides what to do.
-
-    Attributes
-    ----------
-    kind, code
-        ``"revision"`` (someone saved the proposal since it was opened), ``"deleted"`` (someone
-        deleted it), ``"name_taken"`` (another live proposal has that name), or
-        ``"other_dataset"`` (the stored proposal, or the same-named one a save would replace,
-        was made on other data: never overwritten, save under a new name). ``code`` is ``kind``.
-    proposal_id, name
-        The proposal being saved.
-    expected_revision
-        The revision the caller started from.
-    disk_revision
-        The revision stored now (of the other proposal for ``name_taken``; None when deleted).
-    disk_modified, disk_author, disk_proposal_id
-        When, by whom and under which id the stored version was saved (deleted, for
-        ``deleted``).
-    disk_dataset_name
-        The name of the data the stored proposal was made on (None when unknown).
-    path
-        The workspace file.
-
-    The planner's choices: overwrite (``save(..., overwrite=True)``, not for
-    ``other_dataset``), save under a new name (``save(proposal.as_new(name))``), or reload
-    (``open(proposal_id)``).
-
-    Example
-    -------
-    >>> error = ConflictError("taken", kind="name_taken", proposal_id="p", name="A", expected_revision=0,
-    ...                       disk_revision=3, path=Path("w.gpkg"))
-    >>> error.code, error.disk_revision, error.disk_dataset_name
-    ('name_taken', 3, None)
-    """
-
-    def __init__(self, message: str, *, kind: str, proposal_id: str, name: str,
-                 expected_revision: int | None, disk_revision: int | None, path: Path,
-                 disk_modified: str | None = None, disk_author: str | None = None,
-                 disk_proposal_id: str | None = None, disk_dataset_name: str | None = None):
-        super().__init__(message)
-        self.kind = kind
-        self.proposal_id = proposal_id
-        self.name = name
-        self.expected_revision = expected_revision
-        self.disk_revision = disk_revision
-        self.disk_modified = disk_modified
-        self.disk_author = disk_author
-        self.disk_proposal_id = disk_proposal_id
-        self.disk_dataset_name = disk_dataset_name
-        self.path = path
-
-    @property
-    def code(self) -> str:
-        """The kind of conflict, for a page to word it."""
-        return self.kind
-
-    def __reduce__(self):
-        return _conflict_error, (str(self), dict(vars(self)))
-
-
-def _conflict_error(message: str, attributes: dict) -> ConflictError:
-    """The :class:`ConflictError` a pickle stored (its attributes restored, not a new error raised)."""
-    error = ConflictError.__new__(ConflictError)
-    error.args = (message,)
-    error.__dict__.update(attributes)
-    return error
-
-
-# --- rules and overrides as JSON ---------------------------------------------------------------
-
-
-def rules_to_dict(rules: Any = None) -> dict:
-    """A :class:`geo.zoning.zones.ZoneRules` as a plain dict (defaults when None).
-
-    Example
-    -------
-    >>> from geo.zoning.zones import ZoneRules
-    >>> rules_to_dict(ZoneRules(min_households=200))["min_households"]
-    200
-    """
-    from geo.zoning.zones import ZoneRules
-
-    return dataclasses.asdict(rules if rules is not None else ZoneRules())
-
-
-def rules_from_dict(data: Mapping[str, Any] | None) -> Any:
-    """The :class:`geo.zoning.zones.ZoneRules` of a dict; missing keys take their defaults.
-
-    Keys that ZoneRules does not know (a workspace written by another version) are left out
-    with a warning.
-
-    Raises
-    ------
-    ValueError
-        When a value breaks a rule's own check (e.g. minimum above maximum).
-
-    Example
-    -------
-    >>> rules_from_dict({"min_households": 200}).min_households
-    200
-    """
-    from geo.zoning.zones import ZoneRules
-
-    data = dict(data or {})
-    known = {f.name for f in dataclasses.fields(ZoneRules)}
-    unknown = sorted(set(data) - known)
-    if unknown:
-        warnings.warn(f"zone rules {', '.join(unknown)} are not known to this version and are left out",
-                      stacklevel=2)
-    return ZoneRules(**{k: v for k, v in data.items() if k in known})
-
-
-def overrides_to_dict(overrides: Any = None) -> dict:
-    """A :class:`geo.zoning.zones.Overrides` as JSON-ready lists, sorted so equal overrides compare equal.
-
-    Example
-    -------
-    >>> from geo.zoning.zones import Overrides
-    >>> overrides_to_dict(Overrides(locked_together=(frozenset({"b", "a"}),), fixed_zones={"Z9": ("c", "d")}))
-    {'locked_together': [['a', 'b']], 'forbidden_pairs': [], 'fixed_zones': {'Z9': ['c', 'd']}}
-    """
-    if overrides is None:
-        return {"locked_together": [], "forbidden_pairs": [], "fixed_zones": {}}
-    return {
-        "locked_together": sorted(sorted(map(str, g)) for g in overrides.locked_together),
-        "forbidden_pairs": sorted([str(a), str(b)] for a, b in overrides.forbidden_pairs),
-        "fixed_zones": {str(z): [str(m) for m in ms] for z, ms in sorted(overrides.fixed_zones.items())},
-    }
-
-
-def overrides_from_dict(data: Mapping[str, Any] | None) -> Any:
-    """The :class:`geo.zoning.zones.Overrides` of :func:`overrides_to_dict`'s dict.
-
-    Example
-    -------
-    >>> overrides_from_dict({"forbidden_pairs": [["a", "b"]]}).forbidden_pairs
-    (('a', 'b'),)
-    """
-    from geo.zoning.zones import Overrides
-
-    data = dict(data or {})
-    return Overrides(
-        locked_together=tuple(frozenset(map(str, g)) for g in data.get("locked_together", [])),
-        forbidden_pairs=tuple((str(a), str(b)) for a, b in data.get("forbidden_pairs", [])),
-        fixed_zones={str(z): tuple(map(str, ms)) for z, ms in dict(data.get("fixed_zones", {})).items()},
-    )
-
-
-# --- the proposal --------------------------------------------------------------------------------
-
-
-def _now() -> str:
-    return datetime.now(UTC).isoformat(timespec="milliseconds")
-
-
-@dataclass(frozen=True)
-class Proposal:
-    """One named zoning a planner keeps: parameters, edits, zones, notes, author and time.
-
-    Attributes
-    ----------
-    name
-        Unique among a workspace's live proposals.
-    assignment
-        community id -> zone id of every placed community.
-    zones
-        Zone figures and outlines as :func:`geo.zoning.score.score_zoning` returns them (any CRS,
-        kept); None when not computed, and for a revision that is not the latest.
-    rules, overrides
-        :class:`geo.zoning.zones.ZoneRules` / :class:`geo.zoning.zones.Overrides` as dicts
-        (:meth:`zone_rules`, :meth:`zone_overrides` give the objects back).
-    edits
-        The caller's edit log: JSON-ready dicts, kept in order.
-    zone_notes
-        zone id -> note (e.g. why a zone that breaks a rule is kept).
-    locked_zones
-        Zone ids the planner locked.
-    author, notes
-        Who made it (this revision) and what it is for.
-    proposal_id
-        A stable uuid, given at creation.
-    created, modified
-        ISO 8601 UTC times, set by :meth:`Workspace.save`.
-    revision
-        0 until saved, then the stored revision (one more on each change).
-    dataset
-        The data it was made on, filled by the caller: ``{"fingerprint": str, "name": str,
-        "communities": int}``; ``{}`` when unknown (a save then keeps the stored one).
-    reasons
-        Left-out candidate community id -> ``[reason_code, relaxation_or_None]``, the zoning
-        engine's reasons, so an opened proposal shows them again.
-    used_zone_ids
-        Every zone id ever used in this proposal (so a new zone never reuses one); the
-        workspace adds the ids of every stored revision.
-    action
-        What made this revision: ``"save"``, ``"rename"``, ``"delete"`` or ``"restore"``.
-
-    Example
-    -------
-    >>> from geo.zoning.zones import ZoneRules
-    >>> p = Proposal.from_zoning("A", {"a": "Z1"}, rules=ZoneRules(max_members=4),
-    ...                          dataset={"fingerprint": "f00d", "name": "demo", "communities": 3})
-    >>> p.zone_rules().max_members, p.revision, len(p.proposal_id), p.fingerprint, p.action
-    (4, 0, 32, 'f00d', 'save')
-    """
-
-    name: str
-    assignment: Mapping[str, str] = field(default_factory=dict)
-    zones: gpd.GeoDataFrame | None = None
-    rules: Mapping[str, Any] = field(default_factory=rules_to_dict)
-    overrides: Mapping[str, Any] = field(default_factory=overrides_to_dict)
-    edits: Sequence[Mapping[str, Any]] = ()
-    zone_notes: Mapping[str, str] = field(default_factory=dict)
-    locked_zones: Sequence[str] = ()
-    author: str = ""
-    notes: str = ""
-    proposal_id: str = field(default_factory=lambda: uuid.uuid4().hex)
-    created: str | None = None
-    modified: str | None = None
-    revision: int = 0
-    dataset: Mapping[str, Any] = field(default_factory=dict)
-    reasons: Mapping[str, Sequence] = field(default_factory=dict)
-    used_zone_ids: Sequence[str] = ()
-    action: str = "save"
-
-    @classmethod
-    def from_zoning(cls, name: str, assignment: Mapping[str, str], *, zones: gpd.GeoDataFrame | None = None,
-                    rules: Any = None, overrides: Any = None, **attributes: Any) -> Proposal:
-        """A new proposal from a zoning and the ZoneRules/Overrides objects it was made with."""
-        return cls(name=name, assignment=dict(assignment), zones=zones, rules=rules_to_dict(rules),
-                   overrides=overrides_to_dict(overrides), **attributes)
-
-    @property
-    def fingerprint(self) -> str:
-        """The fingerprint of the data it was made on ("" when unknown)."""
-        return dataset_fingerprint(self.dataset)
-
-    def zone_rules(self) -> Any:
-        """The rules as a :class:`geo.zoning.zones.ZoneRules`."""
-        return rules_from_dict(self.rules)
-
-    def zone_overrides(self) -> Any:
-        """The overrides as a :class:`geo.zoning.zones.Overrides`."""
-        return overrides_from_dict(self.overrides)
-
-    def as_new(self, name: str) -> Proposal:
-        """A copy under a new name and a new id, not yet saved ("save as")."""
-        return dataclasses.replace(self, name=name, proposal_id=uuid.uuid4().hex, created=None,
-                                   modified=None, revision=0, action="save")
-
-    def figures(self) -> dict:
-        """Headline figures: zones, communities and households in zones, mean compactness."""
-        zones = self.zones
-        n_zones = len(set(self.assignment.values()))
-        households = None
-        compactness = None
-        if zones is not None and len(zones):
-            n_zones = len(zones)
-            if "households" in zones:
-                households = int(pd.to_numeric(zones["households"], errors="coerce").fillna(0).sum())
-            if "compactness" in zones:
-                value = pd.to_numeric(zones["compactness"], errors="coerce").mean()
-                compactness = None if pd.isna(value) else round(float(value), 3)
-        return {"zones": n_zones, "communities_in_zones": len(self.assignment),
-                "households_in_zones": households, "mean_compactness": compactness}
-
-
-def dataset_fingerprint(dataset: Mapping[str, Any] | None) -> str:
-    """The ``fingerprint`` of a proposal's ``dataset`` record, "" when there is none.
-
-    Example
-    -------
-    >>> dataset_fingerprint({"fingerprint": "ab12", "name": "demo"}), dataset_fingerprint(None)
-    ('ab12', '')
-    """
-    value = (dataset or {}).get("fingerprint")
-    return "" if value is None else str(value)
-
-
-def _used_zone_ids(*sources: Any) -> list[str]:
-    """Every zone id in ``sources`` (sequences of ids, or assignments community -> zone), sorted."""
-    used: set[str] = set()
-    for source in sources:
-        values = source.values() if isinstance(source, Mapping) else (source or ())
-        used.update(str(z) for z in values if z is not None)
-    return sorted(used)
-
-
-# --- encoding a proposal into the tables ----------------------------------------------------------
-
-
-def _json(value: Any, what: str, name: str) -> str:
-    try:
-        return json.dumps(value, ensure_ascii=False, sort_keys=False, allow_nan=False)
-    except (TypeError, ValueError) as exc:
-        # builtin: what is saved is built by our own code (ids, notes as text), not typed by a planner
-        raise ValueError(f"proposal '{name}': its {what} cannot be saved as JSON ({exc}); "
-                         "keep only strings, numbers, booleans, lists and dicts in it") from exc
-
-
-def _plain(value: Any) -> Any:
-    if isinstance(value, Mapping):
-        return {str(k): _plain(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple, np.ndarray)):
-        return [_plain(v) for v in value]
-    if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
-        return None
-    if isinstance(value, np.generic):
-        return _plain(value.item())
-    return value
-
-
-def _is_list_column(series: pd.Series) -> bool:
-    values = series.dropna()
-    return bool(len(values)) and all(isinstance(v, (list, tuple, np.ndarray)) for v in values)
-
-
-def _zone_schema(zones: gpd.GeoDataFrame) -> list[list[str]]:
-    """[[column, kind]]: kind ``list`` (JSON-encoded), ``int``, ``float``, ``bool``, ``str`` or ``text`` (object).
-
-    ``members`` is always ``list`` (stored as :func:`geo.zoning.members.encode_members` text), even
-    when the zones were read back from a file that held it as text.
-    """
-    schema = []
-    for column in zones.columns:
-        if column == zones.active_geometry_name:
-            continue
-        series = zones[column]
-        if column == "members" or _is_list_column(series):
-            kind = "list"
-        elif pd.api.types.is_bool_dtype(series):
-            kind = "bool"
-        elif pd.api.types.is_integer_dtype(series):
-            kind = "int"
-        elif pd.api.types.is_float_dtype(series):
-            kind = "float"
-        elif isinstance(series.dtype, pd.StringDtype):
-            kind = "str"
-        else:
-            kind = "text"
-        schema.append([str(column), kind])
-    return schema
-
-
-def _zone_rows(proposal: Proposal, target_crs: Any) -> tuple[gpd.GeoDataFrame | None, list, str | None]:
-    """The proposal's zones ready for ``proposal_zones`` (in the layer's CRS), their schema, their CRS."""
-    zones = proposal.zones
-    if zones is None:
-        return None, [], None
-    if zones.crs is None:
-        raise CRSError(f"proposal '{proposal.name}': its zones have no CRS; set one "
-                       "(zones.set_crs(...)) before saving, they are stored with their CRS",
-                       code="proposal_zones_no_crs", params={"name": str(proposal.name)})
-    if "proposal_id" in zones.columns:
-        raise SchemaError(f"proposal '{proposal.name}': its zones have a column 'proposal_id', which the "
-                          "workspace uses itself; rename or drop it before saving",
-                          code="proposal_zones_reserved_column", params={"name": str(proposal.name),
-                                                                         "column": "proposal_id"})
-    schema = _zone_schema(zones)
-    table = pd.DataFrame({"proposal_id": [proposal.proposal_id] * len(zones)})
-    for column, kind in schema:
-        values = zones[column].to_numpy(dtype=object)
-        if kind == "list" and column == "members":
-            table[column] = [None if _plain(v) is None else encode_members(parse_members(v)) for v in values]
-        elif kind == "list":
-            table[column] = [None if v is None else _json(_plain(v), f"zone column '{column}'", proposal.name)
-                             for v in values]
-        elif kind in ("text", "str"):
-            table[column] = [None if _plain(v) is None else str(v) for v in values]
-        else:
-            table[column] = zones[column].to_numpy()
-    geoms = zones.geometry if target_crs is None else zones.geometry.to_crs(target_crs)
-    frame = gpd.GeoDataFrame(table, geometry=np.asarray(geoms.array, dtype=object), crs=geoms.crs)
-    return frame, schema, zones.crs.to_wkt()
-
-
-def _proposal_row(p: Proposal, schema: list, crs_wkt: str | None) -> dict:
-    """The ``proposals`` row of ``p`` (every column of :data:`PROPOSAL_COLUMNS`)."""
-    if p.action not in ACTIONS:  # set by our own code, never by a planner: builtin
-        raise ValueError(f"proposal '{p.name}': action '{p.action}' is not one of {', '.join(ACTIONS)}")
-    row = {"proposal_id": p.proposal_id, "name": p.name, "author": p.author or "", "notes": p.notes or "",
-           "created": p.created, "modified": p.modified, "revision": int(p.revision), "crs": crs_wkt}
-    row.update(p.figures())
-    row.update({
-        "rules": _json(rules_to_dict(rules_from_dict(p.rules)), "rules", p.name),
-        "overrides": _json(overrides_to_dict(overrides_from_dict(p.overrides)), "overrides", p.name),
-        "edits": _json([dict(e) for e in p.edits], "edit log", p.name),
-        "zone_notes": _json({str(k): v for k, v in p.zone_notes.items()}, "zone notes", p.name),
-        "locked_zones": _json([str(z) for z in p.locked_zones], "locked zones", p.name),
-        "zone_schema": _json(schema, "zone columns", p.name),
-        "format_version": FORMAT_VERSION,
-        "dataset": _json(_plain(dict(p.dataset or {})), "dataset", p.name),
-        "reasons": _json({str(c): _plain(r) for c, r in (p.reasons or {}).items()}, "reasons", p.name),
-        "used_zone_ids": _json(_used_zone_ids(p.used_zone_ids), "used zone ids", p.name),
-        "action": p.action,
-    })
-    return row
-
-
-def _revision_row(p: Proposal, schema: list, crs_wkt: str | None, *, deleted: bool = False) -> dict:
-    """The ``proposal_revisions`` row of ``p``: its ``proposals`` row, ``deleted`` and ``assignment``."""
-    row = _proposal_row(p, schema, crs_wkt)
-    row["deleted"] = int(deleted)
-    row["assignment"] = _json({str(c): None if z is None else str(z) for c, z in p.assignment.items()},
-                              "assignment", p.name)
-    return row
 
 
 # --- the file --------------------------------------------------------------------------------
@@ -688,7 +241,7 @@ def _typed(frame: pd.DataFrame, columns: Sequence[str]) -> pd.DataFrame:
     """``frame``'s ``columns`` with the types they are stored with (nulls as None)."""
     out = frame.reindex(columns=list(columns)).copy()
     for column in columns:
-        if column in _INT_COLUMNS:
+        if column in INT_COLUMNS:
             out[column] = pd.to_numeric(out[column], errors="coerce").astype("Int64")
         elif column == "mean_compactness":
             out[column] = pd.to_numeric(out[column], errors="coerce").astype(float)
@@ -713,18 +266,12 @@ def _write_tables(path: Path, tables: _Tables) -> None:
                             layer_options={"DESCRIPTION": "every revision of every proposal (the history)"})
 
 
-def _is_null(value: Any) -> bool:
-    return value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value))
-
-
-def _flag(value: Any) -> bool:
-    return not _is_null(value) and bool(int(value))
 
 
 def _migrated(proposals: pd.DataFrame, assignments: pd.DataFrame | None) -> pd.DataFrame:
     """The history of a workspace written before revisions were kept: each live row is its only revision."""
     frame = proposals.reindex(columns=PROPOSAL_COLUMNS).copy()
-    frame["action"] = [_text(a) or "save" for a in frame["action"].astype(object)]
+    frame["action"] = [as_text(a) or "save" for a in frame["action"].astype(object)]
     frame["deleted"] = 0
     if assignments is None:
         frame["assignment"] = None
@@ -732,35 +279,15 @@ def _migrated(proposals: pd.DataFrame, assignments: pd.DataFrame | None) -> pd.D
         groups: dict[str, dict] = {}
         for pid, cid, zid in zip(assignments["proposal_id"].astype(object), assignments["community_id"].astype(object),
                                  assignments["zone_id"].astype(object), strict=True):
-            groups.setdefault(str(pid), {})[str(cid)] = None if _is_null(zid) else str(zid)
+            groups.setdefault(str(pid), {})[str(cid)] = None if is_null(zid) else str(zid)
         frame["assignment"] = [json.dumps(groups.get(str(pid), {}), ensure_ascii=False)
                                for pid in frame["proposal_id"].astype(object)]
     return frame.reindex(columns=REVISION_COLUMNS)
 
 
-def _latest_rows(revisions: pd.DataFrame) -> dict[str, dict]:
-    """proposal id -> its latest revision row (a dict)."""
-    if revisions.empty:
-        return {}
-    numbers = pd.to_numeric(revisions["revision"], errors="coerce").to_numpy()
-    order = np.argsort(numbers, kind="stable")
-    records = revisions.iloc[order].to_dict("records")
-    return {str(r["proposal_id"]): r for r in records}
-
-
 def _live_row(row: Mapping[str, Any]) -> dict:
     return {c: row.get(c) for c in PROPOSAL_COLUMNS}
 
-
-def _next_row(row: Mapping[str, Any], *, revision: int, action: str, author: str, modified: str,
-              deleted: bool = False, **changes: Any) -> dict:
-    """A new revision row: ``row``'s content, numbered ``revision``, made by ``action``."""
-    new = {c: row.get(c) for c in REVISION_COLUMNS}
-    new.update(revision=int(revision), action=action, modified=modified, deleted=int(deleted),
-               format_version=FORMAT_VERSION, **changes)
-    if author:
-        new["author"] = author
-    return new
 
 
 def _assignment_frame(proposal_id: str, assignment: Mapping[str, Any]) -> pd.DataFrame:
@@ -773,7 +300,7 @@ def _assignment_frame(proposal_id: str, assignment: Mapping[str, Any]) -> pd.Dat
 
 def _assignment_dict(assignments: pd.DataFrame) -> dict:
     """community -> zone of the rows of ``proposal_assignments`` (one proposal's)."""
-    return {c: None if _is_null(z) else z for c, z in
+    return {c: None if is_null(z) else z for c, z in
             zip(assignments["community_id"].astype(object), assignments["zone_id"].astype(object), strict=True)}
 
 
@@ -801,8 +328,8 @@ def _apply(tables: _Tables, *, drop: Collection[str] = (), saved: Proposal | Non
     added = [zones] if zones is not None and len(zones) else []
     layer_crs = zone_frame.crs if len(zone_frame) else (added[0].crs if added else None)
     if saved is not None:
-        new_zones, schema, crs_wkt = _zone_rows(saved, layer_crs)
-        row = _revision_row(saved, schema, crs_wkt)
+        new_zones, schema, crs_wkt = zone_rows(saved, layer_crs)
+        row = revision_row(saved, schema, crs_wkt)
         proposals.append(pd.DataFrame([_live_row(row)]))
         history.append(row)
         assignment_frames.append(_assignment_frame(saved.proposal_id, saved.assignment))
@@ -825,11 +352,6 @@ def _apply(tables: _Tables, *, drop: Collection[str] = (), saved: Proposal | Non
 
 _NOT_A_WORKSPACE_FIX = ("give the workspace another file name (it is created on the first save), "
                         "or move this file away")
-#: The light columns of ``proposal_revisions`` (no assignment, no logs).
-_META = ["proposal_id", "name", "author", "modified", "revision", "action", "deleted"]
-#: The columns of :meth:`Workspace.history`.
-HISTORY_COLUMNS = ["revision", "action", "name", "author", "modified", "zones", "communities_in_zones",
-                   "households_in_zones", "edits", "dataset_name", "deleted"]
 
 
 class Workspace:
@@ -849,6 +371,11 @@ class Workspace:
 
     def __repr__(self) -> str:
         return f"Workspace({str(self.path)!r})"
+
+    @property
+    def label(self) -> str:
+        """What a page shows of the workspace: its file name (never the server's folder)."""
+        return self.path.name
 
     # -- locking and reading ------------------------------------------------------------------
 
@@ -985,17 +512,7 @@ class Workspace:
 
     def _not_found(self, key: str, proposals: pd.DataFrame, latest: Mapping[str, Mapping] | None = None,
                    ) -> ProposalNotFoundError:
-        names = ", ".join(sorted(map(str, proposals["name"]))) or "none"
-        message = (f"{self.path}: no proposal with id or name '{key}' (proposals: {names}); "
-                   "list them with Workspace.list()")
-        gone = [r for r in (latest or {}).values() if _flag(r.get("deleted"))
-                and key in (str(r.get("proposal_id")), _text(r.get("name")))]
-        if gone:
-            last = max(gone, key=lambda r: _text(r.get("modified")))
-            message += (f"; '{_text(last.get('name'))}' was deleted {_text(last.get('modified'))} by "
-                        f"{_text(last.get('author')) or '?'}: Workspace.deleted() lists it, Workspace.restore() "
-                        "brings it back")
-        return ProposalNotFoundError(message, key=key)
+        return not_found(self.path, key, list(proposals["name"].astype(object)), latest)
 
     def _find(self, proposals: pd.DataFrame, key: str) -> pd.Series:
         """The live row of id (or, failing that, name) ``key``."""
@@ -1014,21 +531,36 @@ class Workspace:
         names = proposals["name"].astype(object)
         if (names == key).any():
             return str(proposals[names == key].iloc[0]["proposal_id"])
-        gone = [r for r in latest.values() if _flag(r.get("deleted")) and _text(r.get("name")) == key]
+        gone = [r for r in latest.values() if as_flag(r.get("deleted")) and as_text(r.get("name")) == key]
         if gone:
-            return str(max(gone, key=lambda r: _text(r.get("modified")))["proposal_id"])
+            return str(max(gone, key=lambda r: as_text(r.get("modified")))["proposal_id"])
         raise self._not_found(key, proposals)
 
     def _no_revision(self, key: str, revision: int, numbers: Sequence[int], name: str) -> ProposalNotFoundError:
-        known = ", ".join(map(str, sorted(numbers))) or "none"
-        return ProposalNotFoundError(f"{self.path}: proposal '{name}' has no revision {revision} (revisions: "
-                                     f"{known}); see them with Workspace.history()", key=key, revision=revision)
+        return no_revision(self.path, key, revision, numbers, name)
 
     def _open_live(self, row: pd.Series) -> Proposal:
         where = f"proposal_id = {_quote(row['proposal_id'])}"
         zones = self._read(ZONES, where=where)
         assignments = pd.DataFrame(self._read(ASSIGNMENTS, where=where, read_geometry=False))
-        return _decode(row, zones, _assignment_dict(assignments), self.path)
+        return decode_proposal(row, zones, _assignment_dict(assignments), self.path)
+
+    # -- public API: reading ---------------------------------------------------------------------
+
+    def _owner(self, layers: set[str], row: Mapping[str, Any], proposals: pd.DataFrame | None = None) -> str:
+        """The owner of a stored row's proposal: its ``owner``, else (older file) its first revision's author."""
+        if as_text(row.get("owner")):
+            return as_text(row.get("owner"))
+        frame = self._read_revisions(layers, proposal_id=str(row["proposal_id"]), columns=["proposal_id", "revision",
+                                                                                          "author"],
+                                     proposals=proposals)
+        return first_authors(frame).get(str(row["proposal_id"]), "") or as_text(row.get("author"))
+
+    @staticmethod
+    def _owners(tables: _Tables) -> dict[str, str]:
+        """proposal id -> owner, of every proposal of ``tables`` (live or deleted)."""
+        firsts = first_authors(tables.revisions)
+        return {pid: owner_from(row, firsts.get(pid, "")) for pid, row in latest_rows(tables.revisions).items()}
 
     # -- public API: reading ---------------------------------------------------------------------
 
@@ -1036,39 +568,25 @@ class Workspace:
         """One row per live proposal, newest first.
 
         Columns: ``proposal_id``, ``name``, ``author``, ``created``, ``modified``, ``revision``,
-        the figures, ``notes``, ``dataset_name``, ``dataset_fingerprint`` ("" when unknown) and
-        ``revisions`` (how many are stored). An empty table when the file does not exist yet;
-        deleted proposals are in :meth:`deleted`.
+        the figures, ``notes``, ``dataset_name``, ``dataset_fingerprint`` ("" when unknown),
+        ``revisions`` (how many are stored), ``owner`` and ``review_status``. An empty table when
+        the file does not exist yet; deleted proposals are in :meth:`deleted`.
         """
         with self._locked(exclusive=False):
             layers = self._layers()
             proposals = self._read_proposals(layers)
-            if REVISIONS in layers:
-                ids = self._read(REVISIONS, read_geometry=False, columns=["proposal_id"])["proposal_id"]
-                counts = ids.astype(object).value_counts().to_dict()
-            else:
-                counts = {}
-        keep = ["proposal_id", "name", "author", "created", "modified", "revision", "zones",
-                "communities_in_zones", "households_in_zones", "mean_compactness", "notes"]
-        table = proposals[keep].copy()
-        for column in ("revision", *_INT_FIGURES):
-            table[column] = pd.to_numeric(table[column], errors="coerce").astype("Int64")
-        datasets = [_json_cell(row, "dataset", {}, self.path) for _, row in proposals.iterrows()]
-        table["dataset_name"] = pd.Series([_text(d.get("name")) for d in datasets], index=table.index, dtype=object)
-        table["dataset_fingerprint"] = pd.Series([dataset_fingerprint(d) for d in datasets], index=table.index,
-                                                 dtype=object)
-        table["revisions"] = pd.Series([max(1, int(counts.get(p, 0))) for p in proposals["proposal_id"].astype(object)],
-                                       index=table.index, dtype="Int64")
-        table = table.sort_values(["modified", "name"], ascending=[False, True], kind="stable")
-        return table.reset_index(drop=True)
+            meta = self._read_revisions(layers, columns=["proposal_id", "revision", "author"], proposals=proposals)
+        counts = meta["proposal_id"].astype(object).value_counts().to_dict() if REVISIONS in layers else {}
+        return list_table(proposals, counts, first_authors(meta), self.path)
 
     def history(self, proposal_id: str) -> pd.DataFrame:
         """Every revision of one proposal (by id, or a live or deleted one's name), newest first.
 
-        Columns: ``revision``, ``action`` (``save``/``rename``/``delete``/``restore``), ``name``,
-        ``author`` and ``modified`` (who made the revision, when), the figures ``zones``,
-        ``communities_in_zones``, ``households_in_zones``, ``edits`` (how many edits are logged),
-        ``dataset_name`` and ``deleted`` (True for a tombstone).
+        Columns: ``revision``, ``action`` (``save``/``rename``/``delete``/``restore`` or a review:
+        ``comment``/``approve``/``return``), ``name``, ``author`` and ``modified`` (who made the
+        revision, when), the figures ``zones``, ``communities_in_zones``,
+        ``households_in_zones``, ``edits`` (how many edits are logged), ``dataset_name`` and
+        ``deleted`` (True for a tombstone). Review comments are in :meth:`audit`.
 
         Raises
         ------
@@ -1078,24 +596,11 @@ class Workspace:
         with self._locked(exclusive=False):
             layers = self._layers()
             proposals = self._read_proposals(layers)
-            latest = _latest_rows(self._read_revisions(layers, columns=_META, proposals=proposals))
+            latest = latest_rows(self._read_revisions(layers, columns=META_COLUMNS, proposals=proposals))
             pid = self._resolve(proposal_id, proposals, latest)
-            columns = [*_META, *_INT_FIGURES, "edits", "dataset"]
+            columns = [*META_COLUMNS, *INT_FIGURES, "edits", "dataset"]
             frame = self._read_revisions(layers, proposal_id=pid, columns=columns, proposals=proposals)
-        edits = [len(_json_cell(row, "edits", [], self.path)) for _, row in frame.iterrows()]
-        datasets = [_json_cell(row, "dataset", {}, self.path) for _, row in frame.iterrows()]
-        table = pd.DataFrame({
-            "revision": pd.to_numeric(frame["revision"], errors="coerce").astype("Int64").to_numpy(),
-            "action": [_text(a) or "save" for a in frame["action"].astype(object)],
-            "name": [_text(v) for v in frame["name"].astype(object)],
-            "author": [_text(v) for v in frame["author"].astype(object)],
-            "modified": [_text(v) or None for v in frame["modified"].astype(object)],
-            **{c: pd.to_numeric(frame[c], errors="coerce").astype("Int64").to_numpy() for c in _INT_FIGURES},
-            "edits": pd.array(edits, dtype="Int64"),
-            "dataset_name": [_text(d.get("name")) for d in datasets],
-            "deleted": [_flag(v) for v in frame["deleted"].astype(object)],
-        }, columns=HISTORY_COLUMNS)
-        return table.sort_values("revision", ascending=False, kind="stable").reset_index(drop=True)
+        return history_table(frame, self.path)
 
     def deleted(self) -> pd.DataFrame:
         """The deleted proposals, most recently deleted first (:meth:`restore` brings one back).
@@ -1105,16 +610,28 @@ class Workspace:
         """
         with self._locked(exclusive=False):
             layers = self._layers()
-            latest = _latest_rows(self._read_revisions(layers, columns=_META))
-        gone = [r for r in latest.values() if _flag(r.get("deleted"))]
-        table = pd.DataFrame({
-            "proposal_id": pd.Series([str(r["proposal_id"]) for r in gone], dtype=object),
-            "name": pd.Series([_text(r.get("name")) for r in gone], dtype=object),
-            "deleted_at": pd.Series([_text(r.get("modified")) or None for r in gone], dtype=object),
-            "by": pd.Series([_text(r.get("author")) for r in gone], dtype=object),
-            "last_revision": pd.Series([int(r["revision"]) - 1 for r in gone], dtype="Int64"),
-        })
-        return table.sort_values(["deleted_at", "name"], ascending=[False, True], kind="stable").reset_index(drop=True)
+            latest = latest_rows(self._read_revisions(layers, columns=META_COLUMNS))
+        return deleted_table(latest)
+
+    def audit(self, *, since: str | None = None) -> pd.DataFrame:
+        """Who did what, when, to which revision: every revision of every proposal, newest first.
+
+        Parameters
+        ----------
+        since
+            Only revisions made at or after this ISO 8601 time (e.g. ``"2026-03-01"``).
+
+        Returns
+        -------
+        pandas.DataFrame
+            Columns ``time``, ``user``, ``action``, ``proposal_id``, ``name``, ``revision``,
+            ``comment`` (deleted proposals included; text columns never null, ready for
+            :func:`geo.io.tables.csv_bytes`).
+        """
+        with self._locked(exclusive=False):
+            layers = self._layers()
+            frame = self._read_revisions(layers, columns=META_COLUMNS)
+        return audit_table(frame, since)
 
     def open(self, key: str, *, revision: int | None = None) -> Proposal:
         """The proposal of id (or, failing that, name) ``key``: its latest revision, or ``revision``.
@@ -1143,26 +660,27 @@ class Workspace:
                 try:
                     row = self._find(proposals, key)
                 except ProposalNotFoundError:
-                    latest = _latest_rows(self._read_revisions(layers, columns=_META, proposals=proposals))
+                    latest = latest_rows(self._read_revisions(layers, columns=META_COLUMNS, proposals=proposals))
                     raise self._not_found(key, proposals, latest) from None
-                return self._open_live(row)
-            latest = _latest_rows(self._read_revisions(layers, columns=_META, proposals=proposals))
+                return dataclasses.replace(self._open_live(row), owner=self._owner(layers, row, proposals))
+            latest = latest_rows(self._read_revisions(layers, columns=META_COLUMNS, proposals=proposals))
             pid = self._resolve(key, proposals, latest)
+            owner = self._owner(layers, latest[pid] if pid in latest else {"proposal_id": pid}, proposals)
             live = proposals[proposals["proposal_id"].astype(object) == pid]
             if len(live) and int(live.iloc[0]["revision"]) == int(revision):
-                return self._open_live(live.iloc[0])
+                return dataclasses.replace(self._open_live(live.iloc[0]), owner=owner)
             found = self._read_revisions(layers, proposal_id=pid, revision=int(revision), proposals=proposals)
             if not len(found):
                 numbers = self._read_revisions(layers, proposal_id=pid, columns=["revision"], proposals=proposals)
                 raise self._no_revision(key, int(revision), [int(n) for n in numbers["revision"]],
-                                        _text(latest[pid].get("name")))
+                                        as_text(latest[pid].get("name")))
         row = found.iloc[0]
-        return _decode(row, None, _json_assignment(row, self.path), self.path)
+        return dataclasses.replace(decode_proposal(row, None, json_assignment(row, self.path), self.path), owner=owner)
 
     # -- public API: changes (each appends one revision) -------------------------------------------
 
     def save(self, proposal: Proposal, *, expected_revision: int | None = None,
-             overwrite: bool = False) -> Proposal:
+             overwrite: bool = False, actor: User | None = None) -> Proposal:
         """Save ``proposal`` atomically as a new revision; return it as stored.
 
         Parameters
@@ -1171,7 +689,7 @@ class Workspace:
             The proposal; a new one (not in the file) is added, a known id gets a new revision
             (the earlier ones stay in the history). A ``dataset`` left empty keeps the stored
             one; ``used_zone_ids`` gains every zone id of the stored revisions and of the
-            assignment.
+            assignment. Its review status is cleared (a changed proposal needs approving again).
         expected_revision
             The revision the caller's copy started from; ``proposal.revision`` when None (0 for
             a new proposal).
@@ -1179,11 +697,18 @@ class Workspace:
             Save even when the stored revision moved on, the proposal was deleted meanwhile
             (it comes back), or its name belongs to another live proposal (that one is then
             deleted: a tombstone, restorable). Never over a proposal of other data.
+        actor
+            The signed-in user saving (None: single-user mode, everything allowed). They need
+            the right ``save_new`` for a new proposal, ``save`` (their own, unless admin) for a
+            stored one, and ``delete`` for a same-named one ``overwrite`` replaces; the revision's
+            author is their login.
 
         Raises
         ------
         ProposalNameError
             When the name is empty (also a ValueError).
+        AccessError
+            When ``actor`` may not make this change (code ``not_allowed``); nothing is written.
         ConflictError
             ``other_dataset`` (even with ``overwrite``): the stored proposal of that id, or the
             live proposal of that name, was made on data of another fingerprint; save under a
@@ -1197,89 +722,42 @@ class Workspace:
             raise ProposalNameError("a proposal needs a name; give it one before saving")
         expected = proposal.revision if expected_revision is None else int(expected_revision)
         pid = proposal.proposal_id
-        fingerprint = proposal.fingerprint
         with self._locked(exclusive=True):
             tables = self._read_all()
-            latest = _latest_rows(tables.revisions)
+            latest = latest_rows(tables.revisions)
+            owners = self._owners(tables)
             stored = tables.proposals
             ids, names = stored["proposal_id"].astype(object), stored["name"].astype(object)
             last = latest.get(pid)
-            stored_dataset = _json_cell(last, "dataset", {}, self.path) if last is not None else {}
-            disk_fingerprint = dataset_fingerprint(stored_dataset)
-            if fingerprint and disk_fingerprint and fingerprint != disk_fingerprint:
-                made_on = _text(stored_dataset.get("name")) or disk_fingerprint[:12]
-                raise ConflictError(
-                    f"{self.path}: proposal '{_text(last['name'])}' was made on other data ('{made_on}') than this "
-                    f"copy ('{_text(proposal.dataset.get('name')) or fingerprint[:12]}'); a save never replaces a "
-                    "proposal of other data: save this copy under a new name",
-                    kind="other_dataset", proposal_id=pid, name=proposal.name, expected_revision=expected,
-                    disk_revision=int(last["revision"]), path=self.path, disk_modified=_text(last["modified"]) or None,
-                    disk_author=_text(last["author"]), disk_proposal_id=pid,
-                    disk_dataset_name=_text(stored_dataset.get("name")) or None)
             other = stored[(names == proposal.name) & (ids != pid)]
-            if len(other):
-                o = other.iloc[0]
-                o_dataset = _json_cell(o, "dataset", {}, self.path)
-                o_fingerprint = dataset_fingerprint(o_dataset)
-                common = dict(proposal_id=pid, name=proposal.name, expected_revision=expected,
-                              disk_revision=int(o["revision"]), path=self.path, disk_modified=_text(o["modified"]) or None,
-                              disk_author=_text(o["author"]), disk_proposal_id=str(o["proposal_id"]),
-                              disk_dataset_name=_text(o_dataset.get("name")) or None)
-                if fingerprint and o_fingerprint and fingerprint != o_fingerprint:
-                    raise ConflictError(
-                        f"{self.path}: another proposal is already called '{proposal.name}' and was made on other "
-                        f"data ('{_text(o_dataset.get('name')) or o_fingerprint[:12]}'); a save never replaces a "
-                        "proposal of other data: save under another name", kind="other_dataset", **common)
-                if not overwrite:
-                    raise ConflictError(
-                        f"{self.path}: another proposal is already called '{proposal.name}' (by "
-                        f"{_text(o['author']) or '?'}, saved {o['modified']}); save under another name, or overwrite it",
-                        kind="name_taken", **common)
             mine = stored[ids == pid]
-            if len(mine):
-                disk = mine.iloc[0]
-                disk_revision = int(disk["revision"])
-                if disk_revision != expected and not overwrite:
-                    raise ConflictError(
-                        f"{self.path}: proposal '{disk['name']}' was saved at revision {disk_revision} "
-                        f"(by {_text(disk['author']) or '?'}, {disk['modified']}) since this copy (revision {expected}) "
-                        "was opened; overwrite it, save this copy under a new name, or reload",
-                        kind="revision", proposal_id=pid, name=proposal.name, expected_revision=expected,
-                        disk_revision=disk_revision, path=self.path, disk_modified=_text(disk["modified"]) or None,
-                        disk_author=_text(disk["author"]), disk_proposal_id=pid,
-                        disk_dataset_name=_text(stored_dataset.get("name")) or None)
-                created = _text(disk["created"]) or None
-            elif (last is not None or expected > 0) and not overwrite:
-                raise ConflictError(
-                    f"{self.path}: proposal '{proposal.name}' (revision {expected}) was deleted from the "
-                    "workspace since it was opened; save it again (overwrite) or under a new name",
-                    kind="deleted", proposal_id=pid, name=proposal.name, expected_revision=expected,
-                    disk_revision=None, path=self.path,
-                    disk_modified=None if last is None else _text(last["modified"]) or None,
-                    disk_author=None if last is None else _text(last["author"]),
-                    disk_proposal_id=pid, disk_dataset_name=_text(stored_dataset.get("name")) or None)
+            author = acting(actor, proposal.author)
+            if last is None and not len(mine):
+                require(actor, "save_new", name=str(proposal.name))
+                owner = actor.name if actor is not None else (proposal.owner or author)
             else:
-                created = (None if last is None else _text(last["created"]) or None) or proposal.created or None
-            now = _now()
-            used = _used_zone_ids(_json_cell(last, "used_zone_ids", [], self.path) if last is not None else [],
-                                  proposal.used_zone_ids, proposal.assignment)
-            saved = _as_stored(dataclasses.replace(
-                proposal, created=created or now, modified=now, action="save",
-                revision=(0 if last is None else int(last["revision"])) + 1,
-                dataset=proposal.dataset if proposal.dataset else stored_dataset, used_zone_ids=used))
+                owner = owners.get(pid, "") or as_text((mine.iloc[0] if len(mine) else {}).get("author"))
+                require(actor, "save", owner=owner, name=str(proposal.name))
+            for _, o in other.iterrows():
+                if overwrite:
+                    require(actor, "delete", owner=owners.get(str(o["proposal_id"]), ""), name=as_text(o["name"]))
+            created = check_save(proposal, expected=expected, last=last,
+                                 live=mine.iloc[0] if len(mine) else None,
+                                 other=other.iloc[0] if len(other) else None, overwrite=overwrite, where=self.path)
+            saved = saved_proposal(proposal, created=created, last=last, owner=owner, author=author, where=self.path)
             tombstones = []
             for _, o in other.iterrows():  # overwrite: the same-named proposal is deleted, not lost
                 number = max(int(o["revision"]), int(latest.get(str(o["proposal_id"]), o)["revision"])) + 1
                 assignment = _assignment_dict(tables.assignments[tables.assignments["proposal_id"].astype(object)
                                                                  == o["proposal_id"]])
-                tombstones.append(_next_row({**_live_row(o), "assignment": _assignment_json(assignment, o["name"])},
-                                            revision=number, action="delete", deleted=True,
-                                            author=proposal.author, modified=now))
+                tombstones.append(next_row({**_live_row(o), "assignment": assignment_json(assignment, o["name"])},
+                                           revision=number, action="delete", deleted=True, author=author,
+                                           modified=saved.modified, owner=owners.get(str(o["proposal_id"]), "")))
             self._commit(_apply(tables, drop={pid, *other["proposal_id"].astype(object)}, saved=saved,
                                 revisions=tombstones))
         return saved
 
-    def rename(self, proposal_id: str, new_name: str, *, author: str = "") -> Proposal:
+    def rename(self, proposal_id: str, new_name: str, *, author: str = "", actor: User | None = None) -> Proposal:
         """Rename a live proposal: a new revision (``action="rename"``) with the new name.
 
         Parameters
@@ -1290,11 +768,15 @@ class Workspace:
             Free among the live proposals.
         author
             Who renames it (the revision keeps the previous author when empty).
+        actor
+            The signed-in user renaming it (needs ``rename``; a planner, their own proposal only).
 
         Raises
         ------
         ProposalNameError
             When ``new_name`` is empty.
+        AccessError
+            When ``actor`` may not rename it.
         ConflictError
             When another live proposal already has ``new_name``.
         ProposalNotFoundError
@@ -1306,26 +788,24 @@ class Workspace:
             tables = self._read_all()
             row = self._find(tables.proposals, proposal_id)
             pid = str(row["proposal_id"])
+            owner = self._owners(tables).get(pid, "")
+            require(actor, "rename", owner=owner, name=as_text(row["name"]))
             names = tables.proposals["name"].astype(object)
             ids = tables.proposals["proposal_id"].astype(object)
             clash = tables.proposals[(names == new_name) & (ids != pid)]
             if len(clash):
-                raise ConflictError(
-                    f"{self.path}: another proposal is already called '{new_name}'; choose another name",
-                    kind="name_taken", proposal_id=pid, name=new_name,
-                    expected_revision=int(row["revision"]), disk_revision=int(clash.iloc[0]["revision"]),
-                    path=self.path, disk_modified=_text(clash.iloc[0]["modified"]) or None,
-                    disk_author=_text(clash.iloc[0]["author"]), disk_proposal_id=str(clash.iloc[0]["proposal_id"]))
+                raise name_taken(self.path, pid=pid, name=new_name, expected=int(row["revision"]),
+                                 clash=clash.iloc[0], fix="choose another name")
             zones, assignments = self._live_parts(tables, pid)
             assignment = _assignment_dict(assignments)
-            new = _next_row({**_live_row(row), "assignment": _assignment_json(assignment, new_name)},
-                            revision=self._next_revision(tables, row), action="rename", author=author,
-                            modified=_now(), name=new_name)
+            new = next_row({**_live_row(row), "assignment": assignment_json(assignment, new_name)},
+                           revision=self._next_revision(tables, row), action="rename",
+                           author=acting(actor, author), modified=now_iso(), name=new_name, owner=owner)
             self._commit(_apply(tables, drop={pid}, rows=[new], zones=zones, assignments=[assignments],
                                 revisions=[new]))
-        return _decode(pd.Series(new), zones, assignment, self.path)
+        return decode_proposal(pd.Series(new), zones, assignment, self.path)
 
-    def delete(self, proposal_id: str, *, author: str = "") -> None:
+    def delete(self, proposal_id: str, *, author: str = "", actor: User | None = None) -> None:
         """Delete a live proposal (by id or name): a tombstone revision, nothing lost.
 
         It leaves :meth:`list` and the three live tables; :meth:`deleted` lists it, its
@@ -1337,33 +817,41 @@ class Workspace:
             Its id (or name).
         author
             Who deletes it (``deleted()``'s ``by``); the previous revision's author when empty.
+        actor
+            The signed-in user deleting it (needs ``delete``; a planner, their own proposal only).
 
         Raises
         ------
         ProposalNotFoundError
             When it is not a live proposal (also when it is deleted already).
+        AccessError
+            When ``actor`` may not delete it.
         """
         with self._locked(exclusive=True):
             tables = self._read_all()
             try:
                 row = self._find(tables.proposals, proposal_id)
             except ProposalNotFoundError:
-                raise self._not_found(proposal_id, tables.proposals, _latest_rows(tables.revisions)) from None
+                raise self._not_found(proposal_id, tables.proposals, latest_rows(tables.revisions)) from None
             pid = str(row["proposal_id"])
+            owner = self._owners(tables).get(pid, "")
+            require(actor, "delete", owner=owner, name=as_text(row["name"]))
             _, assignments = self._live_parts(tables, pid)
-            tombstone = _next_row({**_live_row(row), "assignment": _assignment_json(_assignment_dict(assignments),
-                                                                                    row["name"])},
-                                  revision=self._next_revision(tables, row), action="delete", deleted=True,
-                                  author=author, modified=_now())
+            tombstone = next_row({**_live_row(row), "assignment": assignment_json(_assignment_dict(assignments),
+                                                                                  row["name"])},
+                                 revision=self._next_revision(tables, row), action="delete", deleted=True,
+                                 author=acting(actor, author), modified=now_iso(), owner=owner)
             self._commit(_apply(tables, drop={pid}, revisions=[tombstone]))
 
-    def restore(self, proposal_id: str, revision: int, *, author: str = "", name: str | None = None) -> Proposal:
+    def restore(self, proposal_id: str, revision: int, *, author: str = "", name: str | None = None,
+                actor: User | None = None) -> Proposal:
         """Make ``revision`` of a proposal the live one again: a new revision of its content.
 
         The new revision (``action="restore"``) has that revision's name, assignment, rules,
         overrides, edits, notes, reasons and dataset; ``used_zone_ids`` keeps every id used
         since. A deleted proposal comes back. Its zones are kept only when ``revision`` is the
-        live one; otherwise they are None (recompute them from the assignment).
+        live one; otherwise they are None (recompute them from the assignment). Its review status
+        is cleared.
 
         Parameters
         ----------
@@ -1375,6 +863,8 @@ class Workspace:
             Who restores it; the restored revision's author when empty.
         name
             Restore under this name instead (when the old one is taken by another live proposal).
+        actor
+            The signed-in user restoring it (needs ``restore``; a planner, their own proposal only).
 
         Returns
         -------
@@ -1385,6 +875,8 @@ class Workspace:
         ------
         ProposalNotFoundError
             When there is no such proposal or revision.
+        AccessError
+            When ``actor`` may not restore it.
         ConflictError
             ``name_taken``: another live proposal has the name (give ``name``).
         """
@@ -1392,42 +884,92 @@ class Workspace:
             raise ProposalNameError("a proposal needs a name; give a non-empty one")
         with self._locked(exclusive=True):
             tables = self._read_all()
-            latest = _latest_rows(tables.revisions)
+            latest = latest_rows(tables.revisions)
             stored = tables.proposals
             pid = self._resolve(proposal_id, stored, latest)
+            owner = self._owners(tables).get(pid, "")
+            require(actor, "restore", owner=owner, name=as_text(latest[pid].get("name")))
             history = tables.revisions[tables.revisions["proposal_id"].astype(object) == pid]
             numbers = pd.to_numeric(history["revision"], errors="coerce")
             found = history[numbers == int(revision)]
             if not len(found):
                 raise self._no_revision(proposal_id, int(revision), [int(n) for n in numbers.dropna()],
-                                        _text(latest[pid].get("name")))
+                                        as_text(latest[pid].get("name")))
             source = found.iloc[0].to_dict()
-            target = str(name) if name is not None else _text(source["name"])
+            target = str(name) if name is not None else as_text(source["name"])
             names, ids = stored["name"].astype(object), stored["proposal_id"].astype(object)
             clash = stored[(names == target) & (ids != pid)]
             if len(clash):
-                c = clash.iloc[0]
-                raise ConflictError(
-                    f"{self.path}: another proposal is already called '{target}'; restore revision {revision} "
-                    "under another name (restore(..., name=...)) or rename that one first",
-                    kind="name_taken", proposal_id=pid, name=target, expected_revision=int(revision),
-                    disk_revision=int(c["revision"]), path=self.path, disk_modified=_text(c["modified"]) or None,
-                    disk_author=_text(c["author"]), disk_proposal_id=str(c["proposal_id"]))
+                raise name_taken(self.path, pid=pid, name=target, expected=int(revision), clash=clash.iloc[0],
+                                 fix=f"restore revision {revision} under another name (restore(..., name=...)) "
+                                     "or rename that one first")
             live = stored[ids == pid]
-            assignment = _json_assignment(source, self.path)
-            used = _used_zone_ids(_json_cell(latest[pid], "used_zone_ids", [], self.path),
-                                  _json_cell(source, "used_zone_ids", [], self.path), assignment)
-            changes = {"name": target, "used_zone_ids": _json(used, "used zone ids", target)}
+            assignment = json_assignment(source, self.path)
+            used = zone_ids_of(json_cell(latest[pid], "used_zone_ids", [], self.path),
+                               json_cell(source, "used_zone_ids", [], self.path), assignment)
+            changes = {"name": target, "used_zone_ids": to_json(used, "used zone ids", target), "owner": owner}
             zones = None
             if len(live) and int(live.iloc[0]["revision"]) == int(revision):
                 zones, _ = self._live_parts(tables, pid)
             else:  # only the live revision's outlines are kept
                 changes.update(crs=None, zone_schema="[]")
             number = max([int(latest[pid]["revision"]), *(int(r) for r in live["revision"])]) + 1
-            new = _next_row(source, revision=number, action="restore", author=author, modified=_now(), **changes)
+            new = next_row(source, revision=number, action="restore", author=acting(actor, author),
+                           modified=now_iso(), **changes)
             self._commit(_apply(tables, drop={pid}, rows=[new], zones=zones,
                                 assignments=[_assignment_frame(pid, assignment)], revisions=[new]))
-        return _decode(pd.Series(new), zones, assignment, self.path)
+        return decode_proposal(pd.Series(new), zones, assignment, self.path)
+
+    def review(self, key: str, verdict: str, *, comment: str = "", actor: User | None = None,
+               author: str = "") -> Proposal:
+        """Comment on, approve or return a live proposal: a new revision of the same content.
+
+        Parameters
+        ----------
+        key
+            Its id (or name).
+        verdict
+            ``"comment"``, ``"approve"`` or ``"return"``; an approval or return sets
+            :attr:`Proposal.review_status` (until the next save), a comment keeps it.
+        comment
+            The reviewer's words; needed for ``return`` and ``comment``.
+        actor
+            The signed-in user reviewing (needs the right of ``verdict``: a reviewer or admin).
+        author
+            Who reviews, in single-user mode (``actor`` None); the previous author when empty.
+
+        Returns
+        -------
+        Proposal
+            As stored (``action`` is the verdict, ``comment`` the words).
+
+        Raises
+        ------
+        ReviewCommentError
+            ``review_comment_empty``: a return or comment without words.
+        AccessError
+            When ``actor`` may not review.
+        ProposalNotFoundError
+            When it is not a live proposal.
+        """
+        with self._locked(exclusive=True):
+            tables = self._read_all()
+            try:
+                row = self._find(tables.proposals, key)
+            except ProposalNotFoundError:
+                raise self._not_found(key, tables.proposals, latest_rows(tables.revisions)) from None
+            pid = str(row["proposal_id"])
+            check_verdict(verdict, comment, as_text(row["name"]))
+            owner = self._owners(tables).get(pid, "")
+            require(actor, verdict, owner=owner, name=as_text(row["name"]))
+            zones, assignments = self._live_parts(tables, pid)
+            assignment = _assignment_dict(assignments)
+            new = next_row({**_live_row(row), "assignment": assignment_json(assignment, row["name"])},
+                           revision=self._next_revision(tables, row), action=verdict, author=acting(actor, author),
+                           modified=now_iso(), owner=owner, comment=str(comment or "").strip())
+            self._commit(_apply(tables, drop={pid}, rows=[new], zones=zones, assignments=[assignments],
+                                revisions=[new]))
+        return decode_proposal(pd.Series(new), zones, assignment, self.path)
 
     def compare(self, id_a: str, id_b: str, communities: gpd.GeoDataFrame, *,
                 barriers: gpd.GeoDataFrame | None = None, pairs: gpd.GeoDataFrame | None = None,
@@ -1451,7 +993,7 @@ class Workspace:
 
     @staticmethod
     def _next_revision(tables: _Tables, row: pd.Series) -> int:
-        last = _latest_rows(tables.revisions[tables.revisions["proposal_id"].astype(object) == row["proposal_id"]])
+        last = latest_rows(tables.revisions[tables.revisions["proposal_id"].astype(object) == row["proposal_id"]])
         return max([int(row["revision"]), *(int(r["revision"]) for r in last.values())]) + 1
 
     # -- the atomic write ------------------------------------------------------------------------
@@ -1462,7 +1004,7 @@ class Workspace:
         Called with the exclusive lock held; stray temporary files of crashed saves are removed.
         """
         directory = self.path.parent
-        for stray in directory.glob(f".{self.path.name}.*.tmp.gpkg"):
+        for stray in directory.glob(f".{self.path.name}.*.tmp.gpkg*"):  # and SQLite's -journal/-wal/-shm
             with contextlib.suppress(OSError):
                 stray.unlink()
         tmp = directory / f".{self.path.name}.{os.getpid()}.{uuid.uuid4().hex[:8]}.tmp.gpkg"
@@ -1471,96 +1013,30 @@ class Workspace:
             with open(tmp, "rb+") as handle:
                 os.fsync(handle.fileno())
             os.replace(tmp, self.path)
-        except BaseException:
-            with contextlib.suppress(OSError):
-                tmp.unlink()
-            raise
+        except BaseException as exc:
+            for leftover in (tmp, *(tmp.with_name(tmp.name + end) for end in ("-journal", "-wal", "-shm"))):
+                with contextlib.suppress(OSError):
+                    leftover.unlink()
+            if isinstance(exc, GeoError) or not isinstance(exc, (OSError, pyogrio.errors.DataSourceError,
+                                                                  pyogrio.errors.DataLayerError,
+                                                                  pyogrio.errors.FeatureError)):
+                raise
+            raise _write_failed(self.path, exc) from exc
         _fsync_dir(directory)
 
 
-def _as_stored(p: Proposal) -> Proposal:
-    """``p`` as :meth:`Workspace.open` gives it back: plain dicts and lists, full rules (zones kept)."""
-    return dataclasses.replace(
-        p, assignment={str(c): None if z is None else str(z) for c, z in p.assignment.items()},
-        rules=rules_to_dict(rules_from_dict(p.rules)), overrides=overrides_to_dict(overrides_from_dict(p.overrides)),
-        edits=[_plain(e) for e in p.edits], zone_notes={str(k): v for k, v in p.zone_notes.items()},
-        locked_zones=[str(z) for z in p.locked_zones], dataset=_plain(dict(p.dataset or {})),
-        reasons={str(c): _plain(r) for c, r in (p.reasons or {}).items()},
-        used_zone_ids=_used_zone_ids(p.used_zone_ids), author=p.author or "", notes=p.notes or "")
 
-
-def _loads(value: Any, default: Any) -> Any:
-    if _is_null(value) or value == "":
-        return default
-    return json.loads(value)
-
-
-def _json_cell(row: Mapping[str, Any], column: str, default: Any, path: Path) -> Any:
-    """The JSON value of ``row[column]`` (``default`` when null or absent)."""
-    try:
-        return _loads(row.get(column), default)
-    except (json.JSONDecodeError, TypeError) as exc:
-        raise WorkspaceError(f"{path}: proposal '{_text(row.get('name'))}' has a damaged JSON column '{column}' "
-                             f"({exc}); restore the file from a backup",
-                             code="workspace", params={"name": Path(path).name}) from exc
-
-
-def _json_assignment(row: Mapping[str, Any], path: Path) -> dict:
-    """community -> zone of a revision row's ``assignment``."""
-    value = _json_cell(row, "assignment", {}, path)
-    return {str(c): None if z is None else str(z) for c, z in dict(value).items()}
-
-
-def _assignment_json(assignment: Mapping[str, Any], name: Any) -> str:
-    return _json({str(c): None if z is None else str(z) for c, z in assignment.items()}, "assignment", str(name))
-
-
-def _decode(row: Mapping[str, Any], zones: gpd.GeoDataFrame | None, assignment: Mapping[str, Any],
-            path: Path) -> Proposal:
-    """The :class:`Proposal` of its stored row, zone rows (None: not kept) and assignment."""
-    schema = _json_cell(row, "zone_schema", [], path)
-    payload = {c: _json_cell(row, c, d, path) for c, d in (
-        ("rules", {}), ("overrides", {}), ("edits", []), ("zone_notes", {}), ("locked_zones", []),
-        ("dataset", {}), ("reasons", {}), ("used_zone_ids", []))}
-    crs = row.get("crs") if isinstance(row.get("crs"), str) and row.get("crs") else None
-    table = None
-    if crs is not None and zones is not None:
-        columns = {}
-        for column, kind in schema:
-            values = zones[column] if column in zones else pd.Series([None] * len(zones))
-            if kind == "list" and column == "members":
-                decoded = [None if _text(v) == "" else parse_members(v) for v in values.astype(object)]
-                columns[column] = pd.Series(decoded, dtype=object)
-            elif kind == "list":
-                decoded = [None if _text(v) == "" else json.loads(v) for v in values.astype(object)]
-                columns[column] = pd.Series(decoded, dtype=object)
-            elif kind == "int" and values.notna().all():
-                columns[column] = pd.Series(values.to_numpy(), dtype="int64")
-            elif kind == "float":
-                columns[column] = pd.Series(values.to_numpy(), dtype=float)
-            elif kind == "bool" and values.notna().all():
-                columns[column] = pd.Series(values.to_numpy(), dtype=bool)
-            elif kind == "str":
-                columns[column] = pd.Series(values.to_numpy(), dtype="str")
-            else:
-                columns[column] = pd.Series(values.astype(object).where(values.notna(), None).to_numpy(), dtype=object)
-        geoms = zones.geometry.to_crs(crs) if zones.crs is not None and len(zones) else \
-            gpd.GeoSeries(np.asarray(zones.geometry.array, dtype=object), crs=crs)
-        table = gpd.GeoDataFrame(pd.DataFrame(columns, index=pd.RangeIndex(len(zones))),
-                                 geometry=np.asarray(geoms.array, dtype=object), crs=crs)
-    return Proposal(
-        name=_text(row.get("name")), assignment=dict(assignment), zones=table, rules=payload["rules"],
-        overrides=payload["overrides"], edits=list(payload["edits"]), zone_notes=payload["zone_notes"],
-        locked_zones=list(payload["locked_zones"]), author=_text(row.get("author")), notes=_text(row.get("notes")),
-        proposal_id=str(row.get("proposal_id")), created=_text(row.get("created")) or None,
-        modified=_text(row.get("modified")) or None, revision=int(row.get("revision")),
-        dataset=dict(payload["dataset"]), reasons=dict(payload["reasons"]),
-        used_zone_ids=list(payload["used_zone_ids"]), action=_text(row.get("action")) or "save",
-    )
-
-
-def _text(value: Any) -> str:
-    return "" if _is_null(value) else str(value)
+def _write_failed(path: Path, exc: BaseException) -> WorkspaceError:
+    """The coded error of a save the system refused: a full disk (``workspace_disk_full``) or
+    another write failure (``workspace``); the old file was not touched."""
+    full = getattr(exc, "errno", None) == errno.ENOSPC or "disk is full" in str(exc) or "No space" in str(exc)
+    if full:
+        return WorkspaceError(f"{path.name}: the disk is full, the save was not written; every revision "
+                              "saved before is intact; free space on the server's disk, then save again",
+                              code="workspace_disk_full", params={"name": path.name})
+    return WorkspaceError(f"{path.name}: the save could not be written ({exc}); nothing was "
+                          "changed, every revision saved before is intact; tell the administrator",
+                          code="workspace", params={"name": path.name})
 
 
 # --- comparing two proposals ---------------------------------------------------------------------
@@ -1693,7 +1169,7 @@ def compare_proposals(a: Proposal, b: Proposal, communities: gpd.GeoDataFrame, *
             raise ProposalDataError(
                 f"proposal '{p.name}' places communities that are not in the layer compared "
                 f"({', '.join(unknown[:10])}); compare it on the data it was made from",
-                proposal_name=p.name, unknown=unknown, dataset_name=_text((p.dataset or {}).get("name")))
+                proposal_name=p.name, unknown=unknown, dataset_name=as_text((p.dataset or {}).get("name")))
     pair_cache: dict[tuple, gpd.GeoDataFrame] = {}
     columns = {}
     for key, p in (("a", a), ("b", b)):
@@ -1727,19 +1203,19 @@ def compare_proposals(a: Proposal, b: Proposal, communities: gpd.GeoDataFrame, *
 def _check_same_data(a: Proposal, b: Proposal, fingerprint: str | None) -> None:
     """Raise :class:`ProposalDataError` when ``a`` and ``b`` (or one and ``fingerprint``) are of other data."""
     def made_on(p: Proposal) -> str:
-        return _text((p.dataset or {}).get("name")) or p.fingerprint[:12]
+        return as_text((p.dataset or {}).get("name")) or p.fingerprint[:12]
 
     if a.fingerprint and b.fingerprint and a.fingerprint != b.fingerprint:
         raise ProposalDataError(
             f"proposals '{a.name}' and '{b.name}' were made on different data ('{made_on(a)}' and "
             f"'{made_on(b)}'); compare proposals of the same data", proposal_name=b.name,
-            dataset_name=_text((b.dataset or {}).get("name")))
+            dataset_name=as_text((b.dataset or {}).get("name")))
     for p in (a, b):
         if fingerprint and p.fingerprint and p.fingerprint != fingerprint:
             raise ProposalDataError(
                 f"proposal '{p.name}' was made on other data ('{made_on(p)}') than the layer compared; "
                 "compare it on the data it was made from", proposal_name=p.name,
-                dataset_name=_text((p.dataset or {}).get("name")))
+                dataset_name=as_text((p.dataset or {}).get("name")))
 
 
 def _differences(a: Proposal, b: Proposal, frame: gpd.GeoDataFrame, *, lang: str) -> gpd.GeoDataFrame:

@@ -41,13 +41,6 @@ def subset_file(tmp_path_factory) -> Path:
     return path
 
 
-@pytest.fixture
-def shots(tmp_path) -> Path:
-    folder = Path(os.environ.get("E2E_SCREENSHOTS", tmp_path))
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
-
-
 def planner(page, app, lang="zh", shots=None) -> Planner:
     url, _, _ = app
     return Planner(page, url, lang, shots)
