@@ -52,7 +52,8 @@ _API: dict[str, str] = {
     "Dataset": "geo.io.load", "load_layer": "geo.io.load", "load_raw": "geo.io.load",
     "load_demo": "geo.io.load", "dataset_fingerprint": "geo.io.load", "DEMO_PATH": "geo.io.load",
     "csv_bytes": "geo.io.tables",
-    "describe_file": "geo.io.info",
+    "describe_file": "geo.io.info", "time_limited": "geo.io.limits",
+    "AnalysisTimeLimitError": "geo.io.limits",
     # zoning
     "DEFAULT_GAP_M": "geo.zoning.adjacency", "community_pairs": "geo.zoning.adjacency",
     "candidate_pairs": "geo.zoning.adjacency",

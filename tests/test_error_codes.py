@@ -523,7 +523,8 @@ SAMPLE_PARAMS = {
     "entry": "op=move", "op": "teleport", "codes": ["too_far"], "factors": ["build_year"],
     "values": ["-1"], "oldest": 2000, "newest": 1990, "underground_weight": 0, "households_full": 2000,
     "known": ["build_year", "willingness"], "preset": "fast", "presets": ["balanced"], "expected": ["replace"],
-    "community": "CJ000001", "role": "viewer", "action": "save", "owner": "zhou", "problem": "mode = 'open'",
+    "community": "CJ000001", "role": "viewer", "action": "save", "owner": "zhou", "problem": "mode = 'open'", "analysis": "zoning", "seconds": 600,
+    "env": "PLANNER_MAX_ANALYSIS_SECONDS",
 }
 FULL_WIDTH_THEN_SPACE = re.compile(r"[）”] ")
 SPACE_BETWEEN_HAN = re.compile(r"[\u4e00-\u9fff] (?=[\u4e00-\u9fff])")

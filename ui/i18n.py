@@ -511,6 +511,8 @@ TEXT: dict[str, tuple[str, str]] = {
     "error_workspace_disk_full": ("服务器磁盘已满，本次未能保存；之前保存的各版本完好无损。请管理员清理磁盘后再保存。", "The server's disk is full, so this save was not written; every revision saved before is intact. Ask the administrator to free space, then save again."),
     "error_draft_write": ("未保存的工作暂时无法存到服务器（磁盘已满或无法写入），之前的草稿仍在；请先保存方案，并告知管理员。", "Your unsaved work cannot be kept on the server for now (the disk is full or cannot be written); the earlier draft is kept. Save your proposal and tell the administrator."),
     "draft_not_kept": ("{why}", "{why}"),
+    "error_analysis_too_long": ("{analysis}运行超过 {seconds} 秒，已停止：请只分析城市的一部分（如一个区），或请管理员调高 {env}。", "The {analysis} ran longer than {seconds} s and was stopped: work on a part of the city (one district), or ask the administrator to raise {env}."),
+    "analysis_zoning": ("片区划分", "zoning"), "analysis_pipelines": ("管网分析", "pipelines analysis"), "analysis_plan": ("改造计划编制", "planning"),
     "error_crs_not_metric": ("{kinds}图层为经纬度（{crs}）：距离需以米计。请用本工具读入（会投影到本地高斯-克吕格分带）。", "The layers {kinds} are in degrees ({crs}): distances need metres. Load them with this tool, which projects them to the local Gauss-Krüger zone."),
     "layer_kind_zones": ("片区", "zones"), "layer_kind_sources": ("供给源", "sources"),
     "layer_kind_earlier": ("既往改造项目", "earlier projects"),

@@ -189,7 +189,7 @@ def error_params(exc: BaseException, lang: str, *, file: str | None = None) -> d
         params["kind"] = spec.label(lang)
     if isinstance(params.get("kinds"), (list, tuple)):
         params["kinds"] = [_kind_label(k, lang) for k in params["kinds"]]
-    for key, prefix in (("role", "role_"), ("action", "right_")):  # geo.store.access's names
+    for key, prefix in (("role", "role_"), ("action", "right_"), ("analysis", "analysis_")):  # codes to words
         value = params.get(key)
         if isinstance(value, str) and f"{prefix}{value}" in TEXT:
             params[key] = text(f"{prefix}{value}", lang)

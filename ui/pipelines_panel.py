@@ -20,7 +20,7 @@ import streamlit as st
 
 from geo import (
     PIPE_STEPS, Dataset, GeoError, PipelineAnalysis, analyse_pipelines, lead_telecom, phase_works,
-    works_impact, write_work_lists,
+    time_limited, works_impact, write_work_lists,
 )
 from ui.boundary import guarded
 from ui.i18n import text
@@ -94,7 +94,7 @@ def pipelines_panel(current: Data, lang: str) -> None:
             status.update(label=f"{text('analysing_pipelines', lang)} {n}/{len(PIPE_STEPS)} · "
                                 f"{text(f'pipe_step_{name}', lang)}")
 
-        analysis = current_analysis(current, progress)
+        analysis = current_analysis(current, time_limited(progress, "pipelines"))
         status.update(label=text("pipelines_ready", lang), state="complete")
     cond = analysis.condition
     cols = st.columns(4)

@@ -23,7 +23,8 @@ from geo import (
     CATEGORY_LABELS, DEFAULT_UNIT_COSTS, FACTORS, FACTOR_LABELS, ITEMS, PLAN_STEPS, PRESETS,
     SOURCE_LABELS, YUAN_PER_WAN, Dataset, GeoError, PlanSettings, PlanningResult, choice_label, csv_bytes,
     explain_score, format_wan, gaps_wide, plan_city, plan_table, plan_workbook, plan_xlsx_bytes,
-    project_years, read_item_edits, read_unit_costs, service_gaps, wan_to_yuan, write_plan_sheets,
+    project_years, read_item_edits, read_unit_costs, service_gaps, time_limited, wan_to_yuan,
+    write_plan_sheets,
 )
 
 from layers.escape import escape_html
@@ -351,7 +352,7 @@ def planning_panel(current: Data, page_settings, lang: str) -> None:
                                     f"{text(f'plan_step_{name}', lang)}")
 
             result = _plan(current, key, zoning_key, _settings_key(settings), zone_of, settings,
-                           session.zones if session is not None else None, progress)
+                           session.zones if session is not None else None, time_limited(progress, "plan"))
             status.update(label=text("plan_ready", lang), state="complete")
     except GeoError as exc:
         show("error", error_words(exc, lang))

@@ -19,6 +19,7 @@ import streamlit as st
 
 from geo import (
     Dataset, EditSession, GeoError, ZoneRules, eligibility_class, layer_spec, propose_zones, reason_words,
+    time_limited,
 )
 from layers import build_map
 from layers.analysis import (aged_pipelines_group, findings_group, member_frame, pairs_group, selection_group,
@@ -95,8 +96,10 @@ def propose(current: Data, rules: ZoneRules, lang: str) -> None:
     dataset = current.dataset
     bar = st.progress(0.0, text=text("proposing", lang))
 
-    def progress(done: int, total: int) -> None:
+    def shown(done: int, total: int) -> None:
         bar.progress(min(done / max(total, 1), 1.0), text=f"{text('proposing', lang)} {done:,}/{total:,}")
+
+    progress = time_limited(shown, "zoning")  # stops the engine past the server's time limit
 
     try:
         if work.edit is not None and work.edit.zoning.locked:

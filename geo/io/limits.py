@@ -19,12 +19,14 @@ geo.errors.InputFileError: city.gpkg has 600,000 features, more than the 500,000
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+import time
+from collections.abc import Callable, Mapping
 
 from geo.errors import InputFileError
 
-__all__ = ["FEATURES_ENV", "MAX_FEATURES", "MAX_VERTICES", "VERTICES_ENV", "check_features", "check_vertices",
-           "feature_limit", "vertex_limit"]
+__all__ = ["FEATURES_ENV", "MAX_ANALYSIS_SECONDS", "MAX_FEATURES", "MAX_VERTICES", "SECONDS_ENV", "VERTICES_ENV",
+           "AnalysisTimeLimitError", "analysis_seconds", "check_features", "check_vertices", "feature_limit",
+           "time_limited", "vertex_limit"]
 
 #: Features (rows) one layer may have, unless :data:`FEATURES_ENV` says otherwise.
 MAX_FEATURES = 500_000
@@ -96,3 +98,61 @@ def check_vertices(file: str, count: int, *, environ: Mapping[str, str] | None =
         f"or load a part of it (one district), or ask the administrator to raise {VERTICES_ENV}",
         code="layer_too_many_vertices", params={"file": file, "count": count, "max": limit, "env": VERTICES_ENV},
     )
+
+
+# --- how long one analysis may run -----------------------------------------------------------------
+
+#: Seconds one analysis started from the page (zoning, pipelines, plan) may run, unless
+#: :data:`SECONDS_ENV` says otherwise. The demo city takes about 1 s, 10,000 communities about 10 s.
+MAX_ANALYSIS_SECONDS = 600
+SECONDS_ENV = "PLANNER_MAX_ANALYSIS_SECONDS"
+
+
+class AnalysisTimeLimitError(InputFileError, TimeoutError):
+    """An analysis ran past its time limit and was stopped (code ``analysis_too_long``)."""
+
+
+def analysis_seconds(environ: Mapping[str, str] | None = None) -> int:
+    """The time limit in force (:data:`MAX_ANALYSIS_SECONDS`, or :data:`SECONDS_ENV`).
+
+    >>> analysis_seconds({"PLANNER_MAX_ANALYSIS_SECONDS": "60"}), analysis_seconds({})
+    (60, 600)
+    """
+    return _limit(SECONDS_ENV, MAX_ANALYSIS_SECONDS, environ)
+
+
+def time_limited(progress: Callable[..., None] | None, what: str, *, seconds: float | None = None,
+                 clock: Callable[[], float] = time.monotonic) -> Callable[..., None]:
+    """A progress callback that also stops the analysis ``what`` once it has run ``seconds``.
+
+    Give it as the ``progress`` of :func:`geo.zoning.zones.propose_zones`,
+    :func:`geo.pipelines.analysis.analyse_pipelines` or :func:`geo.planning.run.plan_city`: each
+    calls it between steps, and the first call past the limit raises, so the analysis ends at its
+    next step, nothing half-done is kept, and the page says why.
+
+    Raises
+    ------
+    AnalysisTimeLimitError
+        Code ``analysis_too_long`` with ``analysis`` (``what``) and the limit ``seconds``.
+
+    >>> ticks = iter([0.0, 1.0, 700.0])
+    >>> step = time_limited(None, "zoning", seconds=600, clock=lambda: next(ticks))
+    >>> step("pairs")
+    >>> step("zones")
+    Traceback (most recent call last):
+    ...
+    geo.io.limits.AnalysisTimeLimitError: the zoning ran longer than 600 s and was stopped: work on a part of the city (one district), or ask the administrator to raise PLANNER_MAX_ANALYSIS_SECONDS
+    """
+    limit = float(analysis_seconds() if seconds is None else seconds)
+    started = clock()
+
+    def step(*args: object) -> None:
+        if progress is not None:
+            progress(*args)
+        if clock() - started > limit:
+            raise AnalysisTimeLimitError(
+                f"the {what} ran longer than {limit:g} s and was stopped: work on a part of the city (one "
+                f"district), or ask the administrator to raise {SECONDS_ENV}",
+                code="analysis_too_long", params={"analysis": what, "seconds": int(limit), "env": SECONDS_ENV})
+
+    return step

@@ -214,3 +214,30 @@ def test_the_app_shows_hostile_data_as_text(tmp_path, shots):
     assert hits_none(dialogs, trapped)
     assert IMG in details  # the hostile name is on the page as text
     assert outside == []
+
+
+def test_an_uploaded_zip_bomb_is_refused_in_the_page(app, browser, shots, tmp_path):
+    """A 2 MB zip whose .dbf inflates to 2 GB: the Data in tab says why in Chinese, at once, and the
+    server stays up (tests/test_hostile_archives.py has the same bomb through the command line)."""
+    import zipfile
+
+    bomb = tmp_path / "小区.zip"
+    with zipfile.ZipFile(bomb, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+        with zf.open("小区.dbf", "w", force_zip64=True) as member:
+            chunk = b"\0" * (64 * 1024**2)
+            for _ in range(32):
+                member.write(chunk)
+        for ext in ("shp", "shx"):
+            zf.writestr(f"小区.{ext}", b"\0" * 100)
+    url, _, _ = app
+    with planner_page(browser, locale="zh-CN") as (page, outside):
+        p = Planner(page, url, "zh", shots).open()
+        p.tab("tab_data")
+        page.locator("[data-testid='stFileUploaderDropzoneInput']").first.set_input_files(str(bomb))
+        p.idle()
+        p.text_visible("小区.zip 解压后约 2048 MB", timeout_ms=60_000)
+        p.shoot("hostile_zip_bomb")
+        p.assert_clean()
+        p.tab("tab_map")  # the rest of the page keeps working
+        map_frame(page)
+    assert outside == []
