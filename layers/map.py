@@ -317,12 +317,13 @@ def build_map(
         location=_EMPTY_CENTER if bounds is None else _center(bounds),
         zoom_start=_EMPTY_ZOOM if bounds is None else 14,
         tiles=None,
-        control_scale=True,
+        control_scale=False,  # folium's scale bar shows feet and miles too: _MetricScale below
         zoom_snap=1 if basemap_url else _ZOOM_SNAP,  # raster tiles blur at half levels
         # Map option, not folium's max_zoom (which only reaches a default tile layer): without it
         # Leaflet cannot fit a single point and MarkerCluster refuses to start.
         maxZoom=options.get("max_zoom", _BASEMAP_MAX_ZOOM) if basemap_url else _MAX_ZOOM,
     )
+    _MetricScale().add_to(m)
     if not basemap_url:
         _Background(styles.NO_BASEMAP_BACKGROUND).add_to(m)
     else:
@@ -396,6 +397,30 @@ class _LabelZoom(MacroElement):
         super().__init__()
         self._name = "LabelZoom"
         self.min_zoom = min_zoom
+
+
+class _MetricScale(MacroElement):
+    """Leaflet's scale bar in metres and kilometres only (folium's ``control_scale`` adds feet and miles).
+
+    Example
+    -------
+    >>> m = folium.Map(tiles=None)
+    >>> _ = _MetricScale().add_to(m)
+    >>> "L.control.scale({imperial: false, metric: true})" in m.get_root().render()
+    True
+    """
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        L.control.scale({imperial: false, metric: true}).addTo({{ this._parent.get_name() }});
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._name = "MetricScale"
 
 
 class _Background(MacroElement):

@@ -177,6 +177,13 @@ def test_the_map_has_a_max_zoom_so_a_single_point_can_be_fitted():
     assert with_tiles.options["maxZoom"] == 17
 
 
+def test_the_scale_bar_is_in_metres_only():
+    html = build_map({"facilities": facilities()}).get_root().render()
+    assert html.count("L.control.scale(") == 1
+    assert "L.control.scale({imperial: false, metric: true})" in html
+    assert "L.control.scale()" not in html  # Leaflet's default shows feet and miles under the metres
+
+
 def test_the_map_is_fitted_to_the_data():
     m = build_map(all_layers())
     (fit,) = elements(m, folium.map.FitBounds)

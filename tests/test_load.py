@@ -114,13 +114,23 @@ def test_required_column_missing_names_the_fix(tmp_path):
     assert loaded.report.defaults == {"kind": "燃气"}
 
 
-def test_unknown_required_choice_rejects_the_row(tmp_path):
+def test_an_unknown_kind_is_kept_as_other_with_the_files_word(tmp_path):
     frame = gpd.GeoDataFrame({"类型": ["给水", "中水"]},
                              geometry=[to_gk(LineString([(0, 0), (100, 0)]))] * 2, crs=4538)
     loaded = load_layer(write(tmp_path, frame), "pipelines")
-    assert loaded.gdf["kind"].tolist() == ["water_supply"]
-    assert [i.code for i in loaded.report.rejected] == ["missing_required"]
-    assert any("'中水' is not a known kind" in i.message for i in loaded.report.warnings)
+    assert loaded.gdf["kind"].tolist() == ["water_supply", "other"]
+    assert loaded.gdf["kind_original"].tolist()[1] == "中水"
+    assert loaded.report.rejected == []
+    assert any("'中水' is not a known kind (1 row): kept as other" in i.message for i in loaded.report.warnings)
+    assert [i.code for i in loaded.report.warnings if "中水" in i.message] == ["kind_unknown"]
+
+
+def test_a_kinds_table_gives_an_unknown_word_one_of_our_kinds(tmp_path):
+    frame = gpd.GeoDataFrame({"类型": ["给水", "中水"]},
+                             geometry=[to_gk(LineString([(0, 0), (100, 0)]))] * 2, crs=4538)
+    loaded = load_layer(write(tmp_path, frame), "pipelines", kinds={"中水": "drainage"})
+    assert loaded.gdf["kind"].tolist() == ["water_supply", "drainage"]
+    assert loaded.report.rejected == []
 
 
 def test_all_rows_rejected_is_an_error(tmp_path):

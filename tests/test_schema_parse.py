@@ -55,7 +55,9 @@ from geo.io.schema import LAYERS, guess_layer, layer_spec, match_columns, normal
 )
 def test_alias_maps_to_canonical(layer, header, canonical):
     match = match_columns([header, "unrelated"], layer)
-    assert match.mapping == {canonical: header}
+    traces = {c.name: header for c in layer_spec(layer).columns
+              if c.original_of is not None and c.original_of.name == canonical}
+    assert match.mapping == {canonical: header, **traces}  # kind_original reads the kind's column
     assert match.unmapped == ["unrelated"]
 
 

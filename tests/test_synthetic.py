@@ -85,7 +85,7 @@ def test_layer_matches_schema(city, layer):
     assert gdf.geometry.is_valid.all() and not gdf.geometry.is_empty.any()
     if spec.id_column:
         assert gdf[spec.id_column].is_unique and gdf[spec.id_column].notna().all()
-    for col in spec.columns:
+    for col in (spec.column(n) for n in spec.column_names):
         values = gdf[col.name].dropna()
         if col.kind == "choice":
             assert set(values) <= set(col.choices), col.name

@@ -457,6 +457,9 @@ def test_a_saver_killed_while_another_saves_and_a_reader_reads_loses_nothing(sav
         assert not ledger.errors, ledger.errors
     saver.wait(lambda s: s == "other end" or s.startswith("other error"), 120)
     assert os.WIFEXITED(saver.reap(other))
+    deadline = time.monotonic() + 120  # a busy machine reads slower: let the reader read enough
+    while len(saver.events("reader")) < 20 and time.monotonic() < deadline:
+        time.sleep(0.1)
     saver.kill(reader)
     ledger.take(saver, "other")
     assert not ledger.errors, ledger.errors

@@ -19,13 +19,14 @@ from geo import (
     CUTOFF_YEAR, LAYERS, Dataset, GeoError, build_year_scope, dataset_fingerprint, layer_spec,
     list_layers, load_raw, match_columns, read_layer,
 )
-from ui.i18n import crs_words, text
+from ui.i18n import TEXT, crs_words, text
 from ui.messages import error_words, show, show_messages
 from ui.state import Data, bind, bind_choice, state
 from ui.tables import for_display
 
 #: File types the uploader accepts (zipped shapefiles as .zip).
-UPLOAD_TYPES = ["geojson", "json", "gpkg", "zip", "csv", "xlsx"]
+UPLOAD_TYPES = ["geojson", "json", "gpkg", "zip", "csv", "xlsx", "kml", "kmz", "gpx", "parquet", "geoparquet",
+                "txt", "tsv"]
 DATUMS = ("auto", "cgcs2000", "wgs84", "gcj02", "bd09")
 _UPLOAD_DIR = Path(tempfile.gettempdir()) / "oldcommunity_uploads"
 
@@ -80,10 +81,8 @@ def report_table(report, lang: str) -> pd.DataFrame:
     return out
 
 
-_ISSUE_CODES = {f"issue_{c}" for c in (
-    "no_geometry", "empty_geometry", "bad_coordinates", "polygon_to_point", "collection_extracted",
-    "wrong_geometry_type", "invalid_geometry", "invalid_geometry_repaired", "degenerate_polygon", "ids_generated",
-    "duplicate_id", "out_of_range", "missing_required", "ambiguous_column", "swap_xy", "crs", "datum")}
+#: The report issues the catalogue words (any other is worded as "other" with its code).
+_ISSUE_CODES = {key for key in TEXT if key.startswith("issue_")}
 
 
 def show_report(name: str, report, lang: str, *, expanded: bool | None = None) -> None:

@@ -24,16 +24,23 @@ from geo.errors import GeoError
 
 def cmd_info(args: argparse.Namespace) -> int:
     """Print what is in a file; exit 1 when a layer could not be loaded."""
+    from dataclasses import replace
+
     from geo.io.info import describe_file, format_description
     from geo.io.readers import list_layers
+    from geo.io.validate import apply_kinds
 
     path = Path(args.file)
+    kinds = opt.read_kinds(args.kinds)
     listing = list_layers(path)
     print(f"{path}: {len(listing)} layer{'s' if len(listing) != 1 else ''}")
     descriptions = describe_file(path, layer=args.layer, kind=args.kind, options=opt.input_options(args))
     failed = 0
     frames = []
     for desc in descriptions:
+        if kinds and desc.loaded is not None:
+            gdf, report = apply_kinds(desc.loaded.gdf, desc.loaded.report, kinds)
+            desc.loaded = replace(desc.loaded, gdf=gdf, report=report)
         print()
         print("\n".join(format_description(desc, limit=None if args.all else 20)))
         failed += desc.error is not None
@@ -136,6 +143,9 @@ PIPELINE_FLAGS = {"reference_year": "--year"}
 def cmd_pipelines(args: argparse.Namespace) -> int:
     """Pipelines per community and zone, needs, lead telecom, network checks, operator work lists."""
     from geo.io.load import load_layer
+    from geo.io.parse import parse_kinds
+    from geo.io.schema import layer_spec
+    from geo.io.validate import apply_kinds
     from geo.pipelines import overlay as pl
     from geo.pipelines.analysis import analyse_pipelines
 
@@ -145,6 +155,8 @@ def cmd_pipelines(args: argparse.Namespace) -> int:
     for flag, value in (("--snap-m", args.snap_m), ("--near-miss-m", args.near_miss_m)):
         opt.at_least(value, flag)
     lead_choices = opt.parse_pairs(args.lead, "--lead", "Z001=中国电信")
+    kinds = opt.read_kinds(args.kinds)
+    parse_kinds(kinds, layer_spec("pipelines").column("kind"))  # a kind none of ours: said before anything is read
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     loaded = load_layer(args.communities, "communities", file_layer=args.layer, **opt.input_options(args))
@@ -165,7 +177,7 @@ def cmd_pipelines(args: argparse.Namespace) -> int:
                        mapping=opt.parse_pairs(args.pipelines_map, "--pipelines-map"),
                        defaults=opt.parse_pairs(args.pipelines_set, "--pipelines-set", "kind=给水"),
                        target_crs=communities.crs)
-        pipes_report, pipelines = p.report, p.gdf
+        pipelines, pipes_report = apply_kinds(p.gdf, p.report, kinds)
     print(f"pipelines: {pipes_report.summary()}")
     for line in pipes_report.lines(limit=5):
         print("  " + line)
@@ -235,6 +247,7 @@ def build_parser() -> argparse.ArgumentParser:
     opt.add_input_options(info, kind=True)
     info.add_argument("--all", action="store_true", help="list every issue, not the first 20 of each kind")
     info.add_argument("--report", metavar="CSV", help="write every issue to a CSV (opens in Excel)")
+    opt.add_kinds_option(info, what="pipelines or facilities")
     info.set_defaults(func=cmd_info)
 
     zones = sub.add_parser("zones", help="propose consolidated management zones for small old communities")
@@ -272,6 +285,7 @@ def build_parser() -> argparse.ArgumentParser:
                        help="map a canonical pipelines column to a file column; repeatable")
     pipes.add_argument("--pipelines-set", action="append", metavar="COLUMN=VALUE",
                        help="one value for every pipeline, e.g. --pipelines-set kind=给水; repeatable")
+    opt.add_kinds_option(pipes)
     pipes.add_argument("--units", help="EPANET flow units when the model states none (LPS, CMH, GPM...)")
     pipes.add_argument("--operator", help="EPANET: the operator of every pipe whose comment names none")
     pipes.add_argument("--zones", help="zones from `python -m geo zones` (GeoJSON or GeoPackage)")

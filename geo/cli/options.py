@@ -38,7 +38,7 @@ from pathlib import Path
 import pandas as pd
 
 from geo.crs.datums import DATUMS
-from geo.errors import GeoError, RuleError
+from geo.errors import GeoError, InputFileError, RuleError
 from geo.io.schema import LAYERS
 
 #: The exit codes of every command, documented once (the ``--help`` epilog prints this).
@@ -281,6 +281,89 @@ def input_options(args: argparse.Namespace) -> dict:
         "lat": args.lat,
     }
     return {k: v for k, v in options.items() if v not in (None, {}, False)}
+
+
+def add_kinds_option(parser: argparse.ArgumentParser, flag: str = "--kinds", *, what: str = "pipelines") -> None:
+    """Add ``--kinds FILE``: the planner's table giving kinds outside our lists one of ours."""
+    parser.add_argument(flag, dest="kinds", metavar="FILE",
+                        help=f"a table giving the {what} kinds of the file that are none of ours one of ours: "
+                             "a CSV of two columns value,kind (e.g. 中水,drainage) or a JSON object "
+                             "{\"value\": \"kind\"}; kinds it does not name are loaded as other")
+
+
+#: The words a kinds table's header row may hold in its first or second cell.
+_KINDS_HEADER = ({"value", "values", "值", "原值", "原始值", "原类型"}, {"kind", "kinds", "类型", "种类", "对应类型"})
+
+
+def read_kinds(path: str | None) -> dict[str, str]:
+    """The kinds table of ``--kinds FILE``: the file's value -> one of our kinds (as written; empty without a file).
+
+    A CSV (UTF-8 or GBK, as Excel saves it) of two columns ``value,kind``, an optional header row
+    first; or a JSON object ``{"value": "kind"}`` or list of ``[value, kind]`` pairs. The kinds are
+    checked against the layer when it is loaded (:func:`geo.io.parse.parse_kinds`).
+
+    Raises
+    ------
+    InputFileError
+        ``kinds_file_unreadable`` (missing, not text, not CSV/JSON), ``kinds_file_row`` (a row
+        without two cells).
+
+    Example
+    -------
+    >>> target = Path(tempfile.mkdtemp()) / "kinds.csv"
+    >>> _ = target.write_text("value,kind\\n中水,drainage\\n驿站 , post_station\\n", encoding="utf-8")
+    >>> read_kinds(str(target))
+    {'中水': 'drainage', '驿站': 'post_station'}
+    """
+    if not path:
+        return {}
+    import csv
+    import io
+    import json
+
+    file = Path(path)
+    try:
+        data = file.read_bytes()
+        for encoding in ("utf-8-sig", "gbk"):
+            try:
+                text = data.decode(encoding)
+                break
+            except UnicodeDecodeError:
+                continue
+        else:
+            raise UnicodeDecodeError("kinds", data, 0, 1, "neither UTF-8 nor GBK")
+    except (OSError, UnicodeDecodeError):
+        raise InputFileError(f"{file.name}: the kinds table cannot be read (missing, or not UTF-8/GBK text); "
+                             "give a CSV of two columns value,kind", code="kinds_file_unreadable",
+                             params={"file": file.name}) from None
+    stripped = text.strip()
+    if stripped.startswith(("{", "[")):
+        try:
+            loaded = json.loads(stripped)
+        except ValueError:
+            loaded = None
+        pairs = (list(loaded.items()) if isinstance(loaded, dict) else
+                 [tuple(p) if isinstance(p, list) else (p.get("value"), p.get("kind")) if isinstance(p, dict) else p
+                  for p in loaded] if isinstance(loaded, list) else None)
+        if pairs is None or not all(isinstance(p, tuple) and len(p) == 2 for p in pairs):
+            raise InputFileError(f"{file.name}: the kinds table is not a JSON object {{\"value\": \"kind\"}} "
+                                 "nor a list of [value, kind] pairs", code="kinds_file_unreadable",
+                                 params={"file": file.name})
+        return {str(v).strip(): str(k).strip() for v, k in pairs if v is not None and k is not None}
+    out: dict[str, str] = {}
+    sample = stripped.splitlines()[0] if stripped else ""
+    delimiter = "\t" if "\t" in sample and "," not in sample else ","
+    for number, row in enumerate(csv.reader(io.StringIO(text), delimiter=delimiter), start=1):
+        cells = [c.strip() for c in row]
+        if not any(cells):
+            continue
+        if len([c for c in cells if c]) != 2 or len(cells) < 2 or not cells[0] or not cells[1]:
+            raise InputFileError(f"{file.name}: row {number} of the kinds table does not hold two cells "
+                                 "value,kind", code="kinds_file_row", params={"file": file.name, "row": number})
+        if number == 1 and (cells[0].lower() in _KINDS_HEADER[0] or cells[1].lower() in _KINDS_HEADER[1]):
+            continue
+        out[cells[0]] = cells[1]
+    return out
 
 
 def read_zones(path: str, layer: str | None, target_crs):

@@ -176,6 +176,65 @@ def _zone_from_prefixed_easting(x: float) -> int | None:
     return None
 
 
+def prefixed_zone_error(xy: np.ndarray, *, source: str) -> None:
+    """Raise the CRS to state for a file without CRS whose eastings carry a Gauss-Krüger zone prefix.
+
+    Surveyed CGCS2000 drawings often write the 3-degree zone number in front of the easting
+    (zone 39: x = 39 500 000): such numbers name their zone, hence the EPSG code (EPSG:4513-4533
+    for 3-degree zones 25-45, EPSG:4491-4501 for 6-degree zones 13-23). Returns quietly when the
+    typical point does not look like that.
+
+    Raises
+    ------
+    CRSError
+        ``crs_missing_gk_prefixed`` (or ``crs_missing_gk_prefixed_swapped`` when the prefixed
+        number is the second coordinate, X = northing as Chinese survey drawings write it).
+
+    Example
+    -------
+    >>> prefixed_zone_error(np.array([[39_512_345.0, 4_420_000.0]]), source="survey.shp")
+    Traceback (most recent call last):
+    ...
+    geo.errors.CRSError: survey.shp: ... zone prefix 39 ... CGCS2000 / 3-degree Gauss-Kruger zone 39 (central
+    meridian 117°E). State it: --crs EPSG:4527 ...
+    >>> prefixed_zone_error(np.array([[500_000.0, 4_420_000.0]]), source="survey.shp") is None
+    True
+    """
+    xy = np.asarray(xy, dtype=float)
+    xy = xy[np.isfinite(xy).all(axis=1)] if xy.size else xy.reshape(0, 2)
+    if len(xy) == 0:
+        return None
+    x, y = (float(v) for v in np.median(xy, axis=0))
+    swapped = False
+    epsg = _zone_from_prefixed_easting(x) if x >= 1e7 and 1e5 < y < 1e7 else None
+    if epsg is None and y >= 1e7 and 1e5 < x < 1e7:
+        epsg, swapped = _zone_from_prefixed_easting(y), True
+    if epsg is None:
+        return None
+    crs = CRS.from_epsg(epsg)
+    tm = _tm_params(crs)
+    central = tm[0] if tm else None
+    zone = int((y if swapped else x) // 1_000_000)
+    params = {"file": source, "x": _number(x), "y": _number(y), "epsg": epsg,
+              "central": _number(central) if central is not None else ""}
+    sample = f"a typical point is ({x:.0f}, {y:.0f})"
+    where = f" (central meridian {central:g}°E)" if central is not None else ""
+    fix = (f"State it: --crs EPSG:{epsg} (on the page: CRS EPSG:{epsg}). If the survey is in Xian 1980 "
+           "or Beijing 1954, state that system's zone instead")
+    if swapped:
+        raise CRSError(
+            f"{source}: the file states no coordinate system, and its second coordinate carries the "
+            f"Gauss-Krüger zone prefix {zone} ({sample}): X is the northing, as survey drawings write "
+            f"it. Swap the axes (--swap-xy) and state {crs.name}{where}: --crs EPSG:{epsg}",
+            code="crs_missing_gk_prefixed_swapped", params=params,
+        )
+    raise CRSError(
+        f"{source}: the file states no coordinate system, but its eastings carry the Gauss-Krüger zone "
+        f"prefix {zone} ({sample}): they are {crs.name}{where}. {fix}",
+        code="crs_missing_gk_prefixed", params=params,
+    )
+
+
 @dataclass(frozen=True)
 class CoordinateCheck:
     """The outcome of :func:`check_coordinates`: warnings to report (errors are raised)."""
@@ -306,6 +365,7 @@ def resolve_crs(
     stated_crs: object | None = None,
     datum: str | None = None,
     source: str = "",
+    sample_xy: np.ndarray | None = None,
 ) -> tuple[CRS, str, list[str]]:
     """Decide the CRS of a layer from what the file says and what the user stated.
 
@@ -320,6 +380,9 @@ def resolve_crs(
         EPSG:4490 for a file without CRS; ``gcj02`` and ``bd09`` require geographic coordinates.
     source
         File (and layer) name for messages.
+    sample_xy
+        Typical coordinates of the features ((n, 2), as for :func:`check_coordinates`): when the
+        file states no CRS, eastings with a Gauss-Krüger zone prefix name the CRS to state.
 
     Returns
     -------
@@ -329,7 +392,8 @@ def resolve_crs(
     Raises
     ------
     CRSError
-        No CRS at all, or a web datum stated for projected coordinates.
+        No CRS at all (``crs_missing_gk_prefixed`` when the eastings carry a zone prefix), or a web
+        datum stated for projected coordinates.
 
     Example
     -------
@@ -354,6 +418,8 @@ def resolve_crs(
         elif datum_name == "cgcs2000":
             crs = CRS.from_epsg(4490)
         else:
+            if sample_xy is not None:
+                prefixed_zone_error(sample_xy, source=source)
             raise CRSError(
                 f"{source}: the file states no coordinate system. Say which one it uses: "
                 "--crs EPSG:4490 (CGCS2000 lon/lat), --crs EPSG:4538 (CGCS2000 3-degree "

@@ -33,6 +33,7 @@ from pyproj import CRS, Transformer
 
 from geo.crs.systems import check_coordinates, describe_crs, local_metric_crs, resolve_crs
 from geo.crs.datums import to_wgs84
+from geo.crs.hints import datum_offset_hints
 from geo.errors import GeoError, SchemaError, ValidationError
 from geo.io.parse import parse_column
 from geo.io.limits import check_features, check_vertices
@@ -46,10 +47,15 @@ DEMO_PATH = Path(__file__).resolve().parents[2] / "data" / "demo.gpkg"
 
 @dataclass
 class LoadedLayer:
-    """A canonical layer and the report of how it was loaded."""
+    """A canonical layer and the report of how it was loaded.
+
+    ``datum_unstated`` is True when the file held lon/lat and no datum was stated: read as
+    WGS84/CGCS2000, it may really be GCJ-02 or BD-09 (:func:`add_datum_hints` checks that).
+    """
 
     gdf: gpd.GeoDataFrame
     report: LoadReport
+    datum_unstated: bool = False
 
 
 def _typical_xy(geoms: np.ndarray) -> np.ndarray:
@@ -77,6 +83,7 @@ def canonical_frame(
     *,
     mapping: Mapping[str, str],
     defaults: Mapping[str, Any] | None = None,
+    kinds: Mapping[str, str] | None = None,
 ) -> tuple[gpd.GeoDataFrame, list[RowIssue]]:
     """Rename and parse the mapped columns; add missing canonical ones empty; keep the rest.
 
@@ -98,12 +105,15 @@ def canonical_frame(
         else:
             out[col.name] = _missing_values(col.kind, raw.index)
             continue
-        values, notes = parse_column(source, col.kind, column=col)
+        values, notes = parse_column(source, col.kind, column=col, kinds=kinds if col.keeps_unknown else None)
         out[col.name] = values
         for note in notes:
-            issues.append(RowIssue(note.position, "warning", f"value_{note.severity}",
+            issues.append(RowIssue(note.position, "warning", note.code or f"value_{note.severity}",
                                    note.message + ("" if note.severity == "warning" else ": left empty"),
                                    column=label))
+    for name in spec.trace_columns:  # a file's own words are kept only when there is one
+        if name in out and pd.Series(out[name]).isna().all():
+            del out[name]
     used = set(mapping.values())
     for name in raw.columns:
         if name == raw.geometry.name or name in used:
@@ -139,16 +149,17 @@ def load_raw(
     datum: str | None = None,
     swap_xy: bool = False,
     target_crs: object | None = None,
+    kinds: Mapping[str, str] | None = None,
 ) -> LoadedLayer:
     """Turn a :class:`geo.io.readers.RawLayer` into a canonical layer (see :func:`load_layer`)."""
     with _named(raw.place):
         return _load_raw(raw, layer, mapping=mapping, defaults=defaults, crs=crs, datum=datum,
-                         swap_xy=swap_xy, target_crs=target_crs)
+                         swap_xy=swap_xy, target_crs=target_crs, kinds=kinds)
 
 
 def _load_raw(raw: RawLayer, layer: str, *, mapping: Mapping[str, str] | None,
               defaults: Mapping[str, Any] | None, crs: object | None, datum: str | None, swap_xy: bool,
-              target_crs: object | None) -> LoadedLayer:
+              target_crs: object | None, kinds: Mapping[str, str] | None = None) -> LoadedLayer:
     spec = layer_spec(layer)
     place = raw.place
     where = raw.where
@@ -182,7 +193,7 @@ def _load_raw(raw: RawLayer, layer: str, *, mapping: Mapping[str, str] | None,
     if len(raw.frame) == 0:
         raise ValidationError(f"{where}: the layer has no features", code="layer_empty", params=place)
 
-    frame, value_issues = canonical_frame(raw.frame, layer, mapping=match.mapping, defaults=defaults)
+    frame, value_issues = canonical_frame(raw.frame, layer, mapping=match.mapping, defaults=defaults, kinds=kinds)
     report.issues.extend(value_issues)
 
     # NaN / infinite coordinates: rejected row by row before GEOS or a projection meets them
@@ -194,10 +205,13 @@ def _load_raw(raw: RawLayer, layer: str, *, mapping: Mapping[str, str] | None,
     if swap_xy:
         geoms = shapely.transform(geoms, lambda c: c[:, ::-1])
         report.issues.append(RowIssue(None, "note", "swap_xy", "x and y swapped as asked (--swap-xy)"))
-    source_crs, web_datum, crs_warnings = resolve_crs(raw.crs, stated_crs=crs, datum=datum, source=where)
+    typical = _typical_xy(geoms)
+    source_crs, web_datum, crs_warnings = resolve_crs(raw.crs, stated_crs=crs, datum=datum, source=where,
+                                                      sample_xy=typical)
+    datum_unstated = datum is None and source_crs.is_geographic
     report.crs_in = describe_crs(source_crs)
     report.datum = web_datum
-    check = check_coordinates(_typical_xy(geoms), source_crs, source=where)
+    check = check_coordinates(typical, source_crs, source=where)
     for text in crs_warnings + check.warnings:
         report.issues.append(RowIssue(None, "warning", "crs", text))
     if web_datum in ("gcj02", "bd09"):
@@ -208,11 +222,11 @@ def _load_raw(raw: RawLayer, layer: str, *, mapping: Mapping[str, str] | None,
     gdf = gpd.GeoDataFrame(frame.drop(columns=frame.geometry.name), geometry=list(geoms),
                            crs=source_crs, index=frame.index)
 
-    if target_crs is None:
-        target = choose_analysis_crs(gdf)
-    else:
-        target = CRS.from_user_input(target_crs)
-    gdf = gdf.to_crs(target)
+    # areas, lengths and repairs are checked in metres, whatever CRS the layer is returned in
+    target = None if target_crs is None else CRS.from_user_input(target_crs)
+    metric = target if target is not None and _is_metric(target) else choose_analysis_crs(gdf)
+    target = target if target is not None else metric
+    gdf = gdf.to_crs(metric)
     report.crs_out = describe_crs(target)
 
     prefix = {"communities": "C", "pipelines": "P", "facilities": "F"}.get(layer)
@@ -231,15 +245,43 @@ def _load_raw(raw: RawLayer, layer: str, *, mapping: Mapping[str, str] | None,
     report.rows_kept = int(keep.sum())
     if report.rows_kept == 0:
         _refuse_all(report, where, place, layer)
-    return LoadedLayer(gdf, report)
+    if not target.equals(metric):
+        gdf = gdf.to_crs(target)
+    return LoadedLayer(gdf, report, datum_unstated=datum_unstated)
+
+
+def _is_metric(crs: CRS) -> bool:
+    """True for a projected CRS in metres (where the area and length checks can run)."""
+    return bool(crs.is_projected and crs.axis_info and crs.axis_info[0].unit_name in ("metre", "meter"))
+
+
+def _main_reason(report: LoadReport) -> tuple[RowIssue | None, int]:
+    """The reason that rejects the most rows, at its first row, and how many rows it rejects.
+
+    A few duplicate ids must not hide that every footprint is a sliver: the reason named is the
+    one most rows share (on a tie, the one met first in the file).
+    """
+    rows: dict[str, set[int]] = {}
+    first: dict[str, RowIssue] = {}
+    for issue in report.rejected:
+        key = issue.code
+        position = -1 if issue.position is None else issue.position
+        rows.setdefault(key, set()).add(position)
+        if key not in first or position < (-1 if first[key].position is None else first[key].position):
+            first[key] = issue
+    if not rows:
+        return None, 0
+    code = max(rows, key=lambda c: (len(rows[c]), -min(rows[c])))
+    return first[code], len(rows[code])
 
 
 def _refuse_all(report: LoadReport, where: str, place: Mapping[str, str], layer: str) -> None:
-    """Raise ``all_rows_rejected`` with the first reason (every row of the layer was rejected)."""
-    first = report.rejected[0] if report.rejected else None
+    """Raise ``all_rows_rejected`` with the main reason (every row of the layer was rejected)."""
+    first, count = _main_reason(report)
     raise ValidationError(
-        f"{where}: every one of the {report.rows_read} rows was rejected (first reason: "
-        f"{first.message if first else 'no rows'}). "
+        f"{where}: every one of the {report.rows_read} rows was rejected (main reason: "
+        f"{first.message if first else 'no rows'}"
+        f"{f', {count} rows' if first and count > 1 else ''}). "
         "Nothing can be loaded; see the full report with `python -m geo info`",
         code="all_rows_rejected",
         params={**place, "kind": layer, "rows": report.rows_read, "reason": first.code if first else "",
@@ -307,6 +349,7 @@ def load_layer(
     lon: str | None = None,
     lat: str | None = None,
     target_crs: object | None = None,
+    kinds: Mapping[str, str] | None = None,
 ) -> LoadedLayer:
     """Load one canonical layer from a file.
 
@@ -335,6 +378,11 @@ def load_layer(
     target_crs
         The analysis CRS; by default the local metric CRS of the layer's centre.
 
+    kinds
+        A planner's table of words outside our kinds -> one of our kinds (pipelines, facilities:
+        :func:`geo.io.parse.parse_kinds` reads one); other unknown words are kept as ``other``
+        with the file's word in ``kind_original``.
+
     Returns
     -------
     LoadedLayer
@@ -346,7 +394,7 @@ def load_layer(
     """
     raw = read_layer(path, layer=file_layer, kind=layer, encoding=encoding, wkt=wkt, lon=lon, lat=lat)
     return load_raw(raw, layer, mapping=mapping, defaults=defaults, crs=crs, datum=datum,
-                    swap_xy=swap_xy, target_crs=target_crs)
+                    swap_xy=swap_xy, target_crs=target_crs, kinds=kinds)
 
 
 @dataclass
@@ -389,10 +437,44 @@ def load_dataset(sources: Mapping[str, Mapping[str, Any] | str | os.PathLike]) -
         kwargs = dict(spec) if isinstance(spec, Mapping) else {"path": spec}
         loaded = load_layer(kwargs.pop("path"), name, target_crs=target, **kwargs)
         target = loaded.gdf.crs
-        layers[name] = loaded.gdf
-        reports[name] = loaded.report
-    ordered = {name: layers[name] for name in LAYERS if name in layers}
-    return Dataset(ordered, reports)
+        layers[name] = loaded
+    add_datum_hints(layers)
+    ordered = {name: layers[name].gdf for name in LAYERS if name in layers}
+    return Dataset(ordered, {name: layers[name].report for name in layers})
+
+
+def add_datum_hints(loaded: Mapping[str, LoadedLayer]) -> list[RowIssue]:
+    """Warn in its report when a layer read as lon/lat without a datum looks like GCJ-02 or BD-09.
+
+    The layers (of one place, in one metric CRS) are compared pairwise
+    (:func:`geo.crs.hints.datum_offset_hints`); a layer that fits another one much better once
+    converted from GCJ-02 or BD-09 gets a ``datum_offset`` warning naming the pattern, the measured
+    offset and the fix (load it with that datum). Nothing is converted. Call it after loading the
+    layers one by one (``load_dataset`` does); layers in different CRSs are compared in the metric
+    CRS of the first.
+
+    Returns
+    -------
+    list of RowIssue
+        The warnings added (each also in its layer's report).
+    """
+    suspects = [name for name, item in loaded.items() if item.datum_unstated]
+    frames = {name: item.gdf for name, item in loaded.items() if len(item.gdf)}
+    if not suspects or len(frames) < 2:
+        return []
+    metric = next(iter(frames.values())).crs
+    if metric is None or not _is_metric(metric):  # in lon/lat (target_crs=4326): measure in metres
+        metric = choose_analysis_crs(next(iter(frames.values())))
+    frames = {name: g if g.crs is not None and g.crs.equals(metric) else g.to_crs(metric)
+              for name, g in frames.items() if g.crs is not None}
+    added = []
+    for hint in datum_offset_hints(frames, suspects):
+        issue = RowIssue(None, "warning", "datum_offset", hint.message())
+        report = loaded[hint.layer].report
+        if not any(i.code == "datum_offset" for i in report.issues):
+            report.issues.append(issue)
+            added.append(issue)
+    return added
 
 
 def load_demo(path: str | os.PathLike = DEMO_PATH) -> Dataset:

@@ -28,7 +28,8 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
-from geo.io.schema import Column, ColumnType, normalize_value
+from geo.errors import SchemaError
+from geo.io.schema import OTHER_KIND, Column, ColumnType, normalize_value
 
 Severity = Literal["warning", "error"]
 
@@ -46,6 +47,9 @@ class ValueNote:
     value: Any
     severity: Severity
     message: str
+    #: What the note is about when it has a code of its own (``kind_unknown``); None for a value
+    #: not read (``value_error``) or read with a caveat (``value_warning``).
+    code: str | None = None
 
 
 # Units that may follow a number; the value is in the unit the column stores unless scaled.
@@ -186,14 +190,21 @@ def parse_share(value: Any) -> tuple[float | None, str | None, str | None]:
     return number, None, None
 
 
-def parse_choice(value: Any, column: Column) -> tuple[str | None, str | None]:
+def parse_choice(value: Any, column: Column, *, kinds: Mapping[str, str] | None = None
+                 ) -> tuple[str | None, str | None]:
     """Map a value onto one of ``column.choices`` via its value aliases; ``(choice, error)``.
+
+    ``kinds``: a planner's table of values -> choices, checked by :func:`parse_kinds` (its keys
+    folded), for the values none of the column's own words name (they are never overridden).
 
     Example
     -------
     >>> from geo.io.schema import LAYERS
-    >>> parse_choice("天然气", LAYERS["pipelines"].column("kind"))
+    >>> kind = LAYERS["pipelines"].column("kind")
+    >>> parse_choice("天然气", kind)
     ('gas', None)
+    >>> parse_choice("中水", kind, kinds=parse_kinds({"中水": "排水"}, kind))
+    ('drainage', None)
     """
     folded = normalize_value(value)
     for choice in column.choices:
@@ -202,7 +213,74 @@ def parse_choice(value: Any, column: Column) -> tuple[str | None, str | None]:
     for alias, choice in column.value_aliases.items():
         if folded == normalize_value(alias):
             return choice, None
+    if kinds and folded in kinds:
+        return kinds[folded], None
     return None, f"'{value}' is not a known {column.name}; expected one of: {', '.join(column.choices)}"
+
+
+def parse_kinds(table: Mapping[Any, Any] | None, column: Column) -> dict[str, str]:
+    """Check a planner's kinds table (a file's value -> one of our kinds) for a choice ``column``.
+
+    The keys are folded as values are (:func:`geo.io.schema.normalize_value`); a kind may be given
+    by its code or by any word of it (``排水`` for ``drainage``), or as ``other``.
+
+    Raises
+    ------
+    SchemaError
+        ``kinds_kind_unknown`` when a value is given a kind that is not one of ``column.choices``
+        (params ``source``: the value, ``value``: the kind given, ``allowed``).
+
+    Example
+    -------
+    >>> from geo.io.schema import LAYERS
+    >>> parse_kinds({" 中水 ": "drainage", "再生水": "给水"}, LAYERS["pipelines"].column("kind"))
+    {'中水': 'drainage', '再生水': 'water_supply'}
+    >>> parse_kinds({"中水": "water"}, LAYERS["facilities"].column("kind"))
+    Traceback (most recent call last):
+    ...
+    geo.errors.SchemaError: the kinds table gives '中水' the kind 'water', which is not a kind; the kinds are: elderly_care, childcare, kindergarten, clinic, market, convenience_store, parcel_locker, ev_charging, fitness, property_office, community_service, post_station, school, other
+    """
+    out: dict[str, str] = {}
+    for value, target in (table or {}).items():
+        if is_missing(value):
+            continue
+        choice, _ = parse_choice(target, column) if not is_missing(target) else (None, None)
+        if choice is None:
+            raise SchemaError(
+                f"the kinds table gives '{value}' the {column.name} '{target}', which is not a {column.name}; "
+                f"the {column.name}s are: {', '.join(column.choices)}",
+                code="kinds_kind_unknown",
+                params={"source": str(value), "value": str(target), "allowed": list(column.choices)},
+            )
+        out[normalize_value(value)] = choice
+    return out
+
+
+def unknown_choice_words(value: Any, column: Column, rows: int) -> str:
+    """The report's words for a value of ``column`` that is none of its choices, kept as ``other``.
+
+    >>> from geo.io.schema import LAYERS
+    >>> unknown_choice_words("中水", LAYERS["pipelines"].column("kind"), 12)
+    "'中水' is not a known kind (12 rows): kept as other, the word in kind_original; give it one of ours in a kinds table (value,kind: --kinds FILE)"
+    """
+    plural = "row" if rows == 1 else "rows"
+    return (f"'{value}' is not a known {column.name} ({rows} {plural}): kept as {OTHER_KIND}, the word in "
+            f"{column.name}_original; give it one of ours in a kinds table (value,kind: --kinds FILE)")
+
+
+_UNKNOWN_WORDS = re.compile(r"^'(?P<value>.*)' is not a known (?P<column>\w+) \(\d+ rows?\): kept as ")
+
+
+def unknown_choice_value(message: str, column: Column) -> str | None:
+    """The value an :func:`unknown_choice_words` message of ``column`` is about (None: another message).
+
+    >>> from geo.io.schema import LAYERS
+    >>> kind = LAYERS["pipelines"].column("kind")
+    >>> unknown_choice_value(unknown_choice_words("中水", kind, 3), kind)
+    '中水'
+    """
+    match = _UNKNOWN_WORDS.match(message)
+    return match.group("value") if match and match.group("column") == column.name else None
 
 
 def _as_text(value: Any) -> str:
@@ -242,8 +320,15 @@ def parse_column(
     kind: ColumnType,
     *,
     column: Column | None = None,
+    kinds: Mapping[Any, Any] | None = None,
 ) -> tuple[pd.Series, list[ValueNote]]:
     """Parse a whole column into its canonical type; every unreadable value is noted.
+
+    A choice column that keeps unknown values (a pipeline's or facility's ``kind``,
+    :attr:`geo.io.schema.Column.keeps_unknown`) reads a value that is none of its choices as
+    ``other``, with one ``kind_unknown`` note per distinct value (at its first row, with the number
+    of rows); a trace column (``kind_original``) keeps the file's value where it is none of the
+    words of its choice column, and is empty elsewhere.
 
     Parameters
     ----------
@@ -253,18 +338,39 @@ def parse_column(
         The column type (see :class:`geo.io.schema.Column`).
     column
         The column spec; needed for ``choice`` columns and for number units.
+    kinds
+        A planner's table of values -> choices for a choice column (:func:`parse_kinds`), looked up
+        before the column's own words.
 
     Returns
     -------
     (pandas.Series, list of ValueNote)
         Values as ``Int64`` (int, year), ``float64`` (float, share) or ``object`` text (id, text,
         choice), aligned to ``series.index``; missing where unreadable.
+
+    Example
+    -------
+    >>> from geo.io.schema import LAYERS
+    >>> spec = LAYERS["pipelines"]
+    >>> raw = pd.Series(["给水", "中水", "中水", "cold"])
+    >>> values, notes = parse_column(raw, "choice", column=spec.column("kind"))
+    >>> values.tolist(), [(n.position, n.code) for n in notes]
+    (['water_supply', 'other', 'other', 'other'], [(1, 'kind_unknown'), (3, 'kind_unknown')])
+    >>> parse_column(raw, "choice", column=spec.column("kind"), kinds={"中水": "drainage"})[0].tolist()
+    ['water_supply', 'drainage', 'drainage', 'other']
+    >>> parse_column(raw, "text", column=spec.column("kind_original"))[0].tolist()
+    [None, '中水', '中水', 'cold']
     """
+    if column is not None and column.original_of is not None:
+        return _parse_trace(series, column), []
     notes: list[ValueNote] = []
     out: list[Any] = []
     unit = column.unit if column is not None else None
     if kind == "choice" and column is None:  # a caller's mistake in our code, not a planner's input: builtin
         raise ValueError("a choice column needs its Column spec")
+    table = parse_kinds(kinds, column) if kind == "choice" and kinds else {}
+    keep_unknown = kind == "choice" and column.keeps_unknown
+    unknown: dict[str, list] = {}  # folded value -> [first position, value, rows]
     seen: dict[tuple[type, Any], tuple[Any, str | None, str | None]] = {}  # a value is parsed once
     for position, value in enumerate(series.tolist()):
         try:
@@ -276,16 +382,27 @@ def parse_column(
             # "none" and 无 are words for missing data, except where they are a choice (无物业 -> none)
             missing = is_missing(value) and not (kind == "choice" and isinstance(value, str)
                                                  and parse_choice(value, column)[0] is not None)
-            known = (None, None, None) if missing else _parse_one(value, kind, column, unit)
+            if not missing and table:
+                choice = parse_choice(value, column, kinds=table)[0]
+                known = (choice, None, None) if choice is not None else _parse_one(value, kind, column, unit)
+            else:
+                known = (None, None, None) if missing else _parse_one(value, kind, column, unit)
             if key is not None:
                 seen[key] = known
         parsed, warning, error = known
-        if error:
+        if error and keep_unknown:
+            entry = unknown.setdefault(normalize_value(value), [position, value, 0])
+            entry[2] += 1
+            parsed = OTHER_KIND
+        elif error:
             notes.append(ValueNote(position, value, "error", error))
             parsed = None
         elif warning:
             notes.append(ValueNote(position, value, "warning", warning))
         out.append(parsed)
+    for position, value, rows in unknown.values():
+        notes.append(ValueNote(position, value, "warning", unknown_choice_words(value, column, rows),
+                               code="kind_unknown"))
     if kind in ("int", "year"):
         result = pd.Series(pd.array(out, dtype="Int64"), index=series.index, name=series.name)
     elif kind in ("float", "share"):
@@ -294,6 +411,29 @@ def parse_column(
     else:
         result = pd.Series(out, index=series.index, name=series.name, dtype=object)
     return result, notes
+
+
+def _parse_trace(series: pd.Series, column: Column) -> pd.Series:
+    """A trace column (``kind_original``): the file's text where it is none of the choice's words."""
+    out: list[Any] = []
+    seen: dict[Any, Any] = {}
+    for value in series.tolist():
+        try:
+            if value in seen:
+                out.append(seen[value])
+                continue
+        except TypeError:  # unhashable: read it each time
+            pass
+        if is_missing(value) or parse_choice(value, column.original_of)[0] is not None:
+            text = None
+        else:
+            text = _as_text(value)
+        try:
+            seen[value] = text
+        except TypeError:
+            pass
+        out.append(text)
+    return pd.Series(out, index=series.index, name=series.name, dtype=object)
 
 
 def apply_defaults(frame: pd.DataFrame, defaults: Mapping[str, Any]) -> pd.DataFrame:

@@ -1,8 +1,12 @@
 """Read the files planners actually have into raw GeoDataFrames, with one clear error per bad file.
 
 Formats: GeoJSON, GeoPackage (any layer, by name), Shapefile (plain or zipped, including GBK /
-GB18030 text with or without a ``.cpg``), CSV and XLSX with a WKT column or lon/lat (x/y) columns,
-and anything else GDAL reads through pyogrio. Nothing here maps columns or validates values: the
+GB18030 text with or without a ``.cpg``), FileGDB (a ``.gdb`` folder, or zipped: ``.gdb.zip``),
+GeoParquet (``.parquet``/``.geoparquet``), KML/KMZ (with the attributes of their ``ExtendedData``),
+GPX (waypoints, routes, tracks), CSV and XLSX with a WKT column or lon/lat (x/y) columns (UTF-8,
+UTF-16 or GB18030, by their byte-order mark or by trying), and anything else GDAL reads through
+pyogrio. Zips made by Windows tools (member names in GBK, without the UTF-8 flag) show their real
+names. Nothing here maps columns or validates values: the
 result is the file as it is, plus what was noticed while reading (encoding chosen, z dropped,
 rows whose geometry text could not be read). :mod:`geo.io.load` does the rest.
 
@@ -18,11 +22,13 @@ Example
 from __future__ import annotations
 
 import io
+import json
 import os
 import struct
 import warnings
 import zipfile
 import zlib
+from xml.parsers import expat
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -38,11 +44,13 @@ from geo.io.limits import check_features, check_vertices
 from geo.io.schema import normalize_header
 from geo.io.validate import nonfinite_message, nonfinite_vertices
 
-VECTOR_SUFFIXES = (".geojson", ".json", ".gpkg", ".shp", ".zip", ".fgb", ".kml", ".gml", ".gdb")
+VECTOR_SUFFIXES = (".geojson", ".json", ".gpkg", ".shp", ".zip", ".fgb", ".kml", ".kmz", ".gpx", ".gml", ".gdb",
+                   ".parquet", ".geoparquet")
 TABLE_SUFFIXES = (".csv", ".txt", ".tsv", ".xlsx", ".xlsm", ".xls")
+PARQUET_SUFFIXES = (".parquet", ".geoparquet")
 SUPPORTED = (
-    "GeoJSON (.geojson/.json), GeoPackage (.gpkg), Shapefile (.shp or zipped .zip), "
-    "CSV/XLSX with a WKT column or lon/lat columns"
+    "GeoJSON (.geojson/.json), GeoPackage (.gpkg), Shapefile (.shp or zipped .zip), FileGDB (.gdb or "
+    "zipped .gdb.zip), GeoParquet (.parquet), KML/KMZ, GPX, CSV/XLSX with a WKT column or lon/lat columns"
 )
 WKT_ALIASES = ("wkt", "geometry", "geom", "the_geom", "shape", "几何", "空间信息", "坐标串")
 LON_ALIASES = ("lon", "lng", "long", "longitude", "x", "经度", "东经", "x坐标", "横坐标")
@@ -180,6 +188,15 @@ def _gdal_error(path: Path, exc: Exception, *, opened: str = "") -> InputFileErr
     if suffix == ".shp":
         return InputFileError(f"{head} the Shapefile is incomplete or damaged (.shp, .shx and .dbf belong "
                               f"together){tail}", code="shapefile_unreadable", params=params)
+    if suffix in (".kml", ".kmz"):
+        return InputFileError(f"{head} the KML is malformed, truncated or damaged; export it again{tail}",
+                              code="kml_unreadable", params=params)
+    if suffix == ".gpx":
+        return InputFileError(f"{head} the GPX is malformed or truncated; export it again{tail}",
+                              code="gpx_unreadable", params=params)
+    if suffix == ".gdb":
+        return InputFileError(f"{head} the FileGDB is incomplete or damaged (zip the whole .gdb folder); "
+                              f"export it again{tail}", code="filegdb_unreadable", params=params)
     return InputFileError(f"{head} is it one of: {SUPPORTED}?{tail}", code="format_unreadable", params=params)
 
 
@@ -264,10 +281,50 @@ def _zip_bomb(path: Path, infos: list[zipfile.ZipInfo]) -> None:
         )
 
 
-def _zip_members(path: Path) -> list[str]:
+def zip_member_name(info: zipfile.ZipInfo) -> str:
+    """The name a member of a zip was given, as a person reads it.
+
+    A zip records a member's name in UTF-8 when its flag bit 11 says so, and otherwise in "the
+    system's code page": Windows tools in China write GBK (CP936) there, which :mod:`zipfile`
+    decodes as CP437 (``老旧小区.shp`` becomes ``└╧╛╔╨í╟°.shp``). Such a name is decoded again from its
+    bytes: as UTF-8 when it is valid UTF-8 (Linux and macOS tools that leave the flag unset), else as
+    GBK when that reads back to the same bytes. GDAL's ``/vsizip/`` names the member as
+    :mod:`zipfile` does (CP437, unless ``CPL_ZIP_ENCODING`` says otherwise): open it by
+    ``info.filename``, show it by this name.
+
+    Example
+    -------
+    >>> info = zipfile.ZipInfo("老旧小区.shp".encode("gbk").decode("cp437"))
+    >>> info.filename, zip_member_name(info)
+    ('└╧╛╔╨í╟°.shp', '老旧小区.shp')
+    >>> zip_member_name(zipfile.ZipInfo("xq.shp"))
+    'xq.shp'
+    """
+    name = info.filename
+    if info.flag_bits & 0x800 or name.isascii():
+        return name
+    try:
+        raw = name.encode("cp437")
+    except UnicodeEncodeError:  # not a CP437 decoding: zipfile read it as UTF-8 already
+        return name
+    for codec in ("utf-8", "gbk"):
+        try:
+            decoded = raw.decode(codec)
+        except UnicodeDecodeError:
+            continue
+        if decoded.encode(codec) == raw:
+            return decoded
+    return name
+
+
+def _zip_members(path: Path) -> dict[str, str]:
     """The files in a zip (folders and macOS resource forks left out), each one read through once
     so that a damaged, encrypted or oddly compressed member is found here, named, and not in GDAL;
-    a zip that would expand beyond the bounds (:data:`MAX_ZIP_BYTES` …) is refused first."""
+    a zip that would expand beyond the bounds (:data:`MAX_ZIP_BYTES` …) is refused first.
+
+    Returns each member's name as GDAL and :mod:`zipfile` open it, mapped to the name shown
+    (:func:`zip_member_name`).
+    """
     try:
         with zipfile.ZipFile(path) as zf:
             infos = zf.infolist()
@@ -275,7 +332,8 @@ def _zip_members(path: Path) -> list[str]:
             for info in infos:
                 if not info.is_dir():
                     _check_zip_member(path, zf, info)
-            return [n for n in zf.namelist() if not n.endswith("/") and "__MACOSX" not in n]
+            return {i.filename: zip_member_name(i) for i in infos
+                    if not i.filename.endswith("/") and "__MACOSX" not in i.filename}
     except InputFileError:
         raise
     except (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError, NotImplementedError):
@@ -286,7 +344,7 @@ def _zip_members(path: Path) -> list[str]:
 
 def _check_zip_member(path: Path, zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> None:
     """Read one member of a zip through (its CRC checked on the way)."""
-    member = info.filename
+    member = zip_member_name(info)
     if info.flag_bits & 0x1:
         raise InputFileError(
             f"{path.name}: {member} is encrypted; zip the files again without a password",
@@ -338,7 +396,8 @@ def _shapefile_parts(path: Path, member: str | None) -> tuple[bytes, str | None,
 
 
 def _vsi(path: Path, member: str | None) -> str:
-    return f"/vsizip/{path.resolve()}/{member}" if member else str(path)
+    """What GDAL opens: ``path``, or its zip member (``""``: the zip's top folder, a FileGDB zipped flat)."""
+    return f"/vsizip/{path.resolve()}/{member}" if member is not None else str(path)
 
 
 # --- listing -------------------------------------------------------------------------------
@@ -363,12 +422,18 @@ def _layer_info(vsi: str, layer: str | None, *, display: Path) -> dict:
     name the declared encoding cannot decode (a UTF-8 Chinese name a shapefile writer cut
     mid-character at the DBF's 10-byte limit) is therefore read again as latin1, which decodes
     any byte: the layer is listed, and :func:`read_layer` says what is wrong with its text.
+    A format that does not record its feature count (GPX, KML) is counted.
     """
     try:
         try:
-            return pyogrio.read_info(vsi, layer=layer)
+            info = pyogrio.read_info(vsi, layer=layer)
+            encoding = None
         except UnicodeDecodeError:
-            return pyogrio.read_info(vsi, layer=layer, encoding="latin1")
+            info = pyogrio.read_info(vsi, layer=layer, encoding="latin1")
+            encoding = "latin1"
+        if info.get("features") is not None and int(info["features"]) < 0:
+            info = pyogrio.read_info(vsi, layer=layer, encoding=encoding, force_feature_count=True)
+        return info
     except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError) as exc:
         raise _gdal_error(display, exc, opened=vsi) from None
     except (UnicodeError, LookupError):
@@ -377,37 +442,71 @@ def _layer_info(vsi: str, layer: str | None, *, display: Path) -> dict:
         raise _gdal_error(display, exc, opened=vsi) from None
 
 
-def _zip_datasets(path: Path) -> list[str]:
+#: What a zip may hold as a layer besides FileGDB folders (``X.gdb/``).
+ZIP_DATA_SUFFIXES = (".shp", ".gpkg", ".geojson", ".json", ".kml", ".gpx")
+
+
+def _zip_datasets(path: Path) -> list[tuple[str, str]]:
+    """(member as GDAL opens it, member as shown) of every dataset in a zip: files of a format
+    GDAL reads, and FileGDB folders (a ``X.gdb/`` folder, or ``.gdbtable`` files at the top: ``""``)."""
     members = _zip_members(path)
-    data = [m for m in members if m.lower().endswith((".shp", ".gpkg", ".geojson", ".json"))]
+    gdbs: dict[str, str] = {}
+    for name, shown in members.items():
+        folder, _, base = name.rpartition("/")
+        if base.lower().endswith(".gdbtable") and (folder == "" or folder.lower().endswith(".gdb")):
+            gdbs.setdefault(folder, shown.rpartition("/")[0])
+
+    def in_gdb(name: str) -> bool:
+        return any((name.startswith(folder + "/") if folder else "/" not in name) for folder in gdbs)
+
+    data = list(gdbs.items()) + [(m, shown) for m, shown in members.items()
+                                 if m.lower().endswith(ZIP_DATA_SUFFIXES) and not in_gdb(m)]
     if not data:
-        shown = ", ".join(members[:8]) or "nothing"
+        listed = list(members.values())
+        shown = ", ".join(listed[:8]) or "nothing"
         raise InputFileError(
             f"{path.name}: the zip holds no .shp (nor .gpkg/.geojson); it has {shown}. "
             "Zip the .shp together with its .shx, .dbf, .prj (and .cpg)",
-            code="zip_no_layer", params={"file": path.name, "members": members[:8]},
+            code="zip_no_layer", params={"file": path.name, "members": listed[:8]},
         )
     return data
 
 
-def _zip_layers(path: Path) -> list[tuple[str, str, str | None]]:
-    """(member, layer name shown to the user, layer inside the member) for every zipped layer."""
+def _member_display(path: Path, shown: str) -> Path:
+    """The name errors give a zip member: its own (shown) name, or the zip's for its top folder."""
+    return Path(shown) if shown else path
+
+
+def _nonempty_gpx(vsi: str, layers: list[tuple[str, str | None]], *, display: Path) -> list[tuple[str, str | None]]:
+    """The layers of a GPX file that hold features (GDAL lists all five: waypoints, routes, tracks,
+    route_points, track_points); all of them when none does."""
+    kept = [(name, gtype) for name, gtype in layers if _layer_info(vsi, name, display=display).get("features")]
+    return kept or layers
+
+
+def _zip_layers(path: Path) -> list[tuple[str, str, str, str | None]]:
+    """(member, member shown, layer name shown to the user, layer inside the member) for every zipped layer."""
     out = []
-    for member in _zip_datasets(path):
+    for member, shown in _zip_datasets(path):
         if member.lower().endswith(".shp"):
-            out.append((member, Path(member).stem, None))
+            out.append((member, shown, Path(shown).stem, None))
             continue
-        inner = _list_dataset(_vsi(path, member), display=Path(member))
-        out.extend((member, name, name) for name, _ in inner)
+        display = _member_display(path, shown)
+        if member.lower().endswith(".kml"):
+            kml_extended_data(_kml_bytes(path, member, KML_PROLOG_BYTES), file=display.name, prolog_only=True)
+        inner = _list_dataset(_vsi(path, member), display=display)
+        if member.lower().endswith(".gpx"):
+            inner = _nonempty_gpx(_vsi(path, member), inner, display=display)
+        out.extend((member, shown, name, name) for name, _ in inner)
     return out
 
 
-def _pick_zip_member(path: Path, layer: str | None, kind: str | None) -> tuple[str, str | None]:
-    """(member, inner layer) of the zipped layer asked for."""
+def _pick_zip_member(path: Path, layer: str | None, kind: str | None) -> tuple[str, str, str | None]:
+    """(member, member shown, inner layer) of the zipped layer asked for."""
     layers = _zip_layers(path)
-    names = [shown for _, shown, _ in layers]
+    names = [name for _, _, name, _ in layers]
     if layer is not None:
-        chosen = [item for item in layers if item[1] == layer]
+        chosen = [item for item in layers if item[2] == layer]
         if not chosen:
             raise LayerNotFoundError(
                 f"{path.name} has no layer '{layer}'; its layers are: {', '.join(names)}",
@@ -416,9 +515,77 @@ def _pick_zip_member(path: Path, layer: str | None, kind: str | None) -> tuple[s
     elif len(layers) == 1:
         chosen = layers
     else:
-        chosen = [item for item in layers if item[1] == pick_layer(path, None, kind)]
-    member, _, inner = chosen[0]
-    return member, inner
+        chosen = [item for item in layers if item[2] == pick_layer(path, None, kind)]
+    member, shown, _, inner = chosen[0]
+    return member, shown, inner
+
+
+def _kmz_member(path: Path) -> str:
+    """The KML inside a KMZ (a zip): ``doc.kml`` at its top, else its first ``.kml``; the zip is
+    checked as any zip is (:func:`_zip_members`) before GDAL opens it."""
+    kmls = [m for m in _zip_members(path) if m.lower().endswith(".kml")]
+    if not kmls:
+        raise InputFileError(f"{path.name} holds no .kml file: a KMZ is a zip of a doc.kml; export it again",
+                             code="kmz_no_kml", params={"file": path.name})
+    return next((m for m in kmls if m.lower() == "doc.kml"), min(kmls, key=lambda m: (m.count("/"), m)))
+
+
+def _opened(p: Path) -> tuple[str, str | None]:
+    """(what GDAL opens, zip member or None) for a file that is not a ``.zip``."""
+    if p.suffix.lower() == ".kmz":
+        member = _kmz_member(p)
+        return _vsi(p, member), member
+    return str(p), None
+
+
+def _parquet_via_gdal() -> bool:
+    """Whether GeoParquet is read by GDAL (its Parquet driver) rather than by pyarrow.
+
+    Without the Parquet driver, GDAL hands a ``.parquet`` file to its ADBC driver, which needs
+    DuckDB (``libduckdb.so``) and fails when it is absent: that is read by pyarrow instead.
+    """
+    return "Parquet" in pyogrio.list_drivers()
+
+
+def _parquet_file(p: Path):
+    """pyarrow's ParquetFile of ``p``, or the coded error for a file that is not Parquet."""
+    try:
+        import pyarrow.parquet as pq
+    except ImportError:
+        raise InputFileError(
+            f"{p.name}: GeoParquet cannot be read on this server (the pyarrow package is missing); "
+            "ask the administrator to install it, or export the layer as GeoPackage",
+            code="parquet_unsupported", params={"file": p.name}) from None
+    try:
+        return pq.ParquetFile(p)
+    except Exception as exc:  # noqa: BLE001 - pyarrow raises ArrowInvalid, OSError... for a damaged file
+        raise InputFileError(f"{p.name} cannot be read: the Parquet file is damaged or not Parquet; export it "
+                             f"again ({_detail(exc, p)})", code="parquet_unreadable",
+                             params={"file": p.name, "detail": _detail(exc, p)}) from None
+
+
+def _geo_metadata(parquet) -> dict | None:
+    """The GeoParquet ``geo`` metadata of a ParquetFile (None: a plain Parquet table)."""
+    meta = parquet.schema_arrow.metadata or {}
+    if b"geo" not in meta:
+        return None
+    try:
+        geo = json.loads(meta[b"geo"])
+    except (ValueError, UnicodeDecodeError):
+        return None
+    return geo if isinstance(geo, dict) else None
+
+
+def _list_parquet(p: Path) -> list[LayerListing]:
+    if _parquet_via_gdal():
+        return [LayerListing(name, gtype, int(_layer_info(str(p), name, display=p)["features"]))
+                for name, gtype in _list_dataset(str(p), display=p)]
+    parquet = _parquet_file(p)
+    geo = _geo_metadata(parquet) or {}
+    column = (geo.get("columns") or {}).get(geo.get("primary_column")) or {}
+    types = column.get("geometry_types") if isinstance(column, dict) else None
+    gtype = types[0] if isinstance(types, list) and len(types) == 1 else None
+    return [LayerListing(p.stem, gtype, int(parquet.metadata.num_rows))]
 
 
 def list_layers(path: str | os.PathLike) -> list[LayerListing]:
@@ -426,7 +593,9 @@ def list_layers(path: str | os.PathLike) -> list[LayerListing]:
 
     Only what a listing needs is read: layer names, geometry types and feature counts. Text
     the file's declared encoding cannot decode does not stop it (the upload form asks for the
-    encoding only once the layers are listed); :func:`read_layer` reports it.
+    encoding only once the layers are listed); :func:`read_layer` reports it. A GPX file lists
+    the layers that hold features; a zip lists the layers of every dataset in it (shapefiles,
+    GeoPackages, GeoJSON, KML, GPX, FileGDB folders), by their real names.
 
     Raises
     ------
@@ -444,14 +613,21 @@ def list_layers(path: str | os.PathLike) -> list[LayerListing]:
             raise InputFileError(f"{p.name} is not a readable Excel workbook ({exc})", code="xlsx_unreadable",
                                  params={"file": p.name, "detail": _detail(exc, p)}) from None
         return [LayerListing(s, None, None) for s in sheets]
+    if suffix in PARQUET_SUFFIXES:
+        return _list_parquet(p)
     if suffix == ".zip":
         out = []
-        for member, shown, inner in _zip_layers(p):
-            info = _layer_info(_vsi(p, member), inner, display=Path(member))
-            out.append(LayerListing(shown, info.get("geometry_type"), int(info["features"])))
+        for member, shown, name, inner in _zip_layers(p):
+            info = _layer_info(_vsi(p, member), inner, display=_member_display(p, shown))
+            out.append(LayerListing(name, info.get("geometry_type"), int(info["features"])))
         return out
-    return [LayerListing(name, gtype, int(_layer_info(str(p), name, display=p)["features"]))
-            for name, gtype in _list_dataset(str(p), display=p)]
+    vsi, member = _opened(p)
+    if suffix in (".kml", ".kmz"):
+        kml_extended_data(_kml_bytes(p, member, KML_PROLOG_BYTES), file=p.name, prolog_only=True)  # before GDAL
+    layers = _list_dataset(vsi, display=p)
+    if suffix == ".gpx":
+        layers = _nonempty_gpx(vsi, layers, display=p)
+    return [LayerListing(name, gtype, int(_layer_info(vsi, name, display=p)["features"])) for name, gtype in layers]
 
 
 def pick_layer(path: str | os.PathLike, layer: str | None, kind: str | None) -> str:
@@ -531,6 +707,210 @@ def _read_vector(vsi: str, layer: str | None, *, encoding: str | None, display: 
     return frame
 
 
+# --- KML: the attributes of ExtendedData ------------------------------------------------------
+
+#: The most of a KML (or of the KML in a KMZ) scanned for its ExtendedData; a larger one is read
+#: by GDAL alone (with the attributes GDAL sees) and a note says so.
+MAX_KML_BYTES = 256 * 1024**2
+#: The most text one KML element contributes (a name, a value): longer text is cut.
+MAX_KML_TEXT = 64 * 1024
+#: Columns GDAL's LIBKML driver adds for KML's own styling: dropped (``id``, ``description``,
+#: ``timestamp``, ``begin``, ``end`` are dropped too when no feature has one).
+KML_STYLE_COLUMNS = ("altitudeMode", "tessellate", "extrude", "visibility", "drawOrder", "icon")
+KML_OPTIONAL_COLUMNS = ("id", "description", "timestamp", "begin", "end", "snippet")
+
+
+class _Prolog(Exception):
+    """The first element of a KML is reached: its prolog held no DOCTYPE."""
+
+
+def kml_extended_data(data: bytes, *, file: str,
+                      prolog_only: bool = False) -> list[tuple[str | None, list[tuple[str | None, dict[str, str]]]]]:
+    """The ExtendedData of every Placemark of a KML, by the Document or Folder holding it.
+
+    GDAL reads a KML layer per Document or Folder (of the Placemarks directly in it). Its LIBKML
+    driver reads ``SchemaData`` attributes but leaves ``<Data name=...>`` ones out when the file
+    also has a ``<Schema>``; its KML driver reads neither. This scan finds both, so
+    :func:`read_layer` adds what GDAL left out.
+
+    The XML is parsed defensively (as ``defusedxml`` does): a file with a DOCTYPE (where entities
+    are declared, for an "XML bomb" or to read files of the server) is refused before GDAL reads it;
+    text is bounded (:data:`MAX_KML_TEXT` per element).
+
+    Parameters
+    ----------
+    data
+        The KML's bytes.
+    file
+        The file's name, for the error.
+    prolog_only
+        Only check the prolog (no DOCTYPE) and stop at the first element (a listing does this).
+
+    Returns
+    -------
+    list of (container name, [(placemark name, {attribute: text})])
+        In the order the containers end; placemark names are None when absent. Empty when the
+        XML cannot be parsed here (GDAL's reading says what is wrong with it).
+
+    Raises
+    ------
+    InputFileError
+        ``xml_unsafe``: the file declares a DOCTYPE or entities.
+
+    Example
+    -------
+    >>> kml = ('<kml xmlns="http://www.opengis.net/kml/2.2"><Document><name>小区</name><Placemark>'
+    ...        '<name>甲</name><ExtendedData><Data name="户数"><value>320</value></Data>'
+    ...        '<SchemaData><SimpleData name="建成年份">1987</SimpleData></SchemaData></ExtendedData>'
+    ...        '</Placemark></Document></kml>')
+    >>> kml_extended_data(kml.encode(), file="a.kml")
+    [('小区', [('甲', {'户数': '320', '建成年份': '1987'})])]
+    >>> kml_extended_data(b'<!DOCTYPE kml [<!ENTITY a "x">]><kml/>', file="a.kml")
+    Traceback (most recent call last):
+    ...
+    geo.errors.InputFileError: a.kml declares a DOCTYPE or entities, which are not read here (a KML needs none): export it again
+    """
+    unsafe = InputFileError(f"{file} declares a DOCTYPE or entities, which are not read here (a KML needs none): "
+                            "export it again", code="xml_unsafe", params={"file": file})
+    done: list[tuple[str | None, list[tuple[str | None, dict[str, str]]]]] = []
+    containers: list[list] = []  # [name, placemarks]
+    path: list[str] = []
+    state: dict = {"placemark": None, "data": None, "target": None, "text": []}
+
+    def refuse(*_: object) -> None:
+        raise unsafe
+
+    def start(tag: str, attrs: dict[str, str]) -> None:
+        if prolog_only:
+            raise _Prolog
+        local = tag.rpartition(" ")[2]
+        parent = path[-1] if path else None
+        path.append(local)
+        placemark = state["placemark"]
+        if local in ("Document", "Folder"):
+            containers.append([None, []])
+        elif local == "Placemark":
+            state["placemark"] = [None, {}]
+        elif local == "name" and parent in ("Document", "Folder") and placemark is None and containers:
+            state["target"] = ("container", None)
+        elif local == "name" and parent == "Placemark" and placemark is not None:
+            state["target"] = ("placemark", None)
+        elif local == "Data" and placemark is not None:
+            state["data"] = attrs.get("name")
+        elif local == "value" and parent == "Data" and placemark is not None and state["data"]:
+            state["target"] = ("field", state["data"])
+        elif local == "SimpleData" and placemark is not None and attrs.get("name"):
+            state["target"] = ("field", attrs["name"])
+        if state["target"] is not None and local in ("name", "value", "SimpleData"):
+            state["text"] = []
+
+    def text(chunk: str) -> None:
+        if state["target"] is not None and sum(map(len, state["text"])) < MAX_KML_TEXT:
+            state["text"].append(chunk)
+
+    def end(tag: str) -> None:
+        local = path.pop() if path else tag.rpartition(" ")[2]
+        target, placemark = state["target"], state["placemark"]
+        if target is not None and local in ("name", "value", "SimpleData"):
+            value = "".join(state["text"])[:MAX_KML_TEXT].strip()
+            kind, key = target
+            if kind == "container":
+                containers[-1][0] = value or None
+            elif kind == "placemark":
+                placemark[0] = value or None
+            else:
+                placemark[1][key] = value
+            state["target"] = None
+        elif local == "Data":
+            state["data"] = None
+        elif local == "Placemark" and placemark is not None:
+            if containers:
+                containers[-1][1].append((placemark[0], placemark[1]))
+            state["placemark"] = None
+        elif local in ("Document", "Folder") and containers:
+            name, placemarks = containers.pop()
+            done.append((name, placemarks))
+
+    parser = expat.ParserCreate(namespace_separator=" ")
+    parser.StartDoctypeDeclHandler = refuse
+    parser.EntityDeclHandler = refuse
+    parser.ExternalEntityRefHandler = refuse
+    parser.StartElementHandler = start
+    parser.EndElementHandler = end
+    parser.CharacterDataHandler = text
+    try:
+        for at in range(0, len(data), 1 << 20):
+            parser.Parse(data[at:at + (1 << 20)], False)
+        parser.Parse(b"", True)
+    except _Prolog:
+        return []
+    except expat.ExpatError:
+        # an encoding expat does not know (GBK): no DOCTYPE may hide behind it either
+        if b"<!DOCTYPE" in data or b"<!ENTITY" in data:
+            raise unsafe from None
+        return []
+    return done
+
+
+#: What a listing reads of a KML to check its prolog (a DOCTYPE cut off by it is still found).
+KML_PROLOG_BYTES = 1024**2
+
+
+def _kml_bytes(p: Path, member: str | None, limit: int = MAX_KML_BYTES + 1) -> bytes:
+    """The first ``limit`` bytes of a KML file or zip member (a byte past :data:`MAX_KML_BYTES`
+    says the KML is larger)."""
+    if member is None:
+        with open(p, "rb") as stream:
+            return stream.read(limit)
+    with zipfile.ZipFile(p) as zf, zf.open(member) as stream:
+        return stream.read(limit)
+
+
+def _blank(values: pd.Series) -> pd.Series:
+    """Which cells hold nothing (None, NaN, NaT or blank text)."""
+    return values.isna() | values.map(lambda v: isinstance(v, str) and not v.strip())
+
+
+def _kml_columns(frame: gpd.GeoDataFrame, scanned: list, layer: str | None, *,
+                 truncated: bool) -> tuple[gpd.GeoDataFrame, list[ReadNote]]:
+    """``frame`` (a KML layer as GDAL read it) with the ExtendedData attributes GDAL left out, and
+    without LIBKML's styling columns; notes say what was added or could not be."""
+    notes: list[ReadNote] = []
+    frame = frame.drop(columns=[c for c in KML_STYLE_COLUMNS if c in frame.columns])
+    frame = frame.drop(columns=[c for c in KML_OPTIONAL_COLUMNS if c in frame.columns and _blank(frame[c]).all()])
+    if truncated:
+        notes.append(ReadNote(None, f"the KML is larger than {MAX_KML_BYTES // 1024**2} MB: its attributes are "
+                                    "the ones GDAL reads (ExtendedData <Data> of a layer with a <Schema> left out)"))
+        return frame, notes
+    named = [pms for name, pms in scanned if name == layer and len(pms) == len(frame)]
+    filled = [pms for _, pms in scanned if pms]
+    group = named[0] if named else (filled[0] if len(filled) == 1 and len(filled[0]) == len(frame) else None)
+    if group is not None and "Name" in frame.columns:  # the features in the same order, or no match
+        given = [None if pd.isna(n) or not str(n).strip() else str(n).strip() for n in frame["Name"]]
+        if given != [n for n, _ in group]:
+            group = None
+    pool = group if group is not None else [pm for name, pms in scanned if name == layer for pm in pms]
+    missing = [k for k in dict.fromkeys(k for _, data in pool for k in data) if k not in frame.columns]
+    if not missing:
+        return frame, notes
+    if group is None:
+        notes.append(ReadNote(None, "the ExtendedData attributes " + ", ".join(missing) + " could not be matched "
+                                    "to the layer's features; they are left out"))
+        return frame, notes
+    frame = frame.copy()
+    for key in missing:
+        frame[key] = pd.Series([data.get(key) for _, data in group], index=frame.index, dtype=object)
+    frame = frame.set_geometry(frame.geometry.name)
+    notes.append(ReadNote(None, "attributes read from the KML's ExtendedData: " + ", ".join(missing)))
+    return frame, notes
+
+
+def _drop_blank_columns(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """``frame`` without the columns no row fills (GPX: GDAL gives every GPX field, mostly empty)."""
+    blank = [c for c in frame.columns if c != frame.geometry.name and _blank(frame[c]).all()]
+    return frame.drop(columns=blank) if len(frame) else frame
+
+
 def _find_column(columns: list[str], aliases: tuple[str, ...], given: str | None, *,
                  source: str) -> str | None:
     if given is not None:
@@ -546,7 +926,71 @@ def _find_column(columns: list[str], aliases: tuple[str, ...], given: str | None
     return None
 
 
-def read_csv_table(p: Path, encoding: str | None) -> tuple[pd.DataFrame, str]:
+#: Byte-order marks, longest first, and the codec each one names.
+BOMS = ((b"\xff\xfe\x00\x00", "utf-32"), (b"\x00\x00\xfe\xff", "utf-32"), (b"\x84\x31\x95\x33", "gb18030"),
+        (b"\xef\xbb\xbf", "utf-8-sig"), (b"\xff\xfe", "utf-16"), (b"\xfe\xff", "utf-16"))
+
+
+def bom_codec(raw: bytes) -> str | None:
+    """The codec a byte-order mark at the start of ``raw`` names, or None.
+
+    >>> bom_codec("户数".encode("utf-16")), bom_codec(b"\\x84\\x31\\x95\\x33" + "户数".encode("gb18030"))
+    ('utf-16', 'gb18030')
+    >>> bom_codec("户数".encode("gbk")) is None
+    True
+    """
+    return next((codec for mark, codec in BOMS if raw.startswith(mark)), None)
+
+
+def unique_headers(headers: list) -> tuple[list[str], dict[str, list[str]]]:
+    """``headers`` with each repeated name made unique (``户数``, ``户数_2``...), and what was renamed.
+
+    Blank headers are left to the caller (pandas names them ``Unnamed: n``).
+
+    >>> unique_headers(["户数", "户数", "户数_2", "名称"])
+    (['户数', '户数_3', '户数_2', '名称'], {'户数': ['户数', '户数_3']})
+    """
+    names = ["" if h is None or (isinstance(h, float) and np.isnan(h)) else str(h) for h in headers]
+    taken = set(names)
+    seen: dict[str, int] = {}
+    out, renamed = [], {}
+    for name in names:
+        if not name.strip() or name not in seen:
+            seen.setdefault(name, 1)
+            out.append(name)
+            continue
+        k = seen[name] + 1
+        while f"{name}_{k}" in taken:
+            k += 1
+        seen[name] = k
+        out.append(f"{name}_{k}")
+        taken.add(out[-1])
+        renamed.setdefault(name, [name]).append(out[-1])
+    return out, renamed
+
+
+def _dedupe_columns(frame: pd.DataFrame, header: list, notes: list[ReadNote] | None) -> pd.DataFrame:
+    """``frame`` (columns as pandas named them) with the file's repeated ``header`` names made unique."""
+    if len(header) != len(frame.columns):
+        return frame
+    unique, renamed = unique_headers(header)
+    if not renamed:
+        return frame
+    frame.columns = [u if str(h).strip() and not pd.isna(h) else c for u, h, c in zip(unique, header, frame.columns)]
+    for name, names in renamed.items():
+        if notes is not None:
+            notes.append(ReadNote(None, f"the column '{name}' appears {len(names)} times in the header: read as "
+                                        + ", ".join(names), code="duplicate_column", column=name))
+    return frame
+
+
+def _head(p: Path, size: int = 4) -> bytes:
+    """The first ``size`` bytes of a file."""
+    with open(p, "rb") as stream:
+        return stream.read(size)
+
+
+def read_csv_table(p: Path, encoding: str | None, *, notes: list[ReadNote] | None = None) -> tuple[pd.DataFrame, str]:
     """A CSV (or ``.tsv``) file as text cells, and the encoding it was read with.
 
     Parameters
@@ -554,12 +998,16 @@ def read_csv_table(p: Path, encoding: str | None) -> tuple[pd.DataFrame, str]:
     p
         The file (checked with :func:`check_path` first).
     encoding
-        The planner's encoding; None tries UTF-8 (with or without BOM), then GB18030 (GBK).
+        The planner's encoding; None reads the one a byte-order mark names (UTF-8, UTF-16,
+        UTF-32, GB18030), else tries UTF-8, then GB18030 (GBK).
+    notes
+        Where to note what was noticed (a repeated column name made unique), when given.
 
     Returns
     -------
     (DataFrame, str)
-        Every cell as text (empty cells are ``""``), the separator sniffed; the codec used.
+        Every cell as text (empty cells are ``""``), the separator sniffed, a repeated header
+        name made unique (``户数``, ``户数_2``); the codec used.
 
     Raises
     ------
@@ -574,22 +1022,31 @@ def read_csv_table(p: Path, encoding: str | None) -> tuple[pd.DataFrame, str]:
     >>> frame, codec = read_csv_table(path, None)
     >>> frame.to_dict("records"), codec
     ([{'名称': '小区甲', '户数': '120'}], 'gb18030')
+    >>> _ = path.write_bytes("户数,户数\\n1,2\\n".encode("utf-16"))
+    >>> frame, codec = read_csv_table(path, None)
+    >>> frame.to_dict("records"), codec
+    ([{'户数': '1', '户数_2': '2'}], 'utf-16')
     """
     raw = p.read_bytes()
-    candidates = [encoding] if encoding else ["utf-8-sig", "gb18030"]
-    for codec in candidates:
+    marked = bom_codec(raw)
+    candidates = [encoding] if encoding else ([marked] if marked else []) + ["utf-8-sig", "gb18030"]
+    for codec in dict.fromkeys(candidates):
         try:
             text = raw.decode(codec)
         except (UnicodeDecodeError, LookupError):
             continue
+        text = text.removeprefix("\ufeff")  # a mark the codec keeps (GB18030's, or one the planner's codec sees)
         sep = "\t" if p.suffix.lower() == ".tsv" else None
+        options = {"sep": sep, "engine": "python", "dtype": object, "keep_default_na": False,
+                   "skipinitialspace": True}
         try:
-            frame = pd.read_csv(io.StringIO(text), sep=sep, engine="python", dtype=object,
-                                keep_default_na=False, skipinitialspace=True)
+            frame = pd.read_csv(io.StringIO(text), **options)
+            header = pd.read_csv(io.StringIO(text), header=None, nrows=1, **options).iloc[0].tolist() \
+                if len(frame.columns) > 1 else list(frame.columns)
         except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
             raise InputFileError(f"{p.name} is not a readable CSV table ({exc})", code="csv_unreadable",
                                  params={"file": p.name, "detail": _detail(exc, p)}) from None
-        return frame, codec
+        return _dedupe_columns(frame, header, notes), codec
     raise InputFileError(
         f"{p.name}: the text is neither UTF-8 nor GBK. State its encoding with --encoding",
         code="encoding_unknown", params={"file": p.name},
@@ -662,6 +1119,31 @@ def _table_geometry(
     return gpd.GeoDataFrame(frame.drop(columns=[lon_col, lat_col]), geometry=list(points)), notes
 
 
+def _read_parquet(p: Path, encoding: str | None, *, wkt: str | None, lon: str | None,
+                  lat: str | None) -> tuple[gpd.GeoDataFrame, list[ReadNote], str]:
+    """A GeoParquet file (or a plain Parquet table with WKT or lon/lat columns) as it is, read by
+    pyarrow (:func:`_parquet_via_gdal` says when GDAL reads it instead): (frame, notes, row word)."""
+    if _parquet_via_gdal():
+        check_features(p.name, _feature_count(str(p), None))
+        return _read_vector(str(p), None, encoding=encoding, display=p), [], "feature"
+    parquet = _parquet_file(p)
+    check_features(p.name, int(parquet.metadata.num_rows))
+    geo = _geo_metadata(parquet)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            frame = gpd.read_parquet(p) if geo is not None else parquet.read().to_pandas()
+    except Exception as exc:  # noqa: BLE001 - pyarrow, shapely (a bad WKB), geopandas (bad geo metadata)
+        raise InputFileError(f"{p.name} cannot be read: the Parquet file is damaged or not Parquet; export it "
+                             f"again ({_detail(exc, p)})", code="parquet_unreadable",
+                             params={"file": p.name, "detail": _detail(exc, p)}) from None
+    if geo is not None:
+        return frame, [], "feature"
+    table = frame.astype(object).where(pd.notna(frame), "")
+    table, notes = _table_geometry(table, source=p.name, wkt=wkt, lon=lon, lat=lat, row_base=1)
+    return table, notes, "row"
+
+
 def read_layer(
     path: str | os.PathLike,
     *,
@@ -677,10 +1159,11 @@ def read_layer(
     Parameters
     ----------
     path
-        The file: GeoJSON, GeoPackage, Shapefile (or a zip holding one), CSV, XLSX.
+        The file: GeoJSON, GeoPackage, Shapefile (or a zip holding one), FileGDB (a ``.gdb``
+        folder or a zip of one), GeoParquet, KML/KMZ, GPX, CSV, XLSX.
     layer
-        Layer (GeoPackage, zip with several shapefiles) or sheet (XLSX) name; needed only when
-        the file has several and none is named like ``kind``.
+        Layer (GeoPackage, FileGDB, KML folder, GPX, zip with several shapefiles) or sheet (XLSX)
+        name; needed only when the file has several and none is named like ``kind``.
     kind
         The canonical layer wanted (``communities``...), to pick a layer by name.
     encoding
@@ -705,7 +1188,7 @@ def read_layer(
 
     if suffix in TABLE_SUFFIXES:
         if suffix in (".csv", ".txt", ".tsv"):
-            table, used = read_csv_table(p, encoding)
+            table, used = read_csv_table(p, encoding, notes=notes)
             name = p.stem
         else:
             name = pick_layer(p, layer, kind)
@@ -717,6 +1200,11 @@ def read_layer(
                     params={"file": p.name, "sheet": name, "detail": _detail(exc, p)},
                 ) from None
             table = table.where(pd.notna(table), None)
+            try:
+                header = pd.read_excel(p, sheet_name=name, header=None, nrows=1, dtype=object).iloc[0].tolist()
+            except Exception:  # noqa: BLE001 - the sheet was read above; an empty one has no header row
+                header = []
+            table = _dedupe_columns(table, header, notes)
             used = None
         if table.empty and len(table.columns) == 0:
             raise InputFileError(f"{p.name} has no table in it: export it again", code="table_empty",
@@ -726,14 +1214,34 @@ def read_layer(
         check_vertices(p.name, count_vertices(frame.geometry.values))
         notes.extend(geo_notes)
         if used and used != "utf-8-sig":
-            notes.append(ReadNote(None, f"text read as {used.upper()}"))
+            notes.append(ReadNote(None, f"text read as {used.upper()}"
+                                        + (" (from its byte-order mark)" if bom_codec(_head(p)) else "")))
         return RawLayer(frame, str(path), name, None, used, notes, row_base=2, row_word="row")
 
-    member, layer_name = None, layer
+    if suffix in PARQUET_SUFFIXES:
+        frame, geo_notes, row_word = _read_parquet(p, encoding, wkt=wkt, lon=lon, lat=lat)
+        notes.extend(geo_notes)
+        check_vertices(p.name, count_vertices(frame.geometry.values))
+        crs = CRS.from_user_input(frame.crs) if frame.crs is not None else None
+        return RawLayer(frame.reset_index(drop=True), str(path), p.stem, crs, None, notes, row_word=row_word)
+
+    member, shown, layer_name = None, None, layer
     if suffix == ".zip":
-        member, layer_name = _pick_zip_member(p, layer, kind)
-    is_shapefile = (member or str(p)).lower().endswith(".shp")
-    display = Path(member) if member else p
+        member, shown, layer_name = _pick_zip_member(p, layer, kind)
+        display = _member_display(p, shown)
+    else:
+        _, member = _opened(p)  # a KMZ: its KML
+        display = p
+    opened = member if suffix == ".zip" else p.name
+    is_shapefile = (opened or "").lower().endswith(".shp")
+    is_kml = (opened or "").lower().endswith((".kml", ".kmz"))
+    scanned, truncated = [], False
+    if is_kml:
+        data = _kml_bytes(p, member)
+        truncated = len(data) > MAX_KML_BYTES
+        scanned = kml_extended_data(data, file=display.name, prolog_only=truncated)
+        del data
+        pyogrio.set_gdal_config_options({"LIBKML_LAUNDER_FIELD_NAMES": "NO"})  # keep Chinese <Data> names
     if is_shapefile:
         dbf, cpg, missing = _shapefile_parts(p, member)
         if missing:
@@ -751,14 +1259,20 @@ def read_layer(
         layer_name = None
     elif suffix != ".zip":
         layer_name = pick_layer(p, layer, kind)
-    check_features(display.name, _feature_count(_vsi(p, member), layer_name))
-    frame = _read_vector(_vsi(p, member), layer_name, encoding=encoding, display=display)
+    vsi = _vsi(p, member)
+    check_features(display.name, _feature_count(vsi, layer_name))
+    frame = _read_vector(vsi, layer_name, encoding=encoding, display=display)
+    if is_kml:
+        frame, kml_notes = _kml_columns(frame, scanned, layer_name, truncated=truncated)
+        notes.extend(kml_notes)
+    elif (opened or "").lower().endswith(".gpx"):
+        frame = _drop_blank_columns(frame)
     check_features(display.name, len(frame))
     check_vertices(display.name, count_vertices(frame.geometry.values))
     crs = CRS.from_user_input(frame.crs) if frame.crs is not None else None
     if len(frame) and bool(np.any(shapely.has_z(np.asarray(frame.geometry.values)))):
         frame = frame.set_geometry(shapely.force_2d(frame.geometry.values))
         notes.append(ReadNote(None, "z coordinates dropped: the analysis is 2-D"))
-    name = layer_name or (Path(member).stem if member else p.stem)
+    name = layer_name or (Path(shown).stem if shown else p.stem)
     frame = frame.reset_index(drop=True)
     return RawLayer(frame, str(path), name, crs, encoding, notes)

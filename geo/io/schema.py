@@ -58,6 +58,10 @@ class Column:
         Other spellings of the choices (Chinese words, abbreviations), mapped to a choice.
     minimum, maximum
         Inclusive range of valid values; a value outside rejects the row.
+    original_of
+        For the column that keeps a file's own word for a choice (``kind_original``): the choice
+        column it keeps it for. It reads the same file column as that one, and holds a value only
+        where the value is none of the choice's words (see :data:`OTHER_KIND`).
     """
 
     name: str
@@ -71,6 +75,12 @@ class Column:
     value_aliases: Mapping[str, str] = field(default_factory=dict)
     minimum: float | None = None
     maximum: float | None = None
+    original_of: Column | None = None
+
+    @property
+    def keeps_unknown(self) -> bool:
+        """A choice column whose unknown values become :data:`OTHER_KIND` instead of missing."""
+        return self.kind == "choice" and OTHER_KIND in self.choices
 
     def label(self, lang: str = "zh") -> str:
         """The column's label in ``lang`` (``"zh"`` or ``"en"``)."""
@@ -104,8 +114,17 @@ class LayerSpec:
 
     @property
     def column_names(self) -> list[str]:
-        """Canonical column names in order."""
-        return [c.name for c in self.columns]
+        """Canonical column names in order: the model's columns, without the trace columns.
+
+        A trace column (``kind_original``, :attr:`Column.original_of`) is filled by loading from the
+        column it traces; a layer made by code (the synthetic city) has none.
+        """
+        return [c.name for c in self.columns if c.original_of is None]
+
+    @property
+    def trace_columns(self) -> list[str]:
+        """The columns that keep a file's own words (``kind_original``), in order."""
+        return [c.name for c in self.columns if c.original_of is not None]
 
     def label(self, lang: str = "zh") -> str:
         """The layer's label in ``lang``."""
@@ -136,6 +155,11 @@ FACILITY_KINDS = (
 BARRIER_KINDS = ("arterial_road", "river", "railway")
 #: Road grades (CJJ 37 urban road classes, then lanes and footpaths); ``road`` is a road of unknown grade.
 ROAD_KINDS = ("arterial", "secondary", "branch", "lane", "path", "road")
+
+#: The kind of a pipeline or facility whose file gives a kind outside our lists (OSM ``substance=cold``,
+#: 中水, 驿站...): the row is kept as ``other``, the file's word in ``kind_original`` (reported once
+#: per distinct word); a planner's kinds table (value -> kind) can give it one of ours instead.
+OTHER_KIND = "other"
 
 #: Bilingual labels of every choice value, for legends, tables and exports.
 CHOICE_LABELS: dict[str, tuple[str, str]] = {
@@ -176,6 +200,7 @@ CHOICE_LABELS: dict[str, tuple[str, str]] = {
     "lane": ("街巷", "lane"),
     "path": ("步行道", "footpath"),
     "road": ("道路（未分级）", "road (grade unknown)"),
+    OTHER_KIND: ("其他", "other"),
 }
 
 
@@ -270,9 +295,9 @@ PIPELINES = LayerSpec(
     columns=(
         Column("pipeline_id", "id", "管线编号", "pipeline id",
                ("pipeline_id", "管线编号", "管段编号", "管线代码", *_ID_ALIASES)),
-        Column("kind", "choice", "管线类型", "kind",
+        _PIPELINE_KIND := Column("kind", "choice", "管线类型", "kind",
                ("kind", "type", "管线类型", "管线类别", "管线种类", "类别", "类型", "专业"),
-               required=True, choices=PIPELINE_KINDS,
+               required=True, choices=(*PIPELINE_KINDS, OTHER_KIND),
                value_aliases={
                    "给水": "water_supply", "供水": "water_supply", "上水": "water_supply",
                    "自来水": "water_supply", "water": "water_supply", "js": "water_supply",
@@ -286,6 +311,8 @@ PIPELINES = LayerSpec(
                    "通信": "telecom", "通讯": "telecom", "电信": "telecom", "弱电": "telecom",
                    "光缆": "telecom", "tx": "telecom",
                }),
+        Column("kind_original", "text", "原管线类型", "kind as in the file",
+               ("kind_original", "原管线类型", "原始类型", "原类型"), original_of=_PIPELINE_KIND),
         Column("operator", "text", "权属单位", "operator",
                ("operator", "owner", "权属单位", "产权单位", "管理单位", "运营单位", "权属")),
         Column("material", "text", "材质", "material", ("material", "材质", "管材")),
@@ -316,9 +343,9 @@ FACILITIES = LayerSpec(
     columns=(
         Column("facility_id", "id", "设施编号", "facility id",
                ("facility_id", "设施编号", *_ID_ALIASES)),
-        Column("kind", "choice", "设施类型", "kind",
+        _FACILITY_KIND := Column("kind", "choice", "设施类型", "kind",
                ("kind", "type", "设施类型", "类型", "类别", "设施类别"), required=True,
-               choices=FACILITY_KINDS,
+               choices=(*FACILITY_KINDS, OTHER_KIND),
                value_aliases={
                    "养老": "elderly_care", "养老服务": "elderly_care", "日间照料": "elderly_care",
                    "日间照料中心": "elderly_care", "养老院": "elderly_care",
@@ -340,6 +367,8 @@ FACILITIES = LayerSpec(
                    "快递驿站": "post_station", "驿站": "post_station",
                    "学校": "school", "小学": "school", "中学": "school", "初中": "school",
                }),
+        Column("kind_original", "text", "原设施类型", "kind as in the file",
+               ("kind_original", "原设施类型", "原始类型", "原类型"), original_of=_FACILITY_KIND),
         Column("name", "text", "名称", "name", ("设施名称", *_NAME_ALIASES)),
     ),
 )
@@ -460,6 +489,80 @@ def normalize_value(value: str) -> str:
     return normalize_header(value)
 
 
+# --- names cut by the shapefile format ------------------------------------------------------
+
+#: A DBF (the shapefile's table) field name holds at most this many bytes: longer names are cut.
+DBF_NAME_BYTES = 10
+
+#: Names the shapefile format is known to cut ours to (compared after :func:`normalize_header`),
+#: per layer: cut name -> canonical column. Other cut names are found by :func:`truncated_column`.
+TRUNCATED_NAMES: Mapping[str, Mapping[str, str]] = {
+    "communities": {"community_": "community_id", "property_m": "property_mgmt", "willingnes": "willingness",
+                    "participat": "participation", "建成年份年": "build_year"},
+    "pipelines": {"pipeline_i": "pipeline_id", "diameter_m": "diameter_mm", "install_ye": "install_year",
+                  "kind_origi": "kind_original"},
+    "facilities": {"facility_i": "facility_id", "kind_origi": "kind_original"},
+    "barriers": {},
+    "admin": {},
+    "roads": {},
+}
+
+
+def may_be_cut(header: str) -> bool:
+    """Whether ``header`` may be a name the shapefile format cut to :data:`DBF_NAME_BYTES` bytes.
+
+    True when it ends in U+FFFD (a character cut in two, replaced by the decoder), or fills the
+    10 bytes: exactly 10 in ASCII; for other text 9 or 10 bytes in GBK or in UTF-8 (a character cut
+    in two whose stray byte the decoder dropped leaves one or two bytes fewer).
+
+    Example
+    -------
+    >>> may_be_cut("community_"), may_be_cut("community"), may_be_cut("建成年份年"), may_be_cut("建成年\ufffd")
+    (True, False, True, True)
+    """
+    text = str(header)
+    if text.endswith("\ufffd"):
+        return True
+    if text.isascii():
+        return len(text) == DBF_NAME_BYTES
+    sizes = set()
+    for encoding in ("gbk", "utf-8"):
+        try:
+            sizes.add(len(text.encode(encoding)))
+        except UnicodeEncodeError:
+            continue
+    return bool(sizes & {DBF_NAME_BYTES - 2, DBF_NAME_BYTES - 1, DBF_NAME_BYTES})
+
+
+def truncated_column(header: str, layer: str, *, exclude: Iterable[str] = ()) -> str | None:
+    """The canonical column a name cut by the shapefile format stands for, or None.
+
+    A known cut (:data:`TRUNCATED_NAMES`), or a header that :func:`may_be_cut` and whose folded text
+    (U+FFFD dropped) begins the folded name or an alias of exactly one column of ``layer`` (several
+    aliases of one column are one column). ``exclude``: columns already taken.
+
+    Example
+    -------
+    >>> truncated_column("community_", "communities"), truncated_column("property_m", "communities")
+    ('community_id', 'property_mgmt')
+    >>> truncated_column("建成年\ufffd", "communities"), truncated_column("小区名称", "communities")
+    ('build_year', None)
+    """
+    spec = layer_spec(layer)
+    taken = set(exclude)
+    text = str(header)
+    stem = normalize_header(text.replace("\ufffd", ""))
+    known = {normalize_header(k): v for k, v in TRUNCATED_NAMES.get(spec.name, {}).items()}
+    if stem in known:
+        return known[stem] if known[stem] not in taken else None
+    if not may_be_cut(text) or len(stem) < 2:
+        return None
+    found = {col.name for col in spec.columns if col.name not in taken
+             for name in (col.name, *col.aliases)
+             if normalize_header(name).startswith(stem) and normalize_header(name) != stem}
+    return found.pop() if len(found) == 1 else None
+
+
 @dataclass(frozen=True)
 class ColumnMatch:
     """How a file's columns map onto a layer's canonical columns.
@@ -472,11 +575,15 @@ class ColumnMatch:
         The file's columns that map to nothing (they are kept as they are).
     ambiguous
         canonical name -> the other file columns that could also have been it (not used).
+    truncated
+        canonical name -> the file's column, for the columns matched as names the shapefile
+        format cut (:func:`truncated_column`; ``community_`` -> ``community_id``).
     """
 
     mapping: dict[str, str]
     unmapped: list[str]
     ambiguous: dict[str, list[str]]
+    truncated: dict[str, str] = field(default_factory=dict)
 
 
 def match_columns(
@@ -488,7 +595,9 @@ def match_columns(
     """Map a file's column headers onto the canonical columns of ``layer``.
 
     An explicit ``user_mapping`` (canonical -> file column) wins; then headers equal to a
-    canonical name; then aliases in the order they are declared. Each file column is used once.
+    canonical name; then aliases in the order they are declared; then names the shapefile format
+    cut to 10 bytes (:func:`truncated_column`, recorded in ``truncated``). Each file column is used
+    once, except by a trace column (``kind_original``), which reads the column of its choice.
 
     Parameters
     ----------
@@ -511,14 +620,16 @@ def match_columns(
     Example
     -------
     >>> match_columns(["编号", "管线类型", "管径"], "pipelines").mapping
-    {'pipeline_id': '编号', 'kind': '管线类型', 'diameter_mm': '管径'}
+    {'pipeline_id': '编号', 'kind': '管线类型', 'kind_original': '管线类型', 'diameter_mm': '管径'}
+    >>> match_columns(["community_", "households", "property_m"], "communities").truncated
+    {'community_id': 'community_', 'property_mgmt': 'property_m'}
     """
     spec = layer_spec(layer)
     headers = [str(h) for h in headers]
     mapping: dict[str, str] = {}
     used: set[str] = set()
     for canonical, source in (user_mapping or {}).items():
-        if canonical not in spec.column_names:
+        if canonical not in {c.name for c in spec.columns}:
             raise SchemaError(
                 f"the mapping names '{canonical}', which is not a column of layer '{layer}'; "
                 f"its columns are: {', '.join(spec.column_names)}",
@@ -533,7 +644,8 @@ def match_columns(
                 params={"kind": spec.name, "column": canonical, "source": str(source), "columns": headers},
             )
         mapping[canonical] = source
-        used.add(source)
+        if spec.column(canonical).original_of is None:  # a trace column leaves its column to the choice
+            used.add(source)
 
     folded = {h: normalize_header(h) for h in headers}
     ambiguous: dict[str, list[str]] = {}
@@ -549,9 +661,45 @@ def match_columns(
             used.add(hits[0])
             if len(hits) > 1:
                 ambiguous[col.name] = hits[1:]
-    ordered = {c: mapping[c] for c in spec.column_names if c in mapping}
+    truncated: dict[str, str] = {}
+    for header in headers:
+        if header in used:
+            continue
+        canonical = truncated_column(header, spec.name, exclude=mapping)
+        if canonical is not None:
+            mapping[canonical] = truncated[canonical] = header
+            used.add(header)
+    for col in spec.columns:
+        if col.original_of is not None and col.name not in mapping and col.original_of.name in mapping:
+            mapping[col.name] = mapping[col.original_of.name]
+    ordered = {c.name: mapping[c.name] for c in spec.columns if c.name in mapping}
     unmapped = [h for h in headers if h not in used]
-    return ColumnMatch(mapping=ordered, unmapped=unmapped, ambiguous=ambiguous)
+    return ColumnMatch(mapping=ordered, unmapped=unmapped, ambiguous=ambiguous, truncated=truncated)
+
+
+def is_truncation(header: str, canonical: str, layer: str) -> bool:
+    """Whether the file column ``header`` gives ``canonical`` as a name the shapefile format cut
+    (and not by a name or alias of its own).
+
+    >>> is_truncation("community_", "community_id", "communities"), is_truncation("households", "households", "communities")
+    (True, False)
+    """
+    spec = layer_spec(layer)
+    if not any(c.name == canonical for c in spec.columns):
+        return False
+    col = spec.column(canonical)
+    if normalize_header(header) in {normalize_header(n) for n in (col.name, *col.aliases)}:
+        return False
+    return truncated_column(header, spec.name) == canonical
+
+
+def truncation_words(header: str, canonical: str) -> str:
+    """The report's words for a column matched as a name the shapefile format cut.
+
+    >>> truncation_words("community_", "community_id")
+    'community_ → community_id (name cut by the shapefile format)'
+    """
+    return f"{header} → {canonical} (name cut by the shapefile format)"
 
 
 def guess_layer(layer_name: str, headers: Iterable[str], geometry_types: Iterable[str]) -> str | None:
@@ -575,7 +723,7 @@ def guess_layer(layer_name: str, headers: Iterable[str], geometry_types: Iterabl
         if any(normalize_header(a) in folded_name for a in spec.layer_aliases):
             score += 10
         match = match_columns(headers, spec.name)
-        score += len(match.mapping)
+        score += len([c for c in match.mapping if c not in spec.trace_columns])  # kind_original: no second vote
         if any(c.required and c.name not in match.mapping for c in spec.columns):
             score -= 5
         if score > 0 and (best is None or score > best[0]):

@@ -17,7 +17,7 @@ Example
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import date
 from typing import Literal
 
@@ -26,7 +26,8 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from geo.io.schema import LayerSpec, layer_spec
+from geo.io.parse import parse_kinds, unknown_choice_value
+from geo.io.schema import LAYERS, OTHER_KIND, LayerSpec, is_truncation, layer_spec, normalize_value, truncation_words
 
 Action = Literal["rejected", "repaired", "warning", "note"]
 
@@ -85,6 +86,11 @@ class LoadReport:
     issues: list[RowIssue] = field(default_factory=list)
     row_base: int = 1
     row_word: str = "feature"
+
+    def __post_init__(self) -> None:
+        # the columns matched as names the shapefile format cut, said once, first
+        self.issues[:0] = [i for i in truncation_issues(self.mapping, self.kind)
+                           if i not in self.issues]
 
     def _of(self, action: Action) -> list[RowIssue]:
         return [i for i in self.issues if i.action == action]
@@ -145,6 +151,107 @@ class LoadReport:
             if limit is not None and len(items) > limit:
                 out.append(f"{action:8s} ... and {len(items) - limit} more (see the full report)")
         return out
+
+
+def truncation_issues(mapping: dict[str, str], layer: str) -> list[RowIssue]:
+    """A ``column_truncated`` note for each column taken from a name the shapefile format cut.
+
+    ``mapping``: canonical column -> the file's column (:attr:`geo.io.schema.ColumnMatch.mapping`).
+
+    Example
+    -------
+    >>> [i.message for i in truncation_issues({"community_id": "community_", "households": "households"},
+    ...                                       "communities")]
+    ['community_ → community_id (name cut by the shapefile format)']
+    """
+    if layer not in LAYERS:
+        return []
+    return [RowIssue(None, "note", "column_truncated", truncation_words(source, canonical), column=canonical)
+            for canonical, source in mapping.items() if is_truncation(source, canonical, layer)]
+
+
+def kind_counts(gdf: pd.DataFrame, column: str = "kind") -> dict[str, int]:
+    """The file's own words kept as ``other`` (``kind_original``) and their rows, most rows first.
+
+    Example
+    -------
+    >>> kind_counts(pd.DataFrame({"kind": ["other", "gas", "other"], "kind_original": ["中水", None, "中水"]}))
+    {'中水': 2}
+    """
+    trace = f"{column}_original"
+    if column not in gdf.columns or trace not in gdf.columns:
+        return {}
+    words = gdf.loc[(gdf[column] == OTHER_KIND).to_numpy(bool), trace].dropna().astype(str)
+    return {str(k): int(v) for k, v in words.value_counts(sort=True).items()}
+
+
+def apply_kinds(gdf: gpd.GeoDataFrame, report: LoadReport, kinds: dict[str, str] | None
+                ) -> tuple[gpd.GeoDataFrame, LoadReport]:
+    """Give the rows loaded as ``other`` the kinds a planner's table names for their file's word.
+
+    For a loaded pipelines or facilities layer (``report.kind``): each row whose ``kind`` is
+    ``other`` and whose ``kind_original`` the table names (folded as values are) takes that kind;
+    the ``kind_unknown`` warning of each such word is replaced by one ``kind_mapped`` note. The
+    table is checked as :func:`geo.io.parse.parse_kinds` checks it. The same as giving the table
+    when the layer is parsed (``parse_column(..., kinds=)``), for a layer loaded already.
+
+    Parameters
+    ----------
+    gdf, report
+        A loaded layer and its report (``geo.io.load.LoadedLayer``); neither is changed.
+    kinds
+        The file's value -> one of our kinds (code or word), e.g. ``{"中水": "drainage"}``.
+
+    Returns
+    -------
+    (GeoDataFrame, LoadReport)
+        Copies, the kinds given.
+
+    Raises
+    ------
+    SchemaError
+        ``kinds_kind_unknown``: the table gives a value a kind that is not one of the layer's.
+
+    Example
+    -------
+    >>> from geo.io.parse import unknown_choice_words
+    >>> from shapely import Point
+    >>> kind = layer_spec("pipelines").column("kind")
+    >>> gdf = gpd.GeoDataFrame({"kind": ["other", "gas", "other"], "kind_original": ["中水", None, "cold"]},
+    ...                        geometry=[Point(0, 0)] * 3)
+    >>> report = LoadReport("p.shp", "p", "pipelines", issues=[
+    ...     RowIssue(0, "warning", "kind_unknown", unknown_choice_words("中水", kind, 1), column="kind"),
+    ...     RowIssue(2, "warning", "kind_unknown", unknown_choice_words("cold", kind, 1), column="kind")])
+    >>> out, rep = apply_kinds(gdf, report, {"中水": "排水"})
+    >>> out["kind"].tolist(), [i.code for i in rep.issues]
+    (['drainage', 'gas', 'other'], ['kind_unknown', 'kind_mapped'])
+    """
+    out = gdf.copy()
+    issues = list(report.issues)
+    if not kinds or report.kind not in LAYERS:
+        return out, replace(report, issues=issues)
+    for col in layer_spec(report.kind).columns:
+        trace = f"{col.name}_original"
+        if not col.keeps_unknown or col.name not in out.columns or trace not in out.columns:
+            continue
+        table = parse_kinds(kinds, col)
+        other = (out[col.name] == OTHER_KIND).to_numpy(bool) & out[trace].notna().to_numpy(bool)
+        given = pd.Series([table.get(normalize_value(v)) if o else None
+                           for v, o in zip(out[trace].tolist(), other)], index=out.index, dtype=object)
+        hit = given.notna().to_numpy(bool)
+        if not hit.any():
+            continue
+        out.loc[hit, col.name] = given[hit]
+        mapped = {normalize_value(v) for v in out.loc[hit, trace]}
+        issues = [i for i in issues if not (i.action == "warning" and (v := unknown_choice_value(i.message, col))
+                                            is not None and normalize_value(v) in mapped)]
+        words = out.loc[hit, trace].astype(str)
+        for word, rows in words.value_counts(sort=False).items():
+            target = table[normalize_value(word)]
+            issues.append(RowIssue(None, "note", "kind_mapped",
+                                   f"'{word}' ({rows} {'row' if rows == 1 else 'rows'}) read as {col.name} "
+                                   f"{target}, as the kinds table says", column=col.name))
+    return out, replace(report, issues=issues)
 
 
 def nonfinite_vertices(geoms: np.ndarray) -> dict[int, tuple[int, float, float]]:

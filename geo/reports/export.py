@@ -29,6 +29,7 @@ import pyogrio
 
 from geo.io.tables import plain_value, write_csv
 from geo.zoning.members import encode_members, parse_members
+from geo.zoning.zones import REASONS, reason_text
 
 
 def _json_ready(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
@@ -139,13 +140,20 @@ def write_geojson(zones: gpd.GeoDataFrame, path: str | os.PathLike) -> Path:
 
 
 def write_assignments_csv(assignments: pd.DataFrame, path: str | os.PathLike) -> Path:
-    """One row per community: community_id, zone_id (empty when unplaced), reason, and the rest.
+    """One row per community: community_id, zone_id (empty when unplaced), reason (en), reason_zh, the rest.
 
-    Written by :func:`geo.io.tables.write_csv` (UTF-8 with BOM, CRLF, formula-safe cells).
+    Every community out of every zone has its reason in both languages (``ZoningResult.assignments``:
+    why a candidate is left out, or why a community is no candidate); a table without ``reason_zh``
+    gets it from its ``reason_code`` (:func:`geo.zoning.zones.reason_text`). Written by
+    :func:`geo.io.tables.write_csv` (UTF-8 with BOM, CRLF, formula-safe cells).
     """
-    first = ["community_id", "zone_id", "reason"]
-    ordered = first + [c for c in assignments.columns if c not in first]
-    return write_csv(assignments[ordered], path)
+    table = assignments
+    if "reason_zh" not in table.columns and "reason_code" in table.columns:
+        table = table.assign(reason_zh=[reason_text(c, "zh") if isinstance(c, str) and c in REASONS else None
+                                        for c in table["reason_code"]])
+    first = [c for c in ("community_id", "zone_id", "reason", "reason_zh") if c in table.columns]
+    ordered = first + [c for c in table.columns if c not in first]
+    return write_csv(table[ordered], path)
 
 
 def write_gpkg(zones: gpd.GeoDataFrame, communities: gpd.GeoDataFrame, assignments: pd.DataFrame,
@@ -161,7 +169,8 @@ def write_gpkg(zones: gpd.GeoDataFrame, communities: gpd.GeoDataFrame, assignmen
     table = zones.copy()
     table["members"] = [encode_members(parse_members(m)) for m in table["members"]]
     pyogrio.write_dataframe(table, path, layer="zones", driver="GPKG")
-    keep = ["community_id", "zone_id", "role", "candidate", "reason_code", "reason", "relaxation"]
+    keep = [c for c in ("community_id", "zone_id", "role", "candidate", "reason_code", "reason", "reason_zh",
+                        "relaxation") if c in assignments.columns]
     joined = communities.merge(assignments[keep], on="community_id", how="left", suffixes=("_layer", ""))
     pyogrio.write_dataframe(joined, path, layer="communities", driver="GPKG", append=True)
     return path

@@ -349,7 +349,7 @@ def column_label(column: str, layer: str, lang: str = "zh") -> str:
     ('户数', 'length inside the zone (m)')
     """
     spec = _SPEC_OF.get(layer)
-    if spec is not None and column in LAYERS[spec].column_names:
+    if spec is not None and column in (c.name for c in LAYERS[spec].columns):
         return LAYERS[spec].column(column).label(lang)
     if column in EXTRA_LABELS:
         zh, en = EXTRA_LABELS[column]

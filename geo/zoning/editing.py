@@ -88,7 +88,8 @@ from geo.zoning.score import (
 )
 from geo.zoning.eligibility import merge_candidates
 from geo.zoning.rules import Overrides, ZoneRules
-from geo.zoning.zones import REASONS, ZoningResult, build_problem, explain_zoning, propose_zones
+from geo.zoning.zones import (REASONS, ZoningResult, build_problem, explain_zoning, not_candidate_reasons,
+                              propose_zones)
 
 #: Prefix of the zones a planner makes (the engine's are ``Z0001``...).
 PLANNER_PREFIX = "P"
@@ -360,6 +361,8 @@ def _engine_reasons(reasons: pd.DataFrame | Mapping | None) -> Mapping[str, tupl
         return MappingProxyType({})
     if isinstance(reasons, pd.DataFrame):
         rows = reasons[reasons["reason_code"].notna()]
+        if "candidate" in rows:  # the candidates' reasons only: a non-candidate's is recomputed
+            rows = rows[rows["candidate"].astype(bool)]
         relax = rows["relaxation"] if "relaxation" in rows else pd.Series(None, index=rows.index)
         items = list(zip(rows["community_id"], rows["reason_code"], relax))
     else:  # code, (code, relaxation) or [code, relaxation]
@@ -451,6 +454,7 @@ class EditSession:
             pairs = community_pairs(self._frame, gap_m=rules.gap_m, barriers=barriers)
         self._pairs_by_gap = {float(rules.gap_m): pairs}
         self._contexts: dict[ZoneRules, ScoringContext] = {}
+        self._not_candidate_codes: dict[ZoneRules, Mapping[str, str]] = {}
         self._cache: dict[tuple[ZoneRules, str, frozenset[str]], ZoneFigures] = {}
         self._points: shapely.STRtree | None = None
         self._pair_index: dict[float, dict[str, list[int]]] = {}
@@ -650,6 +654,15 @@ class EditSession:
             self._contexts[rules] = ctx
         return ctx
 
+    def _not_candidates(self, rules: ZoneRules) -> Mapping[str, str]:
+        """community -> why it is no merge candidate under ``rules`` (cached per rules)."""
+        found = self._not_candidate_codes.get(rules)
+        if found is None:
+            codes = not_candidate_reasons(self._frame, rules)["reason_code"].tolist()
+            found = {str(c): str(code) for c, code in zip(self._ids, codes) if _plain(code) is not None}
+            self._not_candidate_codes[rules] = found
+        return found
+
     def _pairs(self, rules: ZoneRules) -> gpd.GeoDataFrame:
         gap = float(rules.gap_m)
         if gap not in self._pairs_by_gap:
@@ -751,6 +764,8 @@ class EditSession:
             code = step.zoning.left_out[cid]
         elif candidate:
             code, relax = step.engine.get(cid, (None, None))
+        else:  # no merge candidate: why (too new, too large, no households...), as the engine says
+            code = self._not_candidates(step.rules).get(cid)
         words = (None, None) if code is None else (reason_words(code, "en"), reason_words(code, "zh"))
         return cid, zid, role, candidate, code, words[0], words[1], relax
 

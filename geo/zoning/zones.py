@@ -54,17 +54,19 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from geo import policy
 from geo.errors import SchemaError
 from geo.zoning.adjacency import community_pairs, require_metric
-from geo.zoning.eligibility import merge_candidates
+from geo.zoning.eligibility import eligibility_reasons, merge_candidates
 from geo.zoning.rules import Overrides, ZoneRules
 from geo.zoning.score import ZoningScore, outlines_drawn, score_zoning_deferred
 from geo.zoning.search import Problem, hull_points, solve_all, span_of
 
 #: Re-exported: the rules live in :mod:`geo.zoning.rules`, the merge candidates in
 #: :mod:`geo.zoning.eligibility`; callers may import them from here as before.
-__all__ = ["REASONS", "Overrides", "ZoneRules", "ZoningResult", "build_problem", "explain_zoning",
-           "merge_candidates", "propose_zones", "reason_text", "with_rules"]
+__all__ = ["NOT_CANDIDATE_REASONS", "REASONS", "Overrides", "ZoneRules", "ZoningResult", "build_problem",
+           "explain_zoning", "merge_candidates", "not_candidate_reasons", "propose_zones", "reason_text",
+           "with_rules"]
 
 
 #: Reason codes of a candidate left without a zone, with the words a planner reads.
@@ -81,11 +83,88 @@ REASONS: dict[str, tuple[str, str]] = {
     "fixed": ("属于锁定片区", "in a zone fixed by a planner"),
 }
 
+#: Why a community is no merge candidate (:func:`not_candidate_reasons`), in the order they are
+#: tested: the codes of :data:`geo.policy.ELIGIBILITY_REASONS` of a community the programme leaves
+#: out (when ``ZoneRules.eligible_only``), then its households. Generic words; the assignments table
+#: words each row with its figures ("not a candidate: 1,240 households > 300").
+NOT_CANDIDATE_REASONS: dict[str, tuple[str, str]] = {
+    "too_new": ("不是合并候选：建成年代晚于截止年份", "not a candidate: built after the cut-off year"),
+    "unknown_year": ("不是合并候选：建成年代不详", "not a candidate: build year unknown"),
+    "completed": ("不是合并候选：已完成改造", "not a candidate: renovation completed"),
+    "no_households": ("不是合并候选：户数不详", "not a candidate: no households figure"),
+    "too_large": ("不是合并候选：户数超过合并候选上限", "not a candidate: more households than the candidate limit"),
+}
+REASONS.update(NOT_CANDIDATE_REASONS)
+
 
 def reason_text(code: str, lang: str = "en") -> str:
     """The planner's words for a reason code."""
     zh, en = REASONS[code]
     return zh if lang == "zh" else en
+
+
+def not_candidate_reasons(communities: pd.DataFrame, rules: ZoneRules) -> pd.DataFrame:
+    """Why each community that is no merge candidate is none, with its figures (index aligned).
+
+    The rule is :func:`geo.zoning.eligibility.merge_candidates`; the first that applies is given:
+    out of the programme by :func:`geo.zoning.eligibility.eligibility_reasons` (``too_new``,
+    ``unknown_year``, ``completed``; only when ``rules.eligible_only``), no households figure
+    (``no_households``), more households than ``rules.small_max_households`` (``too_large``).
+    Candidates have None.
+
+    Returns
+    -------
+    DataFrame
+        ``reason_code``, ``reason`` (en) and ``reason_zh``, the words of
+        :data:`NOT_CANDIDATE_REASONS` with the community's figures.
+
+    Example
+    -------
+    >>> frame = pd.DataFrame({"households": [120, 1240, None, 80], "build_year": [1988, 1990, 1990, 2008],
+    ...                       "status": ["candidate"] * 4})
+    >>> not_candidate_reasons(frame, ZoneRules())[["reason_code", "reason"]].values.tolist()
+    [[None, None], ['too_large', 'not a candidate: 1,240 households > 300'], ['no_households', 'not a candidate: no households figure'], ['too_new', 'not a candidate: built 2008, after 2000']]
+    >>> not_candidate_reasons(frame, ZoneRules())["reason_zh"].tolist()[1]
+    '不是合并候选：1,240户，超过合并候选上限300户'
+    """
+    index = communities.index
+    candidate = merge_candidates(communities, rules).to_numpy(bool)
+    hh = (pd.to_numeric(communities["households"], errors="coerce").astype(float) if "households" in communities
+          else pd.Series(np.nan, index=index)).to_numpy()
+    year = (pd.to_numeric(communities["build_year"], errors="coerce").astype(float) if "build_year" in communities
+            else pd.Series(np.nan, index=index)).to_numpy()
+    scope = (eligibility_reasons(communities, cutoff_year=rules.cutoff_year).to_numpy(dtype=object)
+             if rules.eligible_only else np.full(len(index), "eligible", dtype=object))
+    limit = rules.small_max_households
+    codes, en, zh = [], [], []
+    for k in range(len(index)):
+        code = None
+        if candidate[k]:
+            pass
+        elif scope[k] not in policy.NOT_YET_RENOVATED:
+            code = str(scope[k])
+        elif not math.isfinite(hh[k]):
+            code = "no_households"
+        else:
+            code = "too_large"
+        codes.append(code)
+        words = _not_candidate_words(code, hh[k], year[k], limit, rules.cutoff_year)
+        en.append(words[1])
+        zh.append(words[0])
+    return pd.DataFrame({"reason_code": codes, "reason": en, "reason_zh": zh}, index=index, dtype=object)
+
+
+def _not_candidate_words(code: str | None, hh: float, year: float, limit: int, cutoff: int
+                         ) -> tuple[str | None, str | None]:
+    """(zh, en) words of a not-a-candidate reason with the community's figures."""
+    if code is None:
+        return None, None
+    if code == "too_large":
+        return (f"不是合并候选：{hh:,.0f}户，超过合并候选上限{limit:,}户",
+                f"not a candidate: {hh:,.0f} households > {limit:,}")
+    if code == "too_new" and math.isfinite(year):
+        return (f"不是合并候选：建成于{year:.0f}年，晚于{cutoff}年", f"not a candidate: built {year:.0f}, after {cutoff}")
+    return NOT_CANDIDATE_REASONS[code]
 
 
 @dataclass
@@ -101,7 +180,9 @@ class ZoningResult:
         them, and what is read is the same as when they were drawn at once.
     assignments
         One row per community: ``community_id``, ``zone_id`` (None when unplaced), ``role``
-        (member / anchor / None), ``candidate``, ``reason_code``, ``reason``, ``relaxation``.
+        (member / anchor / None), ``candidate``, ``reason_code``, ``reason`` (en), ``reason_zh``,
+        ``relaxation``. Every community out of every zone has a reason: a candidate why it is left
+        out (:data:`REASONS`), any other why it is no candidate (:func:`not_candidate_reasons`).
     violations
         Every rule a zone breaks (empty for a proposal: fixed zones may break rules).
     rules, seconds
@@ -591,27 +672,36 @@ def _assignments(layer: _Layer, pool: _Pool, assignment: Mapping[str, str], anch
                 by_id_pairs[a].append((b, reason, gap))
             if b in by_id_pairs:
                 by_id_pairs[b].append((a, reason, gap))
-    roles, codes, relaxations = [], [], []
+    not_candidate = not_candidate_reasons(frame, rules)
+    roles, codes, relaxations, en, zh = [], [], [], [], []
     for k, (cid, zid) in enumerate(zip(ids, zone_ids)):
         role = None if zid is None else ("anchor" if cid in anchors else "member")
         code = relax = None
+        words: tuple[str | None, str | None] = (None, None)
         if zid is None and is_cand[k]:
             code, relax = _why(cid, by_id_pairs[cid], rules, overrides, graph, node_of, node_members,
                                pos, hh, is_cand, assignment, points, extra)
-        elif zid is not None and cid in fixed:
+        elif zid is None:
+            code = not_candidate.at[k, "reason_code"]
+            words = (not_candidate.at[k, "reason"], not_candidate.at[k, "reason_zh"])
+        elif cid in fixed:
             code = "fixed"
+        if code is not None and words[0] is None:
+            words = (reason_text(code, "en"), reason_text(code, "zh"))
         roles.append(role)
         codes.append(code)
         relaxations.append(relax)
+        en.append(words[0])
+        zh.append(words[1])
     isolated = [k for k, code in enumerate(codes) if code == "isolated"]
     for k, text in zip(isolated, _nearest_relaxations(frame, isolated)):
         relaxations[k] = text
     out = pd.DataFrame({
         "community_id": ids, "zone_id": zone_ids, "role": roles, "candidate": is_cand.astype(bool).tolist(),
-        "reason_code": codes, "reason": [None if code is None else reason_text(code) for code in codes],
-        "relaxation": relaxations,
-    }, columns=["community_id", "zone_id", "role", "candidate", "reason_code", "reason", "relaxation"])
-    for column in ("zone_id", "role", "reason_code", "reason", "relaxation"):
+        "reason_code": codes, "reason": en, "reason_zh": zh, "relaxation": relaxations,
+    }, columns=["community_id", "zone_id", "role", "candidate", "reason_code", "reason", "reason_zh",
+                "relaxation"])
+    for column in ("zone_id", "role", "reason_code", "reason", "reason_zh", "relaxation"):
         out[column] = out[column].astype(object).where(out[column].notna(), None)
     return out
 

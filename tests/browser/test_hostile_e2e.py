@@ -24,7 +24,7 @@ import pytest
 from shapely.geometry import LineString, Point, box
 
 from geo.io.load import DEMO_PATH
-from tests.browser.harness import ROOT, app_server, chromium_browser, map_frame, planner_page
+from tests.browser.harness import ROOT, app_server, map_frame, planner_page
 from tests.browser.planner import MAP, Planner
 
 pytestmark = pytest.mark.browser
@@ -129,25 +129,24 @@ def _hostile_page(path: Path) -> Path:
     return path
 
 
-def test_every_layer_builder_shows_hostile_text_in_a_browser(tmp_path, shots):
+def test_every_layer_builder_shows_hostile_text_in_a_browser(browser, tmp_path, shots):
     page_file = _hostile_page(tmp_path / "hostile.html")
-    with chromium_browser() as browser:
-        context = browser.new_context(viewport={"width": 1400, "height": 900})
-        context.add_init_script(TRAP_JS)
-        page = context.new_page()
-        dialogs: list[str] = []
-        page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
-        page.goto(page_file.as_uri())
-        page.locator("path.leaflet-interactive").first.wait_for(state="attached", timeout=30_000)
-        page.wait_for_timeout(500)
-        labels = page.locator(".zone-label").all_text_contents()
-        assert IMG in labels and SVG in labels  # zone ids as text, escaped once
-        seen = _hover_and_click(page.main_frame, "path.leaflet-interactive", 40)
-        page.mouse.move(5, 5)
-        legend = page.locator(".planning-legend").inner_text()
-        page.screenshot(path=str(shots / "hostile_layers.png"))
-        trapped = hits(page)
-        context.close()
+    context = browser.new_context(viewport={"width": 1400, "height": 900})
+    context.add_init_script(TRAP_JS)
+    page = context.new_page()
+    dialogs: list[str] = []
+    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    page.goto(page_file.as_uri())
+    page.locator("path.leaflet-interactive").first.wait_for(state="attached", timeout=30_000)
+    page.wait_for_timeout(500)
+    labels = page.locator(".zone-label").all_text_contents()
+    assert IMG in labels and SVG in labels  # zone ids as text, escaped once
+    seen = _hover_and_click(page.main_frame, "path.leaflet-interactive", 40)
+    page.mouse.move(5, 5)
+    legend = page.locator(".planning-legend").inner_text()
+    page.screenshot(path=str(shots / "hostile_layers.png"))
+    trapped = hits(page)
+    context.close()
     assert hits_none(dialogs, trapped)
     text = " ".join(seen)
     assert IMG in text and SVG in text and SCRIPT in text, seen[:5]
@@ -184,12 +183,11 @@ def _hostile_dataset(path: Path) -> Path:
     return path
 
 
-def test_the_app_shows_hostile_data_as_text(tmp_path, shots):
+def test_the_app_shows_hostile_data_as_text(browser, tmp_path, shots):
     data = _hostile_dataset(tmp_path / "hostile.gpkg")
     env = {"PLANNER_DATA": str(data), "PLANNER_WORKSPACE": str(tmp_path / "ws" / "proposals.gpkg")}
     root = Path(os.environ.get("PLANNER_E2E_APP_ROOT") or ROOT)  # another checkout, as tests/conftest.py allows
-    with app_server(root / "app.py", tmp_path, env=env, root=root) as url, chromium_browser() as browser, \
-            planner_page(browser) as (page, outside):
+    with app_server(root / "app.py", tmp_path, env=env, root=root) as url, planner_page(browser) as (page, outside):
         page.context.add_init_script(TRAP_JS)
         dialogs: list[str] = []
         page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))

@@ -12,7 +12,7 @@ import time
 
 import pytest
 
-from tests.browser.harness import CHROMIUM, app_server, chromium_browser, is_local
+from tests.browser.harness import CHROMIUM, app_server, is_local
 
 pytestmark = pytest.mark.browser
 
@@ -62,10 +62,10 @@ def streamlit_app(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def chromium():
+def chromium(browser):
+    """The session's one Chromium (tests/conftest.py): two Playwright instances cannot run at once."""
     assert CHROMIUM.exists(), f"{CHROMIUM} is missing: apt-get install chromium (.ci/run installs it)"
-    with chromium_browser() as browser:
-        yield browser
+    return browser
 
 
 @pytest.fixture
