@@ -101,3 +101,23 @@ def test_single_user_mode_says_so(tmp_path, monkeypatch):
     at = page()
     assert not at.exception and at.tabs
     assert any("单用户模式" in c.value for c in at.sidebar.caption)
+
+
+def test_a_draft_is_restored_only_for_the_person_who_made_it(bureau):
+    at = sign_in(page(), "zhou", "planner-pass-1")
+    next(b for b in at.button if b.label == "生成整合片区").click().run()
+    assert not at.exception and at.session_state[STATE_KEY].work.edit is not None
+    draft = at.session_state[STATE_KEY].draft_id
+
+    def opened_by(login: str, password: str) -> PageState:
+        other = AppTest.from_file(str(APP), default_timeout=180)
+        other.session_state[STATE_KEY] = PageState(lang="zh")
+        other.query_params["draft"] = draft  # the planner's address, e.g. sent to a colleague
+        other.run()
+        return sign_in(other, login, password).session_state[STATE_KEY]
+
+    stranger = opened_by("vic", "viewer-pass-1")
+    assert stranger.draft_id != draft and stranger.work.edit is None, "another person's draft stays theirs"
+    owner = opened_by("zhou", "planner-pass-1")
+    assert owner.draft_id == draft and owner.work.edit is not None, "the planner's own zoning comes back"
+    assert owner.work.edit.zoning.assignment() == at.session_state[STATE_KEY].work.edit.zoning.assignment()
