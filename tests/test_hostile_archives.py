@@ -9,10 +9,11 @@ import resource
 import subprocess
 import sys
 import time
-import zipfile
 from pathlib import Path
 
 import pytest
+
+from tests.hostile_files import write_dbf_bomb
 
 ROOT = Path(__file__).resolve().parent.parent
 GB = 1024**3
@@ -21,15 +22,7 @@ GB = 1024**3
 @pytest.fixture(scope="session")
 def dbf_bomb(tmp_path_factory) -> Path:
     """小区.zip: a shapefile's .shp/.shx/.prj and a .dbf of 2 GB of zeros, packed to about 2 MB."""
-    path = tmp_path_factory.mktemp("bomb") / "小区.zip"
-    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as zf:
-        with zf.open("小区.dbf", "w", force_zip64=True) as member:
-            chunk = b"\0" * (64 * 1024**2)
-            for _ in range(32):
-                member.write(chunk)
-        for ext in ("shp", "shx"):
-            zf.writestr(f"小区.{ext}", b"\0" * 100)
-        zf.writestr("小区.prj", 'GEOGCS["China Geodetic Coordinate System 2000"]')
+    path = write_dbf_bomb(tmp_path_factory.mktemp("bomb") / "小区.zip")
     assert path.stat().st_size < 5 * 1024**2
     return path
 

@@ -363,7 +363,7 @@ def _action_words(action: str, lang: str) -> str:
 def _times(frame: pd.DataFrame, lang: str) -> pd.DataFrame:
     out = frame.copy()
     tz = getattr(st.context, "timezone", None)
-    for column in ("created", "modified", "deleted_at"):
+    for column in ("created", "modified", "deleted_at", "time"):
         if column in out:
             out[column] = [format_time(v if isinstance(v, str) else None, lang, tz) for v in out[column]]
     if "action" in out:
@@ -437,8 +437,7 @@ def _audit_view(workspace: Workspace, lang: str) -> None:
         show("error", error_words(exc, lang))
         return
     with st.expander(text("audit_log", lang).format(n=len(log))):
-        shown = _times(log.drop(columns=["proposal_id"]).rename(columns={"time": "modified"}), lang)
-        shown = shown.rename(columns={"modified": "time"})
+        shown = _times(log.drop(columns=["proposal_id"]), lang)
         st.dataframe(for_display(shown, lang), hide_index=True, width="stretch")
         st.download_button(text("audit_download", lang), lambda: csv_bytes(for_display(shown, lang)),
                            "audit_log.csv", "text/csv", key="audit_csv", on_click="ignore")

@@ -20,7 +20,14 @@ from ui.state import Data
 def workspace():
     """The server's workspace (its location is the administrator's: ``$PLANNER_CONFIG`` or
     ``$PLANNER_WORKSPACE``; a visitor never chooses it): a GeoPackage or a PostGIS database."""
-    return open_workspace(server_config().workspace)
+    return _workspace_at(server_config().workspace)
+
+
+@st.cache_resource(show_spinner=False, max_entries=4)
+def _workspace_at(location: str):
+    """One handle per location for the whole server: a PostGIS workspace then sets up its tables
+    once, not on every rerun (handles hold no connection; each call opens its own)."""
+    return open_workspace(location)
 
 
 def draft_store() -> DraftStore:

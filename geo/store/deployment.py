@@ -39,6 +39,7 @@ Example
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 import tomllib
@@ -133,7 +134,18 @@ def server_config(environ: Mapping[str, str] | None = None) -> ServerConfig:
     named = env.get(CONFIG_ENV)
     if not named:
         return ServerConfig(workspace=env.get(WORKSPACE_ENV) or default_workspace())
-    return load_config(Path(named).expanduser())
+    path = Path(named).expanduser()
+    try:
+        stamp = path.stat()
+    except OSError:
+        return load_config(path)  # missing: load_config says so
+    return _load_config_once(str(path), stamp.st_mtime_ns, stamp.st_size)
+
+
+@functools.lru_cache(maxsize=4)
+def _load_config_once(path: str, mtime_ns: int, size: int) -> ServerConfig:
+    """:func:`load_config`, read again only when the file changed (the page asks on every rerun)."""
+    return load_config(path)
 
 
 def drafts_folder(config: ServerConfig) -> Path:

@@ -26,6 +26,7 @@ from shapely.geometry import LineString, Point, box
 from geo.io.load import DEMO_PATH
 from tests.browser.harness import ROOT, app_server, map_frame, planner_page
 from tests.browser.planner import MAP, Planner
+from tests.hostile_files import write_dbf_bomb
 
 pytestmark = pytest.mark.browser
 
@@ -217,16 +218,7 @@ def test_the_app_shows_hostile_data_as_text(browser, tmp_path, shots):
 def test_an_uploaded_zip_bomb_is_refused_in_the_page(app, browser, shots, tmp_path):
     """A 2 MB zip whose .dbf inflates to 2 GB: the Data in tab says why in Chinese, at once, and the
     server stays up (tests/test_hostile_archives.py has the same bomb through the command line)."""
-    import zipfile
-
-    bomb = tmp_path / "小区.zip"
-    with zipfile.ZipFile(bomb, "w", compression=zipfile.ZIP_DEFLATED) as zf:
-        with zf.open("小区.dbf", "w", force_zip64=True) as member:
-            chunk = b"\0" * (64 * 1024**2)
-            for _ in range(32):
-                member.write(chunk)
-        for ext in ("shp", "shx"):
-            zf.writestr(f"小区.{ext}", b"\0" * 100)
+    bomb = write_dbf_bomb(tmp_path / "小区.zip", prj=False)
     url, _, _ = app
     with planner_page(browser, locale="zh-CN") as (page, outside):
         p = Planner(page, url, "zh", shots).open()
