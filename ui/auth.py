@@ -66,13 +66,17 @@ def is_local(address: str | None) -> bool:
 
     >>> is_local("127.0.0.1"), is_local("::1"), is_local("10.1.2.3"), is_local(None)
     (True, True, False, True)
+    >>> is_local("::ffff:127.0.0.1"), is_local("::ffff:10.1.2.3")
+    (True, False)
     """
     if not isinstance(address, str) or not address:  # streamlit gives None for localhost
         return True
     try:
-        return ipaddress.ip_address(address.split("%")[0]).is_loopback
+        ip = ipaddress.ip_address(address.split("%")[0])
     except ValueError:
         return False
+    mapped = getattr(ip, "ipv4_mapped", None)  # a server listening on :: sees ::ffff:127.0.0.1
+    return (mapped or ip).is_loopback
 
 
 def config_or_stop(lang: str) -> ServerConfig:

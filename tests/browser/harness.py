@@ -44,8 +44,8 @@ class AppServer:
     output is appended to ``workdir/log_name``; it can be restarted on the same port."""
 
     def __init__(self, app: Path, workdir: Path, *, env: dict | None = None, timeout_s: float = 60,
-                 log_name: str = "streamlit.log", root: Path = ROOT):
-        self.app, self.root, self.timeout_s = app, root, timeout_s
+                 log_name: str = "streamlit.log", root: Path = ROOT, address: str | None = "127.0.0.1"):
+        self.app, self.root, self.timeout_s, self.address = app, root, timeout_s, address
         self.port = free_port()
         self.log = workdir / log_name
         pythonpath = [str(root), *filter(None, [os.environ.get("PYTHONPATH")])]
@@ -61,7 +61,9 @@ class AppServer:
         with self.log.open("a") as out:
             self.proc = subprocess.Popen(
                 [sys.executable, "-m", "streamlit", "run", str(self.app), "--server.headless=true",
-                 f"--server.port={self.port}", "--server.address=127.0.0.1", "--browser.gatherUsageStats=false",
+                 f"--server.port={self.port}",
+                 *([f"--server.address={self.address}"] if self.address else []),  # None: as the README starts it
+                 "--browser.gatherUsageStats=false",
                  "--server.fileWatcherType=none"],
                 cwd=self.root, env=self.env, stdout=out, stderr=subprocess.STDOUT,
             )
@@ -113,9 +115,9 @@ class AppServer:
 
 @contextmanager
 def app_server(app: Path, workdir: Path, *, env: dict | None = None, timeout_s: float = 60,
-               log_name: str = "streamlit.log", root: Path = ROOT):
+               log_name: str = "streamlit.log", root: Path = ROOT, address: str | None = "127.0.0.1"):
     """An :class:`AppServer` for the ``with`` block; yields its URL; always stopped."""
-    server = AppServer(app, workdir, env=env, timeout_s=timeout_s, log_name=log_name, root=root)
+    server = AppServer(app, workdir, env=env, timeout_s=timeout_s, log_name=log_name, root=root, address=address)
     try:
         yield server.start()
     finally:

@@ -579,3 +579,19 @@ def test_a_whole_session_in_chinese(app, browser, subset_file, shots):
         assert bundle.testzip() is None and geojsons, bundle.namelist()[:10]
         doc = json.loads(bundle.read(geojsons[0]))
         assert doc["features"] and all(f["geometry"] for f in doc["features"])
+
+
+# --- found trying it as a new user: the README's command serves its own machine -----------------------
+
+
+def test_the_readme_command_serves_the_planners_own_machine(browser, tmp_path, shots):
+    """Started as the README says (no --server.address), streamlit listens on :: and sees a local
+    visitor as ::ffff:127.0.0.1: single-user mode refused the planner's own machine."""
+    env = {"PLANNER_WORKSPACE": str(tmp_path / "ws" / "proposals.gpkg")}
+    with app_server(ROOT / "app.py", tmp_path, env=env, address=None) as url, \
+            planner_page(browser, locale="zh-CN") as (page, _):
+        p = Planner(page, url, "zh", shots).open()
+        p.text_visible(p.t("single_user_mode"))
+        p.shoot("s_readme_command")
+        assert p.t("single_user_local_only") not in p.body()
+        p.assert_clean()
